@@ -1,0 +1,110 @@
+"""Point → area resolution over the boundaries, with shapely 2 STRtree indexes per level.
+
+The index is rebuilt in a process when the stored boundary version moves (every boundary change bumps it),
+so several web processes and workers pick up new boundaries without restarting.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.core.cache import cache
+from shapely.geometry import shape
+from shapely.strtree import STRtree
+
+from gongzhi.areas.models import LEVEL_ORDER, Area
+
+VERSION_KEY = "areas:boundary-version"
+# Finest level first: a point resolves to the smallest area whose boundary holds it (属地兜底).
+_SEARCH_ORDER = list(reversed(LEVEL_ORDER))
+
+
+def geometry_from_geojson(data: dict) -> shapely.Geometry:
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = data.get("geometry") or {}
+    return shape(data)
+
+
+@dataclass
+class _LevelIndex:
+    tree: STRtree
+    codes: np.ndarray
+
+
+class AreaResolver:
+    def __init__(self, rows: list[tuple[str, str, dict]]) -> None:
+        by_level: dict[str, tuple[list, list]] = {}
+        for code, level, boundary in rows:
+            geoms, codes = by_level.setdefault(level, ([], []))
+            geoms.append(geometry_from_geojson(boundary))
+            codes.append(code)
+        self.levels: dict[str, _LevelIndex] = {}
+        for level, (geoms, codes) in by_level.items():
+            self.levels[level] = _LevelIndex(STRtree(geoms), np.array(codes, dtype=object))
+
+    @classmethod
+    def from_database(cls) -> AreaResolver:
+        rows = Area.objects.exclude(boundary__isnull=True).values_list("code", "level", "boundary").iterator(2000)
+        return cls(list(rows))
+
+    def resolve(self, lat: float, lng: float) -> str | None:
+        point = shapely.Point(lng, lat)
+        for level in _SEARCH_ORDER:
+            index = self.levels.get(level)
+            if index is None:
+                continue
+            hits = index.tree.query(point, predicate="intersects")
+            if len(hits):
+                # On a shared edge pick the lowest code so the answer is stable.
+                return min(index.codes[hits])
+        return None
+
+    def resolve_many(self, lats: np.ndarray, lngs: np.ndarray) -> list[str | None]:
+        points = shapely.points(np.asarray(lngs, dtype=float), np.asarray(lats, dtype=float))
+        result: list[str | None] = [None] * len(points)
+        pending = np.arange(len(points))
+        for level in _SEARCH_ORDER:
+            index = self.levels.get(level)
+            if index is None or not len(pending):
+                continue
+            point_idx, geom_idx = index.tree.query(points[pending], predicate="intersects")
+            found = set()
+            for p, g in zip(point_idx.tolist(), geom_idx.tolist(), strict=True):
+                original = int(pending[p])
+                code = index.codes[g]
+                if result[original] is None or code < result[original]:
+                    result[original] = code
+                found.add(p)
+            pending = np.array([i for n, i in enumerate(pending.tolist()) if n not in found], dtype=int)
+        return result
+
+
+_lock = threading.Lock()
+_cached: tuple[int, AreaResolver] | None = None
+
+
+def boundary_version() -> int:
+    return int(cache.get(VERSION_KEY, 0))
+
+
+def bump_boundary_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, timeout=None)
+
+
+def get_resolver() -> AreaResolver:
+    global _cached
+    version = boundary_version()
+    with _lock:
+        if _cached is None or _cached[0] != version:
+            _cached = (version, AreaResolver.from_database())
+        return _cached[1]
+
+
+def resolve_point(lat: float, lng: float) -> str | None:
+    return get_resolver().resolve(lat, lng)

@@ -1,0 +1,38 @@
+"""Writing to the append-only audit log."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from gongzhi.core.models import AuditEvent
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target: Any = None,
+    target_type: str = "",
+    target_id: str = "",
+    area_code: str = "",
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        area_code=area_code,
+        data=data or {},
+        ip_address=client_ip(request),
+    )

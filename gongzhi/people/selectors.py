@@ -1,0 +1,93 @@
+"""Reads of the people registry, always limited to what the user may reach."""
+
+import re
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts import rules
+from gongzhi.areas.models import Area
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import pii
+from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident
+
+_ASCII = re.compile(r"^[a-zA-Z]+$")
+
+
+def residents_visible(*, user: Any) -> QuerySet[Resident]:
+    return Resident.objects.filter(rules.scope_q(user, "people.view"))
+
+
+def name_search_q(query: str) -> Q:
+    """Chinese name (substring), full pinyin (prefix) or pinyin initials (prefix): 'zs' finds 张三."""
+    query = query.strip()
+    if _ASCII.match(query):
+        lowered = query.lower()
+        return Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+    return Q(name__contains=query)
+
+
+def resident_search(
+    *, user: Any, query: str = "", area: Area | None = None, tag: str | None = None
+) -> QuerySet[Resident]:
+    qs = residents_visible(user=user)
+    if area is not None:
+        rules.require(user, "people.view", area.code)
+        qs = qs.filter(code_range_q(area.code, "area_code"))
+    query = (query or "").strip()
+    if query:
+        digits = query.replace(" ", "").upper()
+        if re.fullmatch(r"\d{17}[\dX]", digits):
+            qs = qs.filter(id_number_hash=pii.lookup_hash(digits))
+        elif re.fullmatch(r"1\d{10}", digits):
+            qs = qs.filter(phone_hash=pii.lookup_hash(digits))
+        else:
+            qs = qs.filter(name_search_q(query))
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    return qs.order_by("area_code", "id")
+
+
+def _get_in_scope(model: Any, pk: int, user: Any, rule: str, label: str) -> Any:
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(_("%(what)s不存在") % {"what": label})
+    rules.require(user, rule, obj.area_code)
+    return obj
+
+
+def resident_get(*, user: Any, resident_id: int) -> Resident:
+    return _get_in_scope(Resident, resident_id, user, "people.view", _("居民"))
+
+
+def household_get(*, user: Any, household_id: int) -> Household:
+    return _get_in_scope(Household, household_id, user, "people.view", _("户"))
+
+
+def party_member_get(*, user: Any, member_id: int) -> PartyMember:
+    return _get_in_scope(PartyMember, member_id, user, "party.view", _("党员"))
+
+
+def party_org_get(*, user: Any, org_id: int) -> PartyOrganization:
+    return _get_in_scope(PartyOrganization, org_id, user, "party.view", _("党组织"))
+
+
+def party_orgs_visible(*, user: Any, area: Area | None = None) -> QuerySet[PartyOrganization]:
+    qs = PartyOrganization.objects.filter(rules.scope_q(user, "party.view"))
+    if area is not None:
+        if not rules.allows(user, "party.view", area.code):
+            raise PermissionDenied(_("您没有权限访问该区域的这项内容"))
+        qs = qs.filter(code_range_q(area.code, "area_code"))
+    return qs.order_by("area_code", "id")
+
+
+def party_members_visible(*, user: Any, query: str = "", area: Area | None = None) -> QuerySet[PartyMember]:
+    qs = PartyMember.objects.filter(rules.scope_q(user, "party.view"))
+    if area is not None:
+        rules.require(user, "party.view", area.code)
+        qs = qs.filter(code_range_q(area.code, "area_code"))
+    if query.strip():
+        qs = qs.filter(name_search_q(query))
+    return qs.select_related("organization").order_by("area_code", "id")

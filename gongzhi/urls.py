@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongzhi.api import api
+from gongzhi.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("gongzhi.web.urls")),
+]
