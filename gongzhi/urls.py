@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("rosters/", include("gongzhi.rosters.urls")),
     path("", include("gongzhi.web.urls")),
 ]
