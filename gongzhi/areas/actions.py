@@ -43,12 +43,12 @@ def validate_boundary(*, boundary: dict[str, Any], parent: Area | None, code: st
         raise ValidationFailed(_("边界不是有效的 GeoJSON：%(err)s") % {"err": exc}, field="boundary") from exc
     if geom.geom_type not in {"Polygon", "MultiPolygon"}:
         raise ValidationFailed(_("边界必须是多边形 (Polygon 或 MultiPolygon)"), field="boundary")
-    if geom.is_empty or geom.area == 0:
-        raise ValidationFailed(_("边界面积为零"), field="boundary")
     if not geom.is_valid:
         raise ValidationFailed(
             _("边界多边形无效（例如自相交）：%(why)s") % {"why": explain_validity(geom)}, field="boundary"
         )
+    if geom.is_empty or geom.area == 0:
+        raise ValidationFailed(_("边界面积为零"), field="boundary")
     minx, miny, maxx, maxy = geom.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise ValidationFailed(_("边界坐标超出经纬度范围，应为 [经度, 纬度] (WGS84)"), field="boundary")

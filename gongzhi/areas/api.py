@@ -57,7 +57,7 @@ class AreaFilters(Schema):
     parent: str | None = Field(None, description="code of the parent area", pattern=r"^\d{6,17}$")
     boundary: bool = Field(False, description="include GeoJSON boundaries")
     limit: int = Field(500, ge=1, le=5000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 @router.get("", response=AreaPage, summary="List areas by level and parent")

@@ -1,0 +1,83 @@
+"""Every named rule as a table of personas: a role reaches its area and the areas below it, never sideways or up."""
+
+import pytest
+
+from gongzhi.accounts import rules
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, GRID_A, GRID_A2, MICRO_A, MICRO_B, OTHER_STREET, STREET
+
+# (persona, rule, area) → allowed
+TABLE = [
+    # street staff reach the whole street, not the neighbouring street or the district above
+    ("street_staff", "people.view", MICRO_A, True),
+    ("street_staff", "people.unmask", COMMUNITY_B, True),
+    ("street_staff", "people.view", OTHER_STREET + "001", False),
+    ("street_staff", "people.view", "370211", False),
+    ("street_staff", "areas.manage", STREET, True),
+    ("other_street_staff", "people.view", MICRO_A, False),
+    # community worker: own community only
+    ("community_worker_a", "people.view", MICRO_A, True),
+    ("community_worker_a", "people.unmask", GRID_A, True),
+    ("community_worker_a", "people.import", COMMUNITY_A, True),
+    ("community_worker_a", "people.view", MICRO_B, False),
+    ("community_worker_a", "people.view", STREET, False),
+    ("community_worker_a", "areas.manage", COMMUNITY_A, False),
+    ("community_worker_a", "registrations.confirm", MICRO_A, True),
+    ("community_worker_b", "registrations.confirm", MICRO_A, False),
+    # grid worker: sees people of the grid masked, cannot unmask or import, not the sibling grid
+    ("grid_worker_a", "people.view", MICRO_A, True),
+    ("grid_worker_a", "people.edit", MICRO_A, True),
+    ("grid_worker_a", "people.unmask", MICRO_A, False),
+    ("grid_worker_a", "people.import", GRID_A, False),
+    ("grid_worker_a", "people.view", GRID_A2, False),
+    ("grid_worker_a", "people.view", COMMUNITY_A, False),
+    ("grid_worker_a2", "people.view", MICRO_A, False),
+    # micro-grid worker: the micro-grid, read only
+    ("microgrid_worker_a", "people.view", MICRO_A, True),
+    ("microgrid_worker_a", "people.edit", MICRO_A, False),
+    ("microgrid_worker_a", "people.view", GRID_A, False),
+    # roles without registry access
+    ("department", "people.view", MICRO_A, False),
+    ("department", "orgs.view", STREET, True),
+    ("party_member_a", "party.view", COMMUNITY_A, True),
+    ("party_member_a", "people.view", MICRO_A, False),
+    ("party_member_a", "party.manage", COMMUNITY_A, False),
+    ("volunteer_a", "people.view", MICRO_A, False),
+    ("partner", "people.view", MICRO_A, False),
+    ("partner", "orgs.view", STREET, True),
+    ("resident_a", "people.view", MICRO_A, False),
+    ("resident_a", "party.view", MICRO_A, False),
+    ("nobody", "people.view", MICRO_A, False),
+    # admin at the district root reaches everything
+    ("admin", "people.unmask", MICRO_B, True),
+    ("admin", "areas.manage", OTHER_STREET, True),
+    ("admin", "audit.view", "370211", True),
+]
+
+
+@pytest.mark.parametrize(("persona", "rule", "area", "allowed"), TABLE)
+def test_rule_table(district, persona, rule, area, allowed):
+    assert rules.allows(district[persona], rule, area) is allowed
+
+
+def test_every_named_rule_appears_in_the_table():
+    assert {row[1] for row in TABLE} >= set(rules.RULES) - {"assignments.manage", "orgs.manage", "people.export"}
+
+
+def test_an_inactive_user_holds_no_rule(district):
+    user = district["street_staff"]
+    user.is_active = False
+    assert rules.allows(user, "people.view", MICRO_A) is False
+
+
+def test_an_anonymous_user_holds_no_rule(db):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert rules.scope_codes(AnonymousUser(), "people.view") == []
+
+
+def test_scope_collapses_nested_memberships(district, areas):
+    from gongzhi.accounts.actions import membership_grant
+
+    user = district["community_worker_a"]
+    membership_grant(actor=None, user=user, role="community_worker", area=areas[GRID_A])
+    assert rules.scope_codes(user, "people.view") == [COMMUNITY_A]

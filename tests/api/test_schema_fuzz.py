@@ -1,0 +1,38 @@
+"""Fuzz every operation in /api/v1/openapi.json through the WSGI app: no 5xx, and responses match the schema."""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gongzhi.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def staff_headers(district):
+    """A bearer token for the street officer, who can see the whole street of the test district."""
+    from gongzhi.accounts.actions import api_token_issue
+
+    _token, raw = api_token_issue(user=district["street_staff"])
+    return {"Authorization": f"Bearer {raw}"}
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
+def test_api_conforms_to_its_schema(case, staff_headers):
+    case.call_and_validate(headers=staff_headers, checks=CHECKS)
