@@ -2,14 +2,14 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.accounts import actions as account_actions
 from gongzhi.accounts.auth import api_auth
 from gongzhi.accounts.models import Registration
 from gongzhi.areas.selectors import area_get
 from gongzhi.people import actions, selectors
-from gongzhi.people.models import PartyMember, Resident
+from gongzhi.people.models import Department, Partner, PartyMember, Resident
 
 router = Router(tags=["people"], auth=api_auth)
 
@@ -54,7 +54,7 @@ class ResidentFilters(Schema):
     area: str | None = Field(None, pattern=r"^\d{6,17}$")
     tag: str | None = Field(None, max_length=32)
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 @router.get("/residents", response=ResidentPage, summary="Search residents in the areas you may see (masked)")
@@ -195,7 +195,7 @@ class RegistrationOut(Schema):
     auth=None,
     summary="A resident registers; a community worker confirms against a household",
 )
-def register(request: HttpRequest, data: RegistrationIn) -> tuple[int, RegistrationOut]:
+def register(request: HttpRequest, data: RegistrationIn) -> Status:
     from django.utils.translation import gettext as _
 
     reg = account_actions.registration_submit(
@@ -207,7 +207,9 @@ def register(request: HttpRequest, data: RegistrationIn) -> tuple[int, Registrat
         address=data.address,
         community=area_get(code=data.community_code),
     )
-    return 201, RegistrationOut(id=reg.pk, status=reg.status, detail=_("已提交，社区工作者核实后即可使用居民功能"))
+    return Status(
+        201, RegistrationOut(id=reg.pk, status=reg.status, detail=_("已提交，社区工作者核实后即可使用居民功能"))
+    )
 
 
 class DecisionIn(Schema):
@@ -228,3 +230,65 @@ def decide_registration(request: HttpRequest, registration_id: int, data: Decisi
         actor=request.auth, registration=reg, confirm=data.confirm, resident=resident, reason=data.reason
     )
     return RegistrationOut(id=reg.pk, status=reg.status, detail=str(reg.get_status_display()))
+
+
+class AssignmentOut(Schema):
+    id: int
+    user: str
+    kind: str
+    kind_label: str
+    area_code: str
+    compound: str | None
+    is_owner: bool
+    on_duty: bool
+    occupation: str
+
+
+@router.get("/assignments", response=list[AssignmentOut], summary="Who works a grid (the 2+7+N deployment)")
+def list_assignments(request: HttpRequest, area: str = Query(..., pattern=r"^\d{6,17}$")) -> list[AssignmentOut]:
+    scope = area_get(code=area)
+    qs = selectors.assignments_in(user=request.auth, area=scope)[:1000]
+    return [
+        AssignmentOut(
+            id=a.pk,
+            user=str(a.user),
+            kind=a.kind,
+            kind_label=str(a.get_kind_display()),
+            area_code=a.area_code,
+            compound=a.compound.name if a.compound_id else None,
+            is_owner=a.is_owner,
+            on_duty=a.on_duty,
+            occupation=a.occupation,
+        )
+        for a in qs
+    ]
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: str
+    contact_name: str
+    phone: str
+    area_codes: list[str]
+
+
+@router.get("/departments", response=list[OrganisationOut], summary="Departments serving your areas")
+def list_departments(request: HttpRequest) -> list[OrganisationOut]:
+    return [_org_out(d) for d in selectors.organisations_visible(user=request.auth, model=Department)]
+
+
+@router.get("/partners", response=list[OrganisationOut], summary="Partner organisations serving your areas")
+def list_partners(request: HttpRequest) -> list[OrganisationOut]:
+    return [_org_out(p) for p in selectors.organisations_visible(user=request.auth, model=Partner)]
+
+
+def _org_out(org: Department | Partner) -> OrganisationOut:
+    return OrganisationOut(
+        id=org.pk,
+        name=org.name,
+        kind=org.kind,
+        contact_name=org.contact_name,
+        phone=org.phone_masked,
+        area_codes=[a.code for a in org.areas.all()],
+    )

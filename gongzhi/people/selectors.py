@@ -11,7 +11,7 @@ from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import pii
 from gongzhi.core.errors import NotFound, PermissionDenied
-from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident
+from gongzhi.people.models import GridAssignment, Household, PartyMember, PartyOrganization, Resident
 
 _ASCII = re.compile(r"^[a-zA-Z]+$")
 
@@ -91,3 +91,26 @@ def party_members_visible(*, user: Any, query: str = "", area: Area | None = Non
     if query.strip():
         qs = qs.filter(name_search_q(query))
     return qs.select_related("organization").order_by("area_code", "id")
+
+
+def assignments_in(*, user: Any, area: Area) -> QuerySet[GridAssignment]:
+    rules.require(user, "people.view", area.code)
+    return (
+        GridAssignment.objects.filter(code_range_q(area.code, "area_code"), ended_on__isnull=True)
+        .select_related("user", "compound")
+        .order_by("area_code", "kind", "id")
+    )
+
+
+def organisations_visible(*, user: Any, model: Any) -> QuerySet[Any]:
+    """Departments or partners serving any area the user reaches (or any area above them)."""
+    tops = rules.scope_codes(user, "orgs.view")
+    if not tops:
+        return model.objects.none()
+    if "" in tops:
+        return model.objects.prefetch_related("areas").order_by("name")
+    q = Q(pk__in=[])
+    for top in tops:
+        q |= code_range_q(top, "areas__code")
+        q |= Q(areas__code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)])
+    return model.objects.filter(q).distinct().prefetch_related("areas").order_by("name")
