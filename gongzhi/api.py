@@ -1,8 +1,10 @@
 """The JSON API under /api/v1/: one ninja Router per app."""
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 
@@ -18,7 +20,42 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ErrorOut(Schema):
+    """Every error body: a DomainError (code, detail, field) or ninja's own (detail only; a list for bad input)."""
+
+    code: str | None = Field(None, description="machine-readable, e.g. validation_error, not_found, forbidden")
+    detail: str | list[dict[str, Any]] = Field(..., description="a message in the user's language, or field errors")
+    field: str | None = Field(None, description="the input field the message is about")
+    details: Any = None
+
+
+ERROR_STATUSES = {
+    400: "请求无效 Bad request",
+    401: "未登录或令牌无效 Unauthenticated",
+    403: "无权访问 Forbidden",
+    404: "不存在 Not found",
+    409: "冲突 Conflict",
+    422: "输入有误 Validation failed",
+    429: "请求过于频繁 Rate limited",
+}
+
+
+class GongzhiAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        # Clients (and the schema fuzz test) need the error shapes; ninja documents only the declared responses.
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ErrorOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                for status, description in ERROR_STATUSES.items():
+                    operation["responses"].setdefault(status, {"description": description, **error})
+        return schema
+
+
+api = GongzhiAPI(
     renderer=ReadableJSONRenderer(),
     title="Gongzhi 共治 API",
     version="1.0.0",
