@@ -1,17 +1,88 @@
+"""Server-rendered pages. Each view parses the request, calls a selector or an action, and renders.
+
+Domain errors become pages in the user's language: PermissionDenied → 403, NotFound → 404, and validation
+errors are shown next to the form that caused them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.accounts import actions as account_actions
-from gongzhi.core.errors import DomainError
+from gongzhi.accounts import rules
+from gongzhi.accounts.models import Membership, Registration, RegistrationStatus, Role
+from gongzhi.areas import selectors as area_selectors
+from gongzhi.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from gongzhi.people import actions as people_actions
+from gongzhi.people import selectors as people_selectors
+from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident
+from gongzhi.web.forms import RegistrationForm
+
+PAGE_SIZE = 50
+# Counting every match is a full index scan at district scale (1,000,000 residents); past this we say "more than".
+COUNT_CAP = 1000
+STAFF_ROLES = {Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.MICROGRID_WORKER, Role.ADMIN}
+_CODE = re.compile(r"^\d{6,17}$")
+
+
+def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    titles = {403: _("没有权限"), 404: _("未找到"), 429: _("操作过于频繁")}
+    status = exc.status_code
+    context = {"status": status, "title": titles.get(status, _("请求有误")), "message": exc.message}
+    return render(request, "web/error.html", context, status=status)
+
+
+def page(rule: str | None = None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Login required; with `rule`, the user must hold it at some area; domain errors become error pages."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                if rule is not None and not rules.scope_codes(request.user, rule):
+                    raise PermissionDenied(_("您的角色不能使用这个页面"), details={"rule": rule})
+                return view(request, *args, **kwargs)
+            except DomainError as exc:
+                return error_page(request, exc)
+
+        return login_required(wrapper)
+
+    return decorate
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _level_order(area: Area) -> int:
+    return LEVEL_ORDER.index(AreaLevel(area.level))
+
+
+# --------------------------------------------------------------------------- sign-in and registration
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     error = None
+    status = 200
     if request.method == "POST":
         try:
             user = account_actions.user_sign_in(
@@ -19,13 +90,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             error = exc.message
+            status = 429 if isinstance(exc, RateLimited) else 400
         else:
             login(request, user)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = "web:home"
             return redirect(target or "web:home")
-    return render(request, "web/login.html", {"error": error}, status=400 if error else 200)
+    context = {"error": error, "username": request.POST.get("username", "")}
+    return render(request, "web/login.html", context, status=status)
 
 
 @require_POST
@@ -34,6 +107,385 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("web:login")
 
 
-@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                registration = account_actions.registration_submit(
+                    username=data["username"],
+                    password=data["password"],
+                    full_name=data["full_name"],
+                    id_number=data["id_number"],
+                    phone=data["phone"],
+                    address=data["address"],
+                    community=data["community"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+                status = exc.status_code
+            else:
+                login(request, registration.user, backend="gongzhi.accounts.backends.UsernameOrPhoneBackend")
+                messages.success(request, _("注册申请已提交，社区工作者核对后即可使用居民功能"))
+                return redirect("web:home")
+    return render(request, "web/register.html", {"form": form}, status=status)
+
+
+# --------------------------------------------------------------------------- home
+
+
+@dataclass
+class RoleCard:
+    role: str
+    role_label: str
+    area: Area
+    future: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+FUTURE_TEXT = {
+    Role.DEPARTMENT: _("“街道吹哨、部门报到”的案件接收、报到和办理反馈将在后续版本上线。"),
+    Role.PARTY_MEMBER: _("微心愿领单、党员责任区服务记录将在后续版本上线；现在可以查看所在党组织。"),
+    Role.VOLUNTEER: _("志愿活动报名、扫码签到、服务时长和积分将在后续版本上线。"),
+    Role.PARTNER: _("资源清单发布、共建项目认领和积分商城赞助将在后续版本上线。"),
+}
+
+
+def _scope_summary(user: Any) -> dict[str, Any]:
+    """Counts of what the user's staff roles reach, each one index range per top area."""
+    scope = rules.scope_q(user, "people.view", field="code")
+    by_level = dict(Area.objects.filter(scope).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    area_rows = [(str(AreaLevel(level).label), by_level[level]) for level in LEVEL_ORDER if by_level.get(level)]
+    return {
+        "areas": area_rows,
+        "households": Household.objects.filter(rules.scope_q(user, "people.view")).count(),
+        "residents": Resident.objects.filter(rules.scope_q(user, "people.view")).count(),
+        "party_members": PartyMember.objects.filter(rules.scope_q(user, "people.view")).count(),
+    }
+
+
+@page()
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    user = request.user
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("area").defer("area__boundary").order_by("area__code")
+    )
+    staff = [m for m in memberships if m.role in STAFF_ROLES]
+    cards = []
+    for m in memberships:
+        if m.role in STAFF_ROLES or m.role == Role.RESIDENT:
+            continue
+        card = RoleCard(role=m.role, role_label=m.get_role_display(), area=m.area, future=str(FUTURE_TEXT[m.role]))
+        if m.role == Role.PARTY_MEMBER and rules.allows(user, "party.view", m.area.code):
+            card.links.append((reverse("web:party"), _("党组织")))
+        cards.append(card)
+    resident = None
+    if any(m.role == Role.RESIDENT for m in memberships) and user.resident_id:
+        resident = (
+            Resident.objects.select_related("household", "household__area", "area")
+            .prefetch_related("tags")
+            .get(pk=user.resident_id)
+        )
+    registration = Registration.objects.filter(user=user).select_related("community").first()
+    context = {
+        "staff_memberships": staff,
+        "summary": _scope_summary(user) if staff or user.is_superuser else None,
+        "can_confirm": bool(rules.scope_codes(user, "registrations.confirm")),
+        "can_party": bool(rules.scope_codes(user, "party.view")),
+        "is_admin": user.is_superuser or any(m.role == Role.ADMIN for m in memberships),
+        "cards": cards,
+        "resident": resident,
+        "household_size": resident.household.residents.count() if resident and resident.household_id else 0,
+        "registration": registration,
+        "has_any_role": bool(memberships) or user.is_superuser,
+    }
+    return render(request, "web/home.html", context)
+
+
+# --------------------------------------------------------------------------- area browser
+
+
+def _feature(area: Area, *, url: str | None = None) -> dict[str, Any] | None:
+    if not area.boundary:
+        return None
+    return {
+        "type": "Feature",
+        "geometry": area.boundary,
+        "properties": {"code": area.code, "name": area.name, "level": str(area.get_level_display()), "url": url},
+    }
+
+
+def _child_counts(children: list[Area]) -> dict[str, dict[str, int]]:
+    # One range count per child on an indexed code column: cheap even under a street of 1,000,000 residents.
+    out = {}
+    for child in children:
+        out[child.code] = {
+            "areas": Area.objects.filter(code_range_q(child.code)).count() - 1,
+            "households": Household.objects.filter(code_range_q(child.code, "area_code")).count(),
+            "residents": Resident.objects.filter(code_range_q(child.code, "area_code")).count(),
+        }
+    return out
+
+
+@page("people.view")
+def areas_index(request: HttpRequest) -> HttpResponse:
+    tops = rules.scope_codes(request.user, "people.view")
+    qs = Area.objects.filter(parent__isnull=True) if "" in tops else Area.objects.filter(code__in=tops)
+    areas = list(qs.defer("boundary").order_by("code"))
+    if len(areas) == 1:
+        return redirect("web:area", code=areas[0].code)
+    return render(request, "web/areas_index.html", {"areas": areas})
+
+
+@page("people.view")
+def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = area_selectors.area_get(code=code)
+    rules.require(request.user, "people.view", area.code)
+    ancestors = [
+        (a, rules.allows(request.user, "people.view", a.code)) for a in area_selectors.area_ancestors(area=area)[:-1]
+    ]
+    children = list(area_selectors.area_children(area=area).order_by("code"))
+    counts = _child_counts(children)
+    rows = [(child, counts[child.code]) for child in children]
+    map_data = {
+        "area": _feature(area),
+        "children": [f for c in children if (f := _feature(c, url=reverse("web:area", args=[c.code])))],
+        "resolve_url": reverse("api:resolve"),
+        "area_url": reverse("web:area", args=["0" * 6]).replace("0" * 6, "{code}"),
+    }
+    households = None
+    if area.level == AreaLevel.MICROGRID:
+        households = list(
+            Household.objects.filter(area=area).annotate(size=Count("residents")).order_by("number")[:100]
+        )
+    context = {
+        "area": area,
+        "ancestors": ancestors,
+        "rows": rows,
+        "map_data": map_data,
+        "households": households,
+        "child_level": str(AreaLevel(LEVEL_ORDER[_level_order(area) + 1]).label)
+        if area.level != AreaLevel.MICROGRID
+        else "",
+    }
+    return render(request, "web/area_detail.html", context)
+
+
+# --------------------------------------------------------------------------- residents
+
+
+def _area_choices(user: Any) -> list[Area]:
+    """The areas a user may filter by: their top areas and two levels below, enough to pick a grid."""
+    tops = rules.scope_codes(user, "people.view")
+    if "" in tops:
+        tops = list(Area.objects.filter(parent__isnull=True).values_list("code", flat=True))
+    lengths = list(CODE_LENGTH.values())
+    q = Q(pk__in=[])
+    for top in tops:
+        deepest = lengths[min(lengths.index(len(top)) + 2, len(lengths) - 1)]
+        q |= code_range_q(top) & Q(code_len__lte=deepest)
+    return list(Area.objects.annotate(code_len=Length("code")).filter(q).defer("boundary").order_by("code")[:500])
+
+
+@page("people.view")
+@require_GET
+def residents(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:64]
+    area_code = request.GET.get("area", "").strip()
+    try:
+        page_number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page_number = 1
+    area = None
+    if area_code:
+        if not _CODE.match(area_code):
+            raise ValidationFailed(_("区域编码应为 6 到 17 位数字"), field="area")
+        area = area_selectors.area_get(code=area_code)
+    qs = people_selectors.resident_search(user=request.user, query=query, area=area)
+    offset = (page_number - 1) * PAGE_SIZE
+    found = list(qs.select_related("household").prefetch_related("tags")[offset : offset + PAGE_SIZE + 1])
+    has_next = len(found) > PAGE_SIZE
+    capped_total = qs.order_by()[: COUNT_CAP + 1].count()
+    context = {
+        "query": query,
+        "area": area,
+        "rows": found[:PAGE_SIZE],
+        "page_number": page_number,
+        "has_next": has_next,
+        "has_previous": page_number > 1,
+        "total": capped_total if capped_total <= COUNT_CAP else None,
+        "count_cap": COUNT_CAP,
+        "first_index": offset + 1,
+    }
+    if _is_htmx(request):
+        return render(request, "web/_resident_results.html", context)
+    context["area_choices"] = _area_choices(request.user)
+    return render(request, "web/residents.html", context)
+
+
+def _resident_context(request: HttpRequest, resident: Resident) -> dict[str, Any]:
+    area = Area.objects.defer("boundary").get(pk=resident.area_id)
+    return {
+        "resident": resident,
+        "area": area,
+        "ancestors": area_selectors.area_ancestors(area=area)[:-1],
+        "can_unmask": rules.allows(request.user, "people.unmask", resident.area_code),
+        "revealed": {},
+    }
+
+
+@page("people.view")
+@require_GET
+def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = people_selectors.resident_get(user=request.user, resident_id=resident_id)
+    return render(request, "web/resident_detail.html", _resident_context(request, resident))
+
+
+@page("people.view")
+@require_POST
+def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
+    resident = people_selectors.resident_get(user=request.user, resident_id=resident_id)
+    field_name = request.POST.get("field", "")
+    value = people_actions.pii_reveal(
+        actor=request.user, record=resident, field=field_name, request=request, reason=request.POST.get("reason", "")
+    )
+    if _is_htmx(request):
+        return render(request, "web/_revealed.html", {"value": value})
+    context = _resident_context(request, resident)
+    context["revealed"] = {field_name: value}
+    return render(request, "web/resident_detail.html", context)
+
+
+@page("people.view")
+@require_GET
+def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+    household = people_selectors.household_get(user=request.user, household_id=household_id)
+    area = Area.objects.defer("boundary").get(pk=household.area_id)
+    unit = household.unit
+    members = list(household.residents.prefetch_related("tags").order_by("id"))
+    context = {
+        "household": household,
+        "area": area,
+        "ancestors": area_selectors.area_ancestors(area=area)[:-1],
+        "unit": unit,
+        "building": unit.building if unit else None,
+        "compound": unit.building.compound if unit else None,
+        "members": members,
+    }
+    return render(request, "web/household_detail.html", context)
+
+
+# --------------------------------------------------------------------------- party organisations
+
+
+@dataclass
+class OrgNode:
+    org: PartyOrganization
+    children: list[OrgNode] = field(default_factory=list)
+
+
+@page("party.view")
+@require_GET
+def party_index(request: HttpRequest) -> HttpResponse:
+    orgs = list(
+        people_selectors.party_orgs_visible(user=request.user)
+        .select_related("area")
+        .defer("area__boundary")
+        .annotate(member_count=Count("members"))
+    )
+    nodes = {o.pk: OrgNode(o) for o in orgs}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node.org.parent_id) if node.org.parent_id else None
+        (parent.children if parent else roots).append(node)
+    return render(request, "web/party_index.html", {"roots": roots, "total": len(orgs)})
+
+
+@page("party.view")
+@require_GET
+def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+    org = people_selectors.party_org_get(user=request.user, org_id=org_id)
+    members = list(
+        org.members.prefetch_related(
+            Prefetch("responsibility_zones"),
+            Prefetch("service_posts"),
+        ).order_by("id")
+    )
+    children = list(
+        people_selectors.party_orgs_visible(user=request.user)
+        .filter(parent=org)
+        .annotate(member_count=Count("members"))
+    )
+    parent = org.parent if org.parent_id and rules.allows(request.user, "party.view", org.parent.area_code) else None
+    area = Area.objects.defer("boundary").get(pk=org.area_id)
+    context = {"org": org, "members": members, "children": children, "parent": parent, "area": area}
+    return render(request, "web/party_detail.html", context)
+
+
+# --------------------------------------------------------------------------- registration queue
+
+
+def _registrations_context(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    pending = list(
+        Registration.objects.filter(status=RegistrationStatus.PENDING)
+        .filter(rules.scope_q(user, "registrations.confirm", field="community__code"))
+        .select_related("community", "user")
+        .defer("community__boundary")
+        .order_by("created_at")[:200]
+    )
+    hashes = {r.id_number_hash for r in pending}
+    candidates: dict[str, list[Resident]] = {}
+    matched = (
+        Resident.objects.filter(id_number_hash__in=hashes)
+        .filter(rules.scope_q(user, "registrations.confirm"))
+        .select_related("household")
+    )
+    for resident in matched:
+        candidates.setdefault(resident.id_number_hash, []).append(resident)
+    return {"rows": [(r, candidates.get(r.id_number_hash, [])) for r in pending], "error": None, "error_for": None}
+
+
+@page("registrations.confirm")
+@require_GET
+def registrations(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/registrations.html", _registrations_context(request))
+
+
+@page("registrations.confirm")
+@require_POST
+def registration_decide(request: HttpRequest, registration_id: int) -> HttpResponse:
+    registration = Registration.objects.filter(pk=registration_id).select_related("community").first()
+    if registration is None:
+        raise NotFound(_("注册申请不存在"))
+    rules.require(request.user, "registrations.confirm", registration.community.code)
+    decision = request.POST.get("decision", "")
+    if decision not in {"confirm", "reject"}:
+        raise ValidationFailed(_("请选择确认或驳回"), field="decision")
+    resident = None
+    if decision == "confirm":
+        resident_id = request.POST.get("resident", "")
+        resident = Resident.objects.filter(pk=int(resident_id)).first() if resident_id.isdigit() else None
+    try:
+        account_actions.registration_decide(
+            actor=request.user,
+            registration=registration,
+            confirm=decision == "confirm",
+            resident=resident,
+            reason=request.POST.get("reason", ""),
+        )
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as exc:
+        context = _registrations_context(request)
+        context.update(error=exc.message, error_for=registration.pk)
+        return render(request, "web/registrations.html", context, status=exc.status_code)
+    if decision == "confirm":
+        messages.success(request, _("已确认 %(name)s 的注册，并绑定到居民档案") % {"name": registration.full_name})
+    else:
+        messages.success(request, _("已驳回 %(name)s 的注册申请") % {"name": registration.full_name})
+    return redirect("web:registrations")
