@@ -108,7 +108,7 @@ def area_create(
 
 @transaction.atomic
 def area_set_boundary(*, actor: Any, area: Area, boundary: dict[str, Any]) -> Area:
-    area = Area.objects.select_for_update().select_related("parent").get(pk=area.pk)
+    area = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=area.pk)
     geom = validate_boundary(boundary=boundary, parent=area.parent, code=area.code)
     _apply_boundary(area, geom, boundary)
     area.save(update_fields=["boundary", "point_lat", "point_lng"])

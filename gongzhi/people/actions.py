@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -12,7 +12,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
 from gongzhi.core.audit import audit_record
 from gongzhi.core.chinese import name_keys
-from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.people import validation
 from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident, Tag, Unit
 
@@ -24,6 +24,16 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
             setattr(obj, key, value)
             changed = True
     return changed
+
+
+def _create_once(obj: Any) -> Any:
+    """Insert, turning a unique-key race with a concurrent save into a clear conflict instead of a crash."""
+    try:
+        with transaction.atomic():
+            obj.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(_("同一记录刚刚由他人保存，请刷新后重试")) from None
+    return obj
 
 
 @transaction.atomic
@@ -41,7 +51,7 @@ def household_upsert(
     values = {"area": area, "area_code": area.code, "address": address.strip(), "unit": unit, "room": room}
     household = Household.objects.select_for_update().filter(number=number).first()
     if household is None:
-        household = Household.objects.create(number=number, **values)
+        household = _create_once(Household(number=number, **values))
         audit_record(actor=actor, action="household.create", target=household, area_code=area.code)
         return household, "created"
     rules.require(actor, "people.edit", household.area_code)
@@ -91,7 +101,7 @@ def resident_upsert(
         resident = Resident(**values)
         resident.set_id_number(id_number)
         resident.set_phone(phone)
-        resident.save()
+        _create_once(resident)
         resident.tags.set(tag_objs)
         audit_record(actor=actor, action="resident.create", target=resident, area_code=resident.area_code)
         return resident, "created"
@@ -168,7 +178,7 @@ def party_member_upsert(
         member = PartyMember(**values)
         member.set_id_number(id_number)
         member.set_phone(phone)
-        member.save()
+        _create_once(member)
         audit_record(actor=actor, action="party_member.create", target=member, area_code=area.code)
         return member, "created"
     rules.require(actor, "party.manage", member.area_code)
