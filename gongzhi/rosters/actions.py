@@ -1,0 +1,234 @@
+"""Roster imports and exports. An import is a job: started from a page, the API or the command line, run by the
+background worker (or in the command itself), validated in full before anything is written."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts import rules
+from gongzhi.areas.models import Area
+from gongzhi.core import clock
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.rosters import exporters, importers, selectors
+from gongzhi.rosters.columns import SHEETS
+from gongzhi.rosters.models import ERRORS_KEPT, ImportJob, ImportMode, ImportStatus, RosterKind
+from gongzhi.rosters.progress import progress_clear, progress_write
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+CODE_LENGTHS = (17, 15, 12, 9, 6)
+
+Progress = Callable[[str, int, int], None]
+
+
+def _common_scope(codes: list[str]) -> str:
+    """The longest area code covering every code the importer reaches ('' when that is everything)."""
+    if not codes or "" in codes:
+        return ""
+    prefix = os.path.commonprefix(codes)  # noqa: RUF071 - area codes are prefixes by design
+    return next((prefix[:n] for n in CODE_LENGTHS if n <= len(prefix)), "")
+
+
+def _clean_choice(value: str, choices: Any, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if value not in choices.values:
+        raise ValidationFailed(message % {"v": value or "—"}, field=field)
+    return value
+
+
+def roster_import_start(
+    *, actor: Any, kind: str, upload: Any, mode: str = ImportMode.ALL_OR_NOTHING, enqueue: bool = True
+) -> ImportJob:
+    """Check the file's type and headers now (a wrong file is refused at once), then queue the row-by-row work."""
+    kind = _clean_choice(
+        kind, RosterKind, "kind", _("名册类型应为 households、residents 或 party_members，而不是 %(v)s")
+    )
+    mode = _clean_choice(mode, ImportMode, "mode", _("导入方式应为 all_or_nothing 或 good_rows，而不是 %(v)s"))
+    selectors.require_importer(actor, kind)
+    if upload is None:
+        raise ValidationFailed(_("请选择要上传的 Excel 文件"), field="file")
+    if getattr(upload, "size", 0) and upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationFailed(_("文件过大（最多 50 MB），请拆分后上传"), field="file")
+    upload.seek(0)
+    importers.check_file(upload, kind)
+    upload.seek(0)
+    name = os.path.basename(getattr(upload, "name", "") or "roster.xlsx")
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            mode=mode,
+            created_by=actor,
+            original_name=name[:200],
+            area_code=_common_scope(rules.scope_codes(actor, SHEETS[kind].rule)),
+            created_at=clock.now(),
+        )
+        # The stored name is ours: uploaded names may carry anything.
+        job.file.save(f"{kind}-{clock.now():%Y%m%d%H%M%S}.xlsx", File(upload), save=False)
+        job.save()
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from gongzhi.rosters.tasks import roster_import_task
+
+    roster_import_task.enqueue(job_id)
+
+
+def roster_import_commit_good_rows(*, actor: Any, job: ImportJob) -> ImportJob:
+    """After a rejected all-or-nothing run: validate again (the data may have moved on) and write the good rows."""
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("只有导入人本人可以确认导入"))
+    selectors.require_importer(actor, job.kind)
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.REJECTED).update(
+            mode=ImportMode.GOOD_ROWS,
+            status=ImportStatus.PENDING,
+            processed_rows=0,
+            created_count=0,
+            updated_count=0,
+            unchanged_count=0,
+            message="",
+            started_at=None,
+            finished_at=None,
+        )
+        if not updated:
+            raise Conflict(
+                _("只有“有错误，未写入”的任务才能只导入正确的行（当前状态：%(s)s）") % {"s": job.get_status_display()}
+            )
+        if job.error_count >= job.total_rows:
+            raise Conflict(_("这个文件没有正确的行可以导入"))
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+class _Reporter:
+    """Sends progress to the job row (validation), the progress file (writing) and an optional callback."""
+
+    def __init__(self, job: ImportJob, callback: Progress | None, every: int = importers.CHUNK) -> None:
+        self.job, self.callback, self.every = job, callback, every
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == ImportStatus.VALIDATING:
+            ImportJob.objects.filter(pk=self.job.pk).update(processed_rows=done, total_rows=total)
+        else:
+            progress_write(self.job.pk, phase=phase, done=done, total=total)
+        if self.callback is not None:
+            self.callback(phase, done, total)
+
+
+def _finish(job: ImportJob, status: str, message: str = "") -> None:
+    job.status = status
+    job.message = message
+    job.finished_at = clock.now()
+    job.save()
+
+
+def _audit(job: ImportJob) -> None:
+    audit_record(
+        actor=job.created_by,
+        action="roster.import",
+        target=job,
+        area_code=job.area_code,
+        data={
+            "kind": job.kind,
+            "mode": job.mode,
+            "status": job.status,
+            "file": job.original_name,
+            "total_rows": job.total_rows,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "errors": job.error_count,
+        },
+    )
+
+
+def roster_import_run(*, job_id: int, on_progress: Progress | None = None) -> ImportJob:
+    """Validate every row, write the error workbook, then write the good rows in one transaction (or none)."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.VALIDATING, started_at=clock.now()
+    )
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if not claimed:
+        return job  # already run (a task delivered twice) or not waiting
+    if job.error_file:
+        job.error_file.delete(save=False)
+    ctx = importers.Context(actor=job.created_by, kind=job.kind)
+    report = _Reporter(job, on_progress)
+    v: importers.Validation | None = None
+    try:
+        with job.file.open("rb") as fh:
+            v = importers.validate(source=fh, kind=job.kind, ctx=ctx, progress=report)
+        job.total_rows = job.processed_rows = v.total_rows
+        job.error_count = v.error_count
+        job.errors = v.first_errors(ERRORS_KEPT)
+        if v.error_count:
+            path = exporters.write_error_workbook(v)
+            try:
+                with open(path, "rb") as fh:
+                    job.error_file.save(f"errors-{job.pk}.xlsx", File(fh), save=False)
+            finally:
+                path.unlink(missing_ok=True)
+        if v.error_count and job.mode == ImportMode.ALL_OR_NOTHING:
+            with transaction.atomic():
+                _finish(
+                    job,
+                    ImportStatus.REJECTED,
+                    _("%(n)d 行有错误，未写入任何数据。请下载错误清单修改后重新上传，或选择只导入正确的行。")
+                    % {"n": v.error_count},
+                )
+                _audit(job)
+            return job
+        job.status = ImportStatus.IMPORTING
+        job.save()
+        with transaction.atomic():
+            created, updated, unchanged = importers.write(v=v, ctx=ctx, progress=report)
+            job.created_count, job.updated_count, job.unchanged_count = created, updated, unchanged
+            _finish(job, ImportStatus.DONE)
+            _audit(job)
+        return job
+    except ValidationFailed as exc:
+        job.processed_rows = 0 if v is None else job.processed_rows
+        _finish(job, ImportStatus.FAILED, str(exc.message))
+        return job
+    except Exception:
+        logger.exception("roster import %s failed", job_id)
+        _finish(job, ImportStatus.FAILED, _("导入失败：处理文件时出现内部错误，未写入任何数据。请联系管理员。"))
+        return job
+    finally:
+        if v is not None:
+            v.discard()
+        progress_clear(job_id)
+
+
+def roster_export(
+    *, actor: Any, kind: str, area: Area, unmasked: bool = False, request: HttpRequest | None = None
+) -> tuple[Path, int]:
+    """An xlsx of what `actor` may see below `area`, masked unless they may unmask (then it is audited)."""
+    qs = selectors.export_queryset(user=actor, kind=kind, area=area)
+    if unmasked:
+        rules.require(actor, "people.unmask", area.code)
+    path, count = exporters.write_export(kind, qs, unmasked=unmasked)
+    audit_record(
+        actor=actor,
+        action="roster.export_unmasked" if unmasked else "roster.export",
+        target=area,
+        area_code=area.code,
+        data={"kind": kind, "rows": count},
+        request=request,
+    )
+    return path, count
