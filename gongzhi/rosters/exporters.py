@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -165,3 +166,16 @@ def write_export(kind: str, qs: QuerySet[Any], *, unmasked: bool) -> tuple[Path,
     out.close()
     wb.save(out.name)
     return Path(out.name), count
+
+
+class _TemporaryFile(io.FileIO):
+    """Removes itself from disk once the response has sent it."""
+
+    def close(self) -> None:
+        super().close()
+        Path(str(self.name)).unlink(missing_ok=True)
+
+
+def file_response(path: Path, filename: str) -> FileResponse:
+    """Send a workbook written to a temporary file, and remove the file afterwards."""
+    return FileResponse(_TemporaryFile(path, "rb"), as_attachment=True, filename=filename, content_type=XLSX_MIME)

@@ -1,0 +1,165 @@
+"""Pages: upload a roster, watch its progress, download errors, export what you may see."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongzhi.accounts import rules
+from gongzhi.areas.models import Area, AreaLevel
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import clock
+from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.rosters import actions, exporters, selectors
+from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
+
+EXPORT_AREA_LIMIT = 500
+
+
+def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(request, "rosters/forbidden.html", {"message": exc.message}, status=exc.status_code)
+
+
+def _export_areas(user: Any) -> list[Area]:
+    tops = rules.scope_codes(user, selectors.EXPORT_RULE)
+    if not tops:
+        return []
+    scope = Q()
+    if "" not in tops:
+        scope = Q(pk__in=[])
+        for top in tops:
+            scope |= code_range_q(top)
+    levels = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID]
+    return list(Area.objects.filter(scope, level__in=levels).order_by("code")[:EXPORT_AREA_LIMIT])
+
+
+def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    return {
+        "kinds": RosterKind.choices,
+        "modes": ImportMode.choices,
+        "jobs": selectors.jobs_recent(user=request.user),
+        "export_areas": _export_areas(request.user),
+        "can_unmask": bool(rules.scope_codes(request.user, "people.unmask")),
+        "selected_kind": request.POST.get("kind", RosterKind.RESIDENTS),
+        "selected_mode": request.POST.get("mode", ImportMode.ALL_OR_NOTHING),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    try:
+        selectors.require_importer(request.user)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc)
+    if request.method == "POST":
+        try:
+            job = actions.roster_import_start(
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                mode=request.POST.get("mode", ImportMode.ALL_OR_NOTHING),
+                upload=request.FILES.get("file"),
+            )
+        except DomainError as exc:
+            context = _index_context(request, error=exc.message, error_details=exc.details)
+            return render(request, "rosters/index.html", context, status=exc.status_code)
+        return redirect("rosters:job", job_id=job.pk)
+    return render(request, "rosters/index.html", _index_context(request))
+
+
+def _job_or_error(request: HttpRequest, job_id: int) -> ImportJob | HttpResponse:
+    try:
+        return selectors.job_get(user=request.user, job_id=job_id)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404(str(exc.message)) from exc
+        return _forbidden(request, exc)
+
+
+def _job_context(job: ImportJob) -> dict[str, Any]:
+    return {"job": job, "progress": selectors.job_progress(job)}
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_error(request, job_id)
+    if isinstance(job, HttpResponse):
+        return job
+    return render(request, "rosters/job.html", _job_context(job))
+
+
+@login_required
+@require_GET
+def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The part of the job page that htmx polls while the job runs."""
+    job = _job_or_error(request, job_id)
+    if isinstance(job, HttpResponse):
+        return job
+    return render(request, "rosters/_job_status.html", _job_context(job))
+
+
+@login_required
+@require_POST
+def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_error(request, job_id)
+    if isinstance(job, HttpResponse):
+        return job
+    try:
+        actions.roster_import_commit_good_rows(actor=request.user, job=job)
+    except DomainError as exc:
+        context = {**_job_context(job), "error": exc.message}
+        return render(request, "rosters/job.html", context, status=exc.status_code)
+    return redirect("rosters:job", job_id=job.pk)
+
+
+@login_required
+@require_GET
+def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_error(request, job_id)
+    if isinstance(job, HttpResponse):
+        return job
+    if not job.error_file:
+        raise Http404(_("这个导入任务没有错误清单"))
+    return FileResponse(
+        job.error_file.open("rb"),
+        as_attachment=True,
+        filename=f"errors-{job.pk}-{job.original_name}",
+        content_type=exporters.XLSX_MIME,
+    )
+
+
+@login_required
+@require_GET
+def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in RosterKind.values:
+        raise Http404(_("未知的名册类型"))
+    response = HttpResponse(exporters.template_workbook(kind), content_type=exporters.XLSX_MIME)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
+    return response
+
+
+@login_required
+@require_POST
+def export(request: HttpRequest) -> HttpResponse:
+    """POST, not GET: an unmasked export writes to the audit log."""
+    kind = request.POST.get("kind", "")
+    code = request.POST.get("area", "").strip()
+    try:
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            raise PermissionDenied(_("区域编码 %(c)s 不存在或不在您的范围内") % {"c": code or "—"})
+        path, _rows = actions.roster_export(
+            actor=request.user, kind=kind, area=area, unmasked=request.POST.get("unmasked") == "1", request=request
+        )
+    except DomainError as exc:
+        if not selectors.can_import(request.user):
+            return _forbidden(request, exc)
+        context = _index_context(request, export_error=exc.message)
+        return render(request, "rosters/index.html", context, status=exc.status_code)
+    return exporters.file_response(path, f"{kind}-{area.code}-{clock.today():%Y%m%d}.xlsx")
