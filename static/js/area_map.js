@@ -18,11 +18,13 @@
   }
 
   var palette = ["#2b6cb0", "#2f855a", "#b7791f", "#6b46c1", "#c05621", "#2c7a7b"];
+  var childLayers = [];
   data.children.forEach(function (feature, i) {
     var layer = L.geoJSON(feature, {
       style: { color: palette[i % palette.length], weight: 1.5, fillOpacity: 0.18 },
     });
-    layer.bindTooltip(feature.properties.name, { direction: "center", className: "area-label", permanent: data.children.length <= 30 });
+    layer.feature = feature;
+    childLayers.push(layer);
     layer.on("click", function () { window.location.href = feature.properties.url; });
     layer.on("mouseover", function () { layer.setStyle({ fillOpacity: 0.35 }); });
     layer.on("mouseout", function () { layer.setStyle({ fillOpacity: 0.18 }); });
@@ -35,6 +37,25 @@
   } else {
     map.setView([36, 120], 10);
   }
+
+  // A name stays on the map only where it fits inside its polygon; otherwise it shows on hover.
+  function placeLabels() {
+    childLayers.forEach(function (layer) {
+      var b = layer.getBounds();
+      var sw = map.latLngToContainerPoint(b.getSouthWest());
+      var ne = map.latLngToContainerPoint(b.getNorthEast());
+      var room = Math.abs(ne.x - sw.x);
+      var needed = layer.feature.properties.name.length * 13 + 12;
+      layer.unbindTooltip();
+      layer.bindTooltip(layer.feature.properties.name, {
+        direction: "center",
+        className: "area-label",
+        permanent: room >= needed && Math.abs(sw.y - ne.y) >= 24,
+      });
+    });
+  }
+  placeLabels();
+  map.on("zoomend", placeLabels);
 
   // Locate a point: typed coordinates or the phone's geolocation → GET /api/v1/areas/resolve.
   var form = document.getElementById("locate-form");
