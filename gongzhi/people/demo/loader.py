@@ -168,6 +168,7 @@ class _Loader:
         self._organisations()
         self._people()
         self._staff()
+        _reset_sequences()  # before any row takes its key from a sequence again
         self._demo_users()
         audit_record(
             actor=None,
@@ -177,7 +178,6 @@ class _Loader:
             area_code=G.DISTRICT_CODE,
             data={"size": self.plan.size, "seed": self.seed, "counts": self.report.counts},
         )
-        _reset_sequences()
 
     # ------------------------------------------------------------------------------------------------ areas
 
