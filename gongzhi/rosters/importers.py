@@ -759,7 +759,7 @@ def validate(*, source: str | Path, kind: str, ctx: Context, progress: Progress)
                 listed = "、".join(str(n) for n in numbers)
                 for number in numbers:
                     result.bad.setdefault(number, []).append(
-                        _("%(what)s在文件中重复（第 %(rows)s 行）") % {"what": shown[key], "rows": listed}
+                        _("%(what)s 在文件中重复（第 %(rows)s 行）") % {"what": shown[key], "rows": listed}
                     )
                     if sheet.spec.kind == RosterKind.HOUSEHOLDS:
                         ctx.file_households.pop(key, None)

@@ -48,3 +48,39 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def tags(db):
     return {name: Tag.objects.create(name=name, code=code) for name, code in [("独居", "alone"), ("低保", "dibao")]}
+
+
+def upload(data: bytes, name: str = "roster.xlsx"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(
+        name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+
+
+def run_import(user, kind: str, data: bytes, mode: str = "all_or_nothing"):
+    """Start and run an import in this process, as the import_roster command does."""
+    from gongzhi.rosters import actions
+
+    job = actions.roster_import_start(actor=user, kind=kind, mode=mode, upload=upload(data), enqueue=False)
+    return actions.roster_import_run(job_id=job.pk)
+
+
+@pytest.fixture
+def party_org_a(areas):
+    from gongzhi.people.models import PartyOrganization
+    from tests.conftest import COMMUNITY_A
+
+    return PartyOrganization.objects.create(
+        name="灵山卫1社区党委", kind="committee", area=areas[COMMUNITY_A], area_code=COMMUNITY_A
+    )
+
+
+@pytest.fixture
+def party_org_b(areas):
+    from gongzhi.people.models import PartyOrganization
+    from tests.conftest import COMMUNITY_B
+
+    return PartyOrganization.objects.create(
+        name="灵山卫2社区党委", kind="committee", area=areas[COMMUNITY_B], area_code=COMMUNITY_B
+    )
