@@ -33,7 +33,7 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from gongzhi.people import actions as people_actions
 from gongzhi.people import selectors as people_selectors
-from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident
+from gongzhi.people.models import Household, PartyMember, PartyOrganization, PartyOrgKind, Resident
 from gongzhi.web.forms import RegistrationForm
 
 PAGE_SIZE = 50
@@ -309,7 +309,10 @@ def residents(request: HttpRequest) -> HttpResponse:
     offset = (page_number - 1) * PAGE_SIZE
     found = list(qs.select_related("household").prefetch_related("tags")[offset : offset + PAGE_SIZE + 1])
     has_next = len(found) > PAGE_SIZE
-    capped_total = qs.order_by()[: COUNT_CAP + 1].count()
+    if not has_next and (found or page_number == 1):
+        capped_total = offset + len(found)  # the last page tells the total without a second scan
+    else:
+        capped_total = qs.order_by()[: COUNT_CAP + 1].count()
     context = {
         "query": query,
         "area": area,
@@ -388,21 +391,30 @@ class OrgNode:
     children: list[OrgNode] = field(default_factory=list)
 
 
+# The index shows the two upper levels present in reach; deeper levels open from each organisation's page, so the
+# page stays small at district scale (tens of thousands of building groups and central households).
+PARTY_INDEX_DEPTH = 2
+
+
 @page("party.view")
 @require_GET
 def party_index(request: HttpRequest) -> HttpResponse:
+    visible = people_selectors.party_orgs_visible(user=request.user)
+    present = set(visible.order_by().values_list("kind", flat=True).distinct())
+    kinds = [kind for kind in PartyOrgKind.values if kind in present][:PARTY_INDEX_DEPTH]
     orgs = list(
-        people_selectors.party_orgs_visible(user=request.user)
+        visible.filter(kind__in=kinds)
         .select_related("area")
         .defer("area__boundary")
-        .annotate(member_count=Count("members"))
+        .annotate(member_count=Count("members", distinct=True), child_count=Count("children", distinct=True))
     )
     nodes = {o.pk: OrgNode(o) for o in orgs}
     roots = []
     for node in nodes.values():
         parent = nodes.get(node.org.parent_id) if node.org.parent_id else None
         (parent.children if parent else roots).append(node)
-    return render(request, "web/party_index.html", {"roots": roots, "total": len(orgs)})
+    context = {"roots": roots, "total": visible.count(), "shown": len(orgs)}
+    return render(request, "web/party_index.html", context)
 
 
 @page("party.view")
