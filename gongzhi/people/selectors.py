@@ -25,7 +25,11 @@ def name_search_q(query: str) -> Q:
     query = query.strip()
     if _ASCII.match(query):
         lowered = query.lower()
-        return Q(name_pinyin__startswith=lowered) | Q(name_initials__startswith=lowered)
+        # A range instead of LIKE 'x%': SQLite's LIKE is case-insensitive and so cannot use the index.
+        upper = lowered[:-1] + chr(ord(lowered[-1]) + 1)
+        return Q(name_pinyin__gte=lowered, name_pinyin__lt=upper) | Q(
+            name_initials__gte=lowered, name_initials__lt=upper
+        )
     return Q(name__contains=query)
 
 
