@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as L
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -30,6 +31,9 @@ from gongzhi.people import validation
 from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident, Tag
 from gongzhi.rosters.columns import HOUSEHOLDS, PARTY_MEMBERS, RESIDENTS, Sheet, looks_like_header, match_headers
 from gongzhi.rosters.models import RosterKind
+from gongzhi.rosters.xlsx import install as _install_xlsx_fix
+
+_install_xlsx_fix()
 
 CHUNK = 1000
 HEADER_SEARCH_ROWS = 10
@@ -159,7 +163,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _code_text(value: Any, what: str) -> str:
+def _code_text(value: Any, what: Any) -> str:
     """ID numbers and area codes longer than 15 digits cannot survive as Excel numbers."""
     if isinstance(value, float):
         raise ValidationFailed(
@@ -168,7 +172,7 @@ def _code_text(value: Any, what: str) -> str:
     return _text(value).replace(" ", "")
 
 
-def _date(value: Any, message: str) -> dt.date | None:
+def _date(value: Any, message: Any) -> dt.date | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -184,13 +188,13 @@ def _date(value: Any, message: str) -> dt.date | None:
     raise ValidationFailed(message)
 
 
-def _limit(value: str, n: int, label: str) -> str:
+def _limit(value: str, n: int, label: Any) -> str:
     if len(value) > n:
         raise ValidationFailed(_("%(label)s过长（最多 %(n)d 个字）") % {"label": label, "n": n})
     return value
 
 
-def _required(value: str, label: str) -> str:
+def _required(value: str, label: Any) -> str:
     if not value:
         raise ValidationFailed(_("%(label)s不能为空") % {"label": label})
     return value
@@ -220,10 +224,20 @@ class Context:
         self.now = clock.now()
         self._areas: dict[str, Area | None] = {}
         self._orgs: dict[str, list[PartyOrganization]] = {}
+        self._names: dict[str, tuple[str, str]] = {}
         self.tags = {t.name: t for t in Tag.objects.all()}
         # Households defined by the '户' sheet of the same workbook: number → area code (good rows only).
         self.file_households: dict[str, str] = {}
         self.file_households_bad: set[str] = set()
+
+    def name_keys(self, name: str) -> tuple[str, str]:
+        # Rosters repeat names a lot and pinyin conversion is the slowest per-row step.
+        keys = self._names.get(name)
+        if keys is None:
+            if len(self._names) >= 200_000:
+                self._names.clear()
+            keys = self._names[name] = name_keys(name)
+        return keys
 
     def allows(self, rule: str, code: str) -> bool:
         return rules.allows(self.actor, rule, code)
@@ -279,18 +293,18 @@ class HouseholdKind(Kind):
     def clean(self, ctx: Context, row: Row, cells: dict[str, Any]) -> None:
         c = self.spec.column
         number = _run(
-            row, c("number").label, lambda: _limit(_required(_text(cells["number"]), _("户编号")), 40, _("户编号"))
+            row, c("number").label, lambda: _limit(_required(_text(cells["number"]), L("户编号")), 40, L("户编号"))
         )
-        code = _run(row, c("area_code").label, lambda: _code_text(cells["area_code"], _("微网格编码")))
+        code = _run(row, c("area_code").label, lambda: _code_text(cells["area_code"], L("微网格编码")))
         area = None
         if code is not None:
             area = _run(row, c("area_code").label, lambda: validation.clean_microgrid(code, {code: ctx.area(code)}))
         if area is not None and not ctx.allows(self.spec.rule, area.code):
             row.fail("", _forbidden(area.code))
         address = _run(
-            row, c("address").label, lambda: _limit(_required(_text(cells["address"]), _("地址")), 200, _("地址"))
+            row, c("address").label, lambda: _limit(_required(_text(cells["address"]), L("地址")), 200, L("地址"))
         )
-        room = _run(row, c("room").label, lambda: _limit(_text(cells["room"]), 16, _("门牌号")))
+        room = _run(row, c("room").label, lambda: _limit(_text(cells["room"]), 16, L("门牌号")))
         if not row.errors:
             row.clean = {"number": number, "area_id": area.pk, "area_code": area.code, "address": address, "room": room}
 
@@ -348,7 +362,7 @@ def _clean_person(row: Row, spec: Sheet, cells: dict[str, Any]) -> tuple[str | N
     c = spec.column
     name = _run(row, c("name").label, lambda: validation.clean_name(_text(cells["name"])))
     id_number = _run(
-        row, c("id_number").label, lambda: pii.normalize_id_number(_code_text(cells["id_number"], _("身份证号")))
+        row, c("id_number").label, lambda: pii.normalize_id_number(_code_text(cells["id_number"], L("身份证号")))
     )
     phone = _run(row, c("phone").label, lambda: pii.normalize_phone(t) if (t := _text(cells["phone"])) else "")
     return name, id_number, phone
@@ -360,7 +374,7 @@ class ResidentKind(Kind):
     def clean(self, ctx: Context, row: Row, cells: dict[str, Any]) -> None:
         c = self.spec.column
         number = _run(
-            row, c("household_number").label, lambda: _required(_text(cells["household_number"]), _("户编号"))
+            row, c("household_number").label, lambda: _required(_text(cells["household_number"]), L("户编号"))
         )
         name, id_number, phone = _clean_person(row, self.spec, cells)
         gender = birth = None
@@ -370,10 +384,10 @@ class ResidentKind(Kind):
                 row,
                 c("birth_date").label,
                 lambda: validation.clean_birth_date(
-                    _date(cells["birth_date"], _("出生日期格式应为 YYYY-MM-DD")), id_number
+                    _date(cells["birth_date"], L("出生日期格式应为 YYYY-MM-DD")), id_number
                 ),
             )
-        relation = _run(row, c("relation").label, lambda: _limit(_text(cells["relation"]), 16, _("与户主关系")))
+        relation = _run(row, c("relation").label, lambda: _limit(_text(cells["relation"]), 16, L("与户主关系")))
         tag_names = [t for t in TAG_SEPARATORS.split(_text(cells["tags"])) if t]
         unknown = [t for t in tag_names if t not in ctx.tags]
         if unknown:
@@ -384,7 +398,7 @@ class ResidentKind(Kind):
             )
         if row.errors:
             return
-        full, initials = name_keys(name)
+        full, initials = ctx.name_keys(name)
         row.clean = {
             "household_number": number,
             "name": name,
@@ -532,7 +546,7 @@ class PartyMemberKind(Kind):
         c = self.spec.column
         name, id_number, phone = _clean_person(row, self.spec, cells)
         kind = _run(row, c("kind").label, lambda: validation.clean_party_kind(_text(cells["kind"])))
-        code = _run(row, c("area_code").label, lambda: _code_text(cells["area_code"], _("报到社区编码")))
+        code = _run(row, c("area_code").label, lambda: _code_text(cells["area_code"], L("报到社区编码")))
         area = None
         if code:
             area = ctx.area(code)
@@ -544,14 +558,14 @@ class PartyMemberKind(Kind):
                     _("报到社区编码应为社区或以下的区域，%(c)s 是%(l)s") % {"c": code, "l": area.get_level_display()},
                 )
                 area = None
-        org_name = _run(row, c("organization").label, lambda: _required(_text(cells["organization"]), _("所在党组织")))
+        org_name = _run(row, c("organization").label, lambda: _required(_text(cells["organization"]), L("所在党组织")))
         org = None
         if org_name:
             org = _run(
                 row, c("organization").label, lambda: self._organization(ctx, org_name, area.code if area else "")
             )
-        workplace = _run(row, c("workplace").label, lambda: _limit(_text(cells["workplace"]), 100, _("工作单位")))
-        joined = _run(row, c("joined_on").label, lambda: _date(cells["joined_on"], _("入党日期格式应为 YYYY-MM-DD")))
+        workplace = _run(row, c("workplace").label, lambda: _limit(_text(cells["workplace"]), 100, L("工作单位")))
+        joined = _run(row, c("joined_on").label, lambda: _date(cells["joined_on"], L("入党日期格式应为 YYYY-MM-DD")))
         if org is not None:
             member_area = area or org.area
             for scope_code in {member_area.code, org.area_code}:
@@ -562,7 +576,7 @@ class PartyMemberKind(Kind):
         if row.errors:
             return
         member_area = area or org.area
-        full, initials = name_keys(name)
+        full, initials = ctx.name_keys(name)
         row.clean = {
             "organization_id": org.pk,
             "name": name,
