@@ -396,6 +396,24 @@ class OrgNode:
 PARTY_INDEX_DEPTH = 2
 
 
+def _subtree_member_counts(orgs: Any) -> dict[int, int]:
+    """Members of each organisation and everything below it; the party tree is at most four levels deep."""
+    parents = dict(orgs.order_by().values_list("id", "parent_id"))
+    direct = (
+        PartyMember.objects.filter(organization_id__in=orgs.order_by().values("id"))
+        .order_by()
+        .values_list("organization_id")
+        .annotate(n=Count("id"))
+    )
+    totals: dict[int, int] = {}
+    for org_id, n in direct:
+        node: int | None = org_id
+        while node is not None and node in parents:
+            totals[node] = totals.get(node, 0) + n
+            node = parents[node]
+    return totals
+
+
 @page("party.view")
 @require_GET
 def party_index(request: HttpRequest) -> HttpResponse:
@@ -406,8 +424,11 @@ def party_index(request: HttpRequest) -> HttpResponse:
         visible.filter(kind__in=kinds)
         .select_related("area")
         .defer("area__boundary")
-        .annotate(member_count=Count("members", distinct=True), child_count=Count("children", distinct=True))
+        .annotate(child_count=Count("children"))
     )
+    totals = _subtree_member_counts(visible)
+    for org in orgs:
+        org.member_count = totals.get(org.pk, 0)
     nodes = {o.pk: OrgNode(o) for o in orgs}
     roots = []
     for node in nodes.values():
@@ -427,11 +448,11 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             Prefetch("service_posts"),
         ).order_by("id")
     )
-    children = list(
-        people_selectors.party_orgs_visible(user=request.user)
-        .filter(parent=org)
-        .annotate(member_count=Count("members"))
-    )
+    below = people_selectors.party_orgs_visible(user=request.user).filter(code_range_q(org.area_code, "area_code"))
+    totals = _subtree_member_counts(below)
+    children = list(below.filter(parent=org))
+    for child in children:
+        child.member_count = totals.get(child.pk, 0)
     parent = org.parent if org.parent_id and rules.allows(request.user, "party.view", org.parent.area_code) else None
     area = Area.objects.defer("boundary").get(pk=org.area_id)
     context = {"org": org, "members": members, "children": children, "parent": parent, "area": area}
