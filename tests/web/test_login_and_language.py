@@ -80,3 +80,15 @@ def test_topbar_names_the_user_and_role(district, client_for):
     assert "共治" in html and "Gongzhi" in html
     assert "grid_worker_a" in html and "网格员" in html
     assert 'action="/logout/"' in html
+
+
+def test_navigation_offers_only_what_the_role_may_open(district, client_for):
+    office = client_for(district["community_worker_a"]).get("/").content.decode()
+    for href in ('href="/areas/"', 'href="/people/residents/"', 'href="/party/"', 'href="/people/registrations/"'):
+        assert href in office
+    assert 'href="/rosters/"' in office
+    grid = client_for(district["grid_worker_a"]).get("/").content.decode()
+    assert 'href="/people/residents/"' in grid
+    assert 'href="/people/registrations/"' not in grid and 'href="/rosters/"' not in grid
+    volunteer = client_for(district["volunteer_a"]).get("/").content.decode()
+    assert 'href="/areas/"' not in volunteer and 'href="/people/residents/"' not in volunteer

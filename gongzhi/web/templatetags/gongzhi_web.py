@@ -25,6 +25,8 @@ def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
         items.append(("web:party", _("党组织"), "★"))
     if rules.scope_codes(user, "registrations.confirm"):
         items.append(("web:registrations", _("注册审核"), "✓"))
+    if rules.scope_codes(user, "people.import") or rules.scope_codes(user, "people.export"):
+        items.append(("rosters:index", _("名册"), "⇅"))
     links = []
     for name, label, icon in items:
         url = reverse(name)
