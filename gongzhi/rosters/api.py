@@ -4,7 +4,7 @@ from typing import Literal
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongzhi.accounts.auth import api_auth
@@ -86,10 +86,10 @@ def create_import(
     file: File[UploadedFile],
     kind: Form[Kind],
     mode: Form[Mode] = "all_or_nothing",
-) -> tuple[int, ImportJobOut]:
+) -> Status[ImportJobOut]:
     job = actions.roster_import_start(actor=request.auth, kind=kind, mode=mode, upload=file)
     job.refresh_from_db()
-    return 202, ImportJobOut.build(job)
+    return Status(202, ImportJobOut.build(job))
 
 
 @router.get("/imports/{job_id}", response=ImportJobOut, summary="Progress and outcome of an import")
@@ -102,11 +102,11 @@ def get_import(request: HttpRequest, job_id: int) -> ImportJobOut:
     response={202: ImportJobOut},
     summary="After a rejected import: validate again and write only the good rows",
 )
-def commit_good_rows(request: HttpRequest, job_id: int) -> tuple[int, ImportJobOut]:
+def commit_good_rows(request: HttpRequest, job_id: int) -> Status[ImportJobOut]:
     job = selectors.job_get(user=request.auth, job_id=job_id)
     job = actions.roster_import_commit_good_rows(actor=request.auth, job=job)
     job.refresh_from_db()
-    return 202, ImportJobOut.build(job)
+    return Status(202, ImportJobOut.build(job))
 
 
 @router.get(
