@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
+# Usage: bash bench/run.sh            — all of them
+#        bash bench/run.sh seed|import|resolve|page   — one of them
+# Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+[ -x "$PY" ] || PY=python3
+mkdir -p var/bench
+which="${1:-all}"
+
+facts() {
+  "$PY" - <<'PY'
+import sys
+sys.path.insert(0, "bench")
+from _common import machine_facts, setup_django
+setup_django("sqlite:///:memory:")
+for k, v in machine_facts().items():
+    print(f"{k:>7}: {v}")
+PY
+}
+
+echo "== machine"; facts
+if [[ $which == all || $which == seed ]]; then
+  echo "== (a) seed M on a fresh SQLite file (target < 60 s)"
+  "$PY" bench/seed_bench.py --size M
+fi
+if [[ $which == all || $which == import ]]; then
+  echo "== (b) import of a 100,000-row workbook (target < 90 s, peak memory < 300 MB)"
+  if [ -f bench/import_bench.py ]; then
+    "$PY" bench/import_bench.py
+  else
+    echo "bench/import_bench.py is missing: the roster import benchmark has not been written yet"
+  fi
+fi
+if [[ $which == all || $which == resolve ]]; then
+  echo "== (c) point resolutions per second over the L district (target >= 50,000/s)"
+  "$PY" bench/resolve_bench.py --points 200000
+fi
+if [[ $which == all || $which == page ]]; then
+  echo "== (d) residents-of-a-grid page at size L (target < 100 ms); seeds var/bench/L.sqlite3 on first use"
+  "$PY" bench/page_bench.py -n 200
+fi
+echo "== demo logins"
+"$PY" manage.py seed_demo --print-logins
