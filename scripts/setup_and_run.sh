@@ -24,7 +24,7 @@ say "收集静态文件 / collectstatic"
 manage collectstatic --noinput -v 0
 say "数据库迁移 / migrate"
 manage migrate --noinput -v 0
-manage createcachetable
+manage createcachetable -v 0
 
 if manage help seed_demo >/dev/null 2>&1; then
     if manage shell -v 0 -c 'import sys; from gongzhi.areas.models import Area; sys.exit(0 if Area.objects.exists() else 1)'; then
@@ -60,7 +60,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 say "启动后台任务进程 / starting the task worker (db_worker)"
-manage db_worker &
+# Started directly (not through the shell function) so that $! is the worker itself and the trap can stop it.
+"$PY" manage.py db_worker &
 WORKER_PID=$!
 
 say "启动 Web 服务 / starting gunicorn on $URL"
@@ -73,7 +74,7 @@ say "启动 Web 服务 / starting gunicorn on $URL"
 WEB_PID=$!
 
 for _ in $(seq 1 60); do
-    if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' "$URL/healthz" 2>/dev/null; then
+    if "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=10)' "$URL/healthz" 2>/dev/null; then
         break
     fi
     kill -0 "$WEB_PID" 2>/dev/null || die "gunicorn 启动失败 / gunicorn did not start"
