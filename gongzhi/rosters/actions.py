@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -202,8 +202,12 @@ def roster_import_run(*, job_id: int, on_progress: Progress | None = None) -> Im
             _audit(job)
         return job
     except ValidationFailed as exc:
-        job.processed_rows = 0 if v is None else job.processed_rows
         _finish(job, ImportStatus.FAILED, str(exc.message))
+        return job
+    except IntegrityError:
+        # Another import or an edit created the same household or ID number between our check and our write.
+        logger.warning("roster import %s collided with a concurrent write", job_id, exc_info=True)
+        _finish(job, ImportStatus.FAILED, _("导入期间有人同时修改了相同的记录，未写入任何数据。请重新导入。"))
         return job
     except Exception:
         logger.exception("roster import %s failed", job_id)

@@ -13,6 +13,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -61,6 +62,11 @@ def template_workbook(kind: str) -> bytes:
     return buf.getvalue()
 
 
+def _writable(value: Any) -> Any:
+    # Control characters can come back from a cell read and cannot be written again.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def write_error_workbook(v: Validation) -> Path:
     """Every bad row with its original cells, its Excel row number and the reasons, one sheet per source sheet."""
     wb = Workbook(write_only=True)
@@ -85,7 +91,7 @@ def write_error_workbook(v: Validation) -> Path:
             reasons = s.bad.get(number)
             if reasons is None:
                 continue
-            cells = [*list(raw[:width]), *[None] * (width - len(raw))]
+            cells = [_writable(c) for c in raw[:width]] + [None] * (width - len(raw))
             reason = WriteOnlyCell(sheets[index], value="；".join(reasons))
             reason.fill = _ERROR_FILL
             sheets[index].append([*cells, number, reason])

@@ -39,6 +39,7 @@ class Command(BaseCommand):
             path, count = actions.roster_export(actor=user, kind=opts["kind"], area=area, unmasked=opts["unmasked"])
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
-        opts["out"].parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, opts["out"])
-        self.stdout.write(f"{count} rows → {opts['out']}")
+        out = Path(opts["out"])  # call_command(out="…") skips argparse's type
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, out)
+        self.stdout.write(f"{count} rows → {out}")
