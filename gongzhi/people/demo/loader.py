@@ -244,7 +244,7 @@ class _Loader:
             entries.append((name, kind, lingshanwei if i < 16 else "370211002", i < 16))
         # 45 partners in 灵山卫's "卫有我" alliance (seed 000): the named ones plus local enterprises.
         alliance = sum(1 for e in entries if e[3])
-        words = iter(itertools_product(N.ENTERPRISE_WORDS))
+        words = iter(_enterprise_names(N.ENTERPRISE_WORDS))
         while alliance < 45:
             entries.append((f"青岛{next(words)}有限公司", "enterprise", lingshanwei, True))
             alliance += 1
@@ -527,7 +527,7 @@ class _Loader:
             PartyMember.objects.filter(pk=party[0]).update(user=made["party"])
 
 
-def itertools_product(words: Iterable[str]) -> Iterable[str]:
+def _enterprise_names(words: Iterable[str]) -> Iterable[str]:
     words = list(words)
     for a in words:
         for b in ["", "科技", "实业", "发展"]:
