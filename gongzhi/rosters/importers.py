@@ -769,7 +769,7 @@ def validate(*, source: str | Path, kind: str, ctx: Context, progress: Progress)
                 )
                 result.rows += len(rows)
                 done += len(rows)
-                progress("validating", done, max(estimate, done))
+                progress("validating", done, estimate if estimate >= done else 0)  # 0: not known yet
             for key, numbers in repeats.items():
                 listed = "、".join(str(n) for n in numbers)
                 for number in numbers:
