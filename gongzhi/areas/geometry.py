@@ -57,6 +57,8 @@ class AreaResolver:
             if index is None:
                 continue
             hits = index.tree.query(point, predicate="intersects")
+            if len(hits) == 1:
+                return index.codes[hits[0]]
             if len(hits):
                 # On a shared edge pick the lowest code so the answer is stable.
                 return min(index.codes[hits])
