@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.throttling import AnonRateThrottle
 
 from gongzhi.accounts import actions, rules
@@ -41,10 +41,10 @@ class MeOut(Schema):
     summary="Exchange username/phone and password for a token",
     throttle=[AnonRateThrottle("30/m")],
 )
-def issue_token(request: HttpRequest, data: TokenIn) -> tuple[int, TokenOut]:
+def issue_token(request: HttpRequest, data: TokenIn) -> Status:
     user = actions.user_sign_in(username=data.username, password=data.password, request=request)
     _token, raw = actions.api_token_issue(user=user, name=data.name or "api")
-    return 201, TokenOut(token=raw, user=user.username, detail=_("令牌只显示一次，请妥善保存"))
+    return Status(201, TokenOut(token=raw, user=user.username, detail=_("令牌只显示一次，请妥善保存")))
 
 
 @router.get("/me", response=MeOut, auth=api_auth, summary="Who the token or session belongs to")

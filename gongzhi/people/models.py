@@ -9,7 +9,9 @@ class PersonalDataMixin(models.Model):
     """ID number and phone stored encrypted, with a keyed hash for exact lookup; never in clear text."""
 
     id_number_encrypted = models.TextField(_("身份证号（加密）"), blank=True, editable=False)
-    id_number_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, editable=False)
+    # A plain index besides the partial unique constraints: SQLite uses a partial index only when the query
+    # repeats its condition, so lookups by hash would scan the table.
+    id_number_hash = models.CharField(_("身份证号索引"), max_length=64, blank=True, db_index=True, editable=False)
     phone_encrypted = models.TextField(_("手机号（加密）"), blank=True, editable=False)
     phone_hash = models.CharField(_("手机号索引"), max_length=64, blank=True, db_index=True, editable=False)
 
