@@ -1,0 +1,22 @@
+"""README stays true: two Quick start commands, .ci/run calls the test one, the demo login table matches the seed."""
+
+import re
+from pathlib import Path
+
+from gongzhi.people.demo.logins import DEMO_LOGINS
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
+    block = re.search(r"^## Quick start\n+```bash\n(.*?)```", README, re.S | re.M).group(1)
+    commands = [line.strip() for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_demo_login_table_matches_the_seed():
+    section = README.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| .*? \| .*?(\d{6,17})\)?\s*\|$", section, re.M)
+    assert rows == [(login.username, login.area_code) for login in DEMO_LOGINS]
