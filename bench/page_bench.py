@@ -42,35 +42,9 @@ def timed(client, path: str, n: int, **headers) -> dict[str, float]:
     return summary(samples)
 
 
-def _area_range_first() -> None:
-    """SQLite uses only the first range on resident.area_code that it sees; the scope of a street officer comes
-    first today, so a grid's 2,000 residents are found by scanning the street's 300,000. Putting the (narrower)
-    area range first lets the index do the work; the scope filter still applies."""
-    from gongzhi.accounts import rules
-    from gongzhi.areas.selectors import code_range_q
-    from gongzhi.people import selectors
-    from gongzhi.people.models import Resident
-
-    original = selectors.resident_search
-
-    def resident_search(*, user, query="", area=None, tag=None):
-        if area is None or query or tag:  # the benchmark only lists an area
-            return original(user=user, query=query, area=area, tag=tag)
-        rules.require(user, "people.view", area.code)
-        qs = Resident.objects.filter(code_range_q(area.code, "area_code"))
-        return qs.filter(rules.scope_q(user, "people.view")).order_by("area_code", "id")
-
-    selectors.resident_search = resident_search
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=200)
-    parser.add_argument(
-        "--area-range-first",
-        action="store_true",
-        help="measure with the suggested selector change: the area's code range before the user's scope",
-    )
     args = parser.parse_args()
     url = sqlite_url(L_FILE)
     ensure_l_database(url)
@@ -83,9 +57,6 @@ def main() -> None:
     from gongzhi.people.models import Resident
 
     print(f"L database: {Resident.objects.count():,} residents, {Area.objects.count():,} areas")
-    if args.area_range_first:
-        _area_range_first()
-        print("with the suggested change: resident_search filters on the area's code range before the scope")
     client = Client()
     rows = []
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|page   — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page   — one of them
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +37,10 @@ fi
 if [[ $which == all || $which == resolve ]]; then
   echo "== (c) point resolutions per second over the L district (target >= 50,000/s)"
   "$PY" bench/resolve_bench.py --points 200000
+fi
+if [[ $which == all || $which == subtree ]]; then
+  echo "== subtree queries over 105,000 areas"
+  "$PY" bench/subtree_bench.py -n 200
 fi
 if [[ $which == all || $which == page ]]; then
   echo "== (d) residents-of-a-grid page at size L (target < 100 ms); seeds var/bench/L.sqlite3 on first use"
