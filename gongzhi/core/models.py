@@ -77,3 +77,7 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
+
+
+# The ledger's tables live in their own module but belong to this app.
+from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting  # noqa: E402, F401

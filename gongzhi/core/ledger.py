@@ -1,0 +1,426 @@
+"""The double-entry ledger: accounts with a unit, transactions of postings that sum to zero, reversals.
+
+Not specific to points: the points bank and, later, the donation fund pool both post here. Every write runs in one
+database transaction; the touched accounts are locked in primary-key order (so two transfers between the same
+accounts in opposite directions cannot deadlock), balances change in the same transaction as their postings, and
+postings are never changed — a correction is a reversing transaction pointing at the original.
+
+Amounts are integers in the account's minor unit. A positive amount goes into an account, a negative one out of it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from gongzhi.core import clock
+from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
+from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
+
+__all__ = [
+    "LedgerAccount",
+    "LedgerTransaction",
+    "Posting",
+    "account_by_code",
+    "account_open",
+    "account_set_floor",
+    "balance",
+    "post",
+    "reverse",
+    "statement",
+    "system_account",
+    "verify_account",
+    "verify_transaction",
+]
+
+# Far below BIGINT's limit, so a sum of many postings cannot overflow in the database.
+MAX_AMOUNT = 10**15
+STATEMENT_MAX_LIMIT = 500
+
+Line = tuple[LedgerAccount, int]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(value: Any, *, field: str, max_length: int, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
+        )
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Accounts
+
+
+@transaction.atomic
+def account_open(
+    *,
+    code: str,
+    name: str,
+    unit: str,
+    kind: str = LedgerAccount.Kind.HOLDER,
+    owner_type: str = "",
+    owner_id: str | int = "",
+    area_code: str = "",
+    floor: int = 0,
+    allow_negative: bool = False,
+) -> LedgerAccount:
+    """Open an account, or return it if it is already open with the same terms (idempotent by code)."""
+    code = _text(code, field="code", max_length=64, required=True)
+    values = {
+        "name": _text(name, field="name", max_length=128, required=True),
+        "unit": _text(unit, field="unit", max_length=16, required=True),
+        "kind": kind,
+        "owner_type": _text(owner_type, field="owner_type", max_length=64, required=False),
+        "owner_id": _text(
+            str(owner_id) if _is_int(owner_id) else owner_id, field="owner_id", max_length=64, required=False
+        ),
+        "area_code": _text(area_code, field="area_code", max_length=17, required=False),
+        "floor": floor,
+        "allow_negative": allow_negative,
+    }
+    if kind not in LedgerAccount.Kind.values:
+        raise ValidationFailed(
+            _("未知的账户类型：%(kind)s（可用：system、holder）") % {"kind": kind}, field="kind", details={"kind": kind}
+        )
+    if values["area_code"] and not values["area_code"].isdigit():
+        raise ValidationFailed(_("区域编码只能包含数字"), field="area_code")
+    if not _is_int(floor) or abs(floor) > MAX_AMOUNT:
+        raise ValidationFailed(_("余额下限必须是整数"), field="floor")
+    if not isinstance(allow_negative, bool):
+        raise ValidationFailed(_("是否允许负余额必须是布尔值"), field="allow_negative")
+
+    existing = LedgerAccount.objects.filter(code=code).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                return LedgerAccount.objects.create(code=code, **values)
+        except IntegrityError:
+            # Opened by a concurrent call a moment ago: fall through and compare with it.
+            existing = LedgerAccount.objects.get(code=code)
+    for key, value in values.items():
+        if getattr(existing, key) != value:
+            raise Conflict(
+                _("账户 %(code)s 已存在，但 %(field)s 不同（现为 %(old)s，请求为 %(new)s）")
+                % {"code": code, "field": key, "old": getattr(existing, key), "new": value},
+                field=key,
+                details={"account": code, "existing": getattr(existing, key), "requested": value},
+            )
+    return existing
+
+
+def system_account(*, code: str, name: str, unit: str) -> LedgerAccount:
+    """A system account (issuance, redemption, expiry …): it may go negative, it has no holder."""
+    return account_open(code=code, name=name, unit=unit, kind=LedgerAccount.Kind.SYSTEM, floor=0, allow_negative=True)
+
+
+def account_by_code(*, code: str) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(code=code).first()
+    if account is None:
+        raise NotFound(_("账户不存在：%(code)s") % {"code": code}, field="code")
+    return account
+
+
+@transaction.atomic
+def account_set_floor(*, account: LedgerAccount, floor: int) -> LedgerAccount:
+    """Change an account's floor (a scheme changed its rules). Applies to later spending only: a balance already
+    below a raised floor stays, it just cannot be spent from until it is above the floor again."""
+    if not _is_int(floor) or abs(floor) > MAX_AMOUNT:
+        raise ValidationFailed(_("余额下限必须是整数"), field="floor")
+    locked = LedgerAccount.objects.select_for_update().get(pk=account.pk)
+    if not locked.allow_negative and locked.balance < min(floor, 0):
+        raise ValidationFailed(
+            _("账户 %(code)s 当前余额 %(balance)s 低于新的下限 %(floor)s，不能这样透支")
+            % {"code": locked.code, "balance": locked.balance, "floor": floor},
+            field="floor",
+            details={"account": locked.code, "balance": locked.balance, "floor": floor},
+        )
+    if locked.floor != floor:
+        LedgerAccount.objects.filter(pk=locked.pk).update(floor=floor)
+        locked.floor = floor
+    account.floor = floor
+    account.balance = locked.balance
+    return locked
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Posting
+
+
+def _clean_lines(lines: Any) -> list[Line]:
+    if not isinstance(lines, (list, tuple)):
+        raise ValidationFailed(_("分录必须是（账户, 金额）的列表"), field="lines")
+    if len(lines) < 2:
+        raise ValidationFailed(_("一笔交易至少需要两条分录"), field="lines", details={"count": len(lines)})
+    cleaned: list[Line] = []
+    seen: set[int] = set()
+    for i, line in enumerate(lines):
+        if not (isinstance(line, (list, tuple)) and len(line) == 2):
+            raise ValidationFailed(_("第 %(n)d 条分录必须是（账户, 金额）") % {"n": i + 1}, field=f"lines[{i}]")
+        account, amount = line
+        if not isinstance(account, LedgerAccount) or account.pk is None:
+            raise ValidationFailed(_("第 %(n)d 条分录的账户无效") % {"n": i + 1}, field=f"lines[{i}].account")
+        if not _is_int(amount):
+            raise ValidationFailed(
+                _("第 %(n)d 条分录的金额必须是整数（最小单位）") % {"n": i + 1}, field=f"lines[{i}].amount"
+            )
+        if amount == 0:
+            raise ValidationFailed(_("第 %(n)d 条分录的金额不能为 0") % {"n": i + 1}, field=f"lines[{i}].amount")
+        if abs(amount) > MAX_AMOUNT:
+            raise ValidationFailed(_("第 %(n)d 条分录的金额超出范围") % {"n": i + 1}, field=f"lines[{i}].amount")
+        if account.pk in seen:
+            raise ValidationFailed(
+                _("账户 %(code)s 在一笔交易中出现了两次，请合并为一条分录") % {"code": account.code},
+                field=f"lines[{i}].account",
+            )
+        seen.add(account.pk)
+        cleaned.append((account, amount))
+    units = {account.unit for account, _amount in cleaned}
+    if len(units) > 1:
+        raise ValidationFailed(
+            _("一笔交易中的账户单位必须相同（现有：%(units)s）") % {"units": "、".join(sorted(units))},
+            field="lines",
+            details={"units": sorted(units)},
+        )
+    total = sum(amount for _account, amount in cleaned)
+    if total != 0:
+        raise ValidationFailed(
+            _("借贷不平：分录合计为 %(total)s，应为 0") % {"total": total}, field="lines", details={"sum": total}
+        )
+    return cleaned
+
+
+def _signature(pairs: Any) -> Counter:
+    return Counter((account_id, amount) for account_id, amount in pairs)
+
+
+def _existing_for_reference(
+    reference: str, *, kind: str, lines: list[Line], reverses: LedgerTransaction | None
+) -> LedgerTransaction | None:
+    """The transaction already posted under this reference, if its content matches; Conflict if it differs."""
+    existing = LedgerTransaction.objects.filter(reference=reference).first()
+    if existing is None:
+        return None
+    same = (
+        existing.kind == kind
+        and existing.reverses_id == (reverses.pk if reverses else None)
+        and _signature(existing.postings.values_list("account_id", "amount"))
+        == _signature((a.pk, amount) for a, amount in lines)
+    )
+    if not same:
+        raise Conflict(
+            _("业务编号 %(ref)s 已用于另一笔不同的交易（#%(id)s）") % {"ref": reference, "id": existing.pk},
+            field="reference",
+            details={"reference": reference, "transaction": existing.pk},
+        )
+    return existing
+
+
+def _check_reversible(original: LedgerTransaction) -> None:
+    if original.reverses_id is not None:
+        raise ValidationFailed(
+            _("交易 #%(id)s 本身是冲正交易，不能再冲正；如需更正请另记一笔") % {"id": original.pk},
+            field="transaction",
+        )
+    if LedgerTransaction.objects.filter(reverses=original).exists():
+        raise Conflict(
+            _("交易 #%(id)s 已被冲正，不能重复冲正") % {"id": original.pk},
+            field="transaction",
+            details={"transaction": original.pk},
+        )
+
+
+def post(
+    *,
+    kind: str,
+    lines: Sequence[Line],
+    memo: str = "",
+    reference: str | None = None,
+    actor: Any = None,
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """Post a balanced transaction. The same `reference` again returns the first transaction (idempotent).
+
+    Raises ValidationFailed for bad lines or a holder that would fall below its floor, Conflict for a reference
+    reused with different lines or a transaction reversed twice. On any error nothing is written.
+    """
+    kind = _text(kind, field="kind", max_length=64, required=True)
+    memo = _text(memo, field="memo", max_length=255, required=False)
+    if reference is not None:
+        reference = _text(reference, field="reference", max_length=128, required=True)
+    cleaned = _clean_lines(lines)
+    if reverses is not None:
+        if not isinstance(reverses, LedgerTransaction) or reverses.pk is None:
+            raise ValidationFailed(_("冲正的原交易无效"), field="reverses")
+        expected = _signature(
+            (account_id, -amount) for account_id, amount in reverses.postings.values_list("account_id", "amount")
+        )
+        if expected != _signature((a.pk, amount) for a, amount in cleaned):
+            raise ValidationFailed(
+                _("冲正分录必须与原交易 #%(id)s 的分录金额相反") % {"id": reverses.pk}, field="lines"
+            )
+    with transaction.atomic():
+        return _post_locked(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
+
+
+def _post_locked(
+    *,
+    kind: str,
+    lines: list[Line],
+    memo: str,
+    reference: str | None,
+    actor: Any,
+    reverses: LedgerTransaction | None,
+) -> LedgerTransaction:
+    # Lock in primary-key order: every writer takes the same order, so no two can wait on each other in a cycle.
+    ids = sorted(account.pk for account, _amount in lines)
+    locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(locked) != len(ids):
+        raise ValidationFailed(_("分录中的账户不存在"), field="lines")
+    # Checked under the locks, so a concurrent post of the same reference is seen committed here.
+    if reference is not None:
+        existing = _existing_for_reference(reference, kind=kind, lines=lines, reverses=reverses)
+        if existing is not None:
+            return existing
+    if reverses is not None:
+        _check_reversible(reverses)
+    units = {a.unit for a in locked.values()}
+    if len(units) > 1:
+        raise ValidationFailed(_("一笔交易中的账户单位必须相同"), field="lines", details={"units": sorted(units)})
+
+    new_balances: dict[int, int] = {}
+    for account, amount in lines:
+        current = locked[account.pk]
+        after = current.balance + amount
+        # Only spending is limited: a credit to an account below its floor (new, or the floor was raised) is fine.
+        if amount < 0 and not current.allow_negative and after < current.floor:
+            raise ValidationFailed(
+                _("余额不足：账户 %(code)s（%(name)s）余额 %(balance)s，需支出 %(needed)s，不能低于下限 %(floor)s")
+                % {
+                    "code": current.code,
+                    "name": current.name,
+                    "balance": current.balance,
+                    "needed": -amount,
+                    "floor": current.floor,
+                },
+                field="lines",
+                details={
+                    "account": current.code,
+                    "balance": current.balance,
+                    "floor": current.floor,
+                    "needed": -amount,
+                },
+            )
+        new_balances[account.pk] = after
+
+    txn = LedgerTransaction(
+        kind=kind,
+        memo=memo,
+        reference=reference,
+        reverses=reverses,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        occurred_at=clock.now(),
+    )
+    try:
+        with transaction.atomic():
+            txn.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent post took this reference or reversed the same transaction between our check and insert.
+        if reference is not None:
+            existing = _existing_for_reference(reference, kind=kind, lines=lines, reverses=reverses)
+            if existing is not None:
+                return existing
+        if reverses is not None:
+            _check_reversible(reverses)
+        raise
+    # Postings first, then balances: on PostgreSQL a trigger checks each new balance against the latest posting.
+    Posting.objects.bulk_create(
+        [
+            Posting(transaction=txn, account_id=account.pk, amount=amount, balance_after=new_balances[account.pk])
+            for account, amount in lines
+        ]
+    )
+    for account, _amount in lines:
+        LedgerAccount.objects.filter(pk=account.pk).update(balance=new_balances[account.pk])
+        # The caller's objects show the new balance without a reload.
+        account.balance = new_balances[account.pk]
+    return txn
+
+
+def reverse(
+    *,
+    transaction: LedgerTransaction,
+    memo: str,
+    actor: Any = None,
+    reference: str | None = None,
+    kind: str | None = None,
+) -> LedgerTransaction:
+    """Undo a transaction with a new one of opposite postings, pointing at it. At most once per transaction.
+
+    A reversal can fail for lack of funds (clawing back points already spent): that is refused like any post,
+    and the caller decides what to do.
+    """
+    original = transaction
+    if not isinstance(original, LedgerTransaction) or original.pk is None:
+        raise ValidationFailed(_("要冲正的交易无效"), field="transaction")
+    memo = _text(memo, field="memo", max_length=255, required=True)
+    lines = [(p.account, -p.amount) for p in original.postings.select_related("account").order_by("id")]
+    return post(
+        kind=kind or f"{original.kind}.reversal"[:64],
+        lines=lines,
+        memo=memo,
+        reference=reference,
+        actor=actor,
+        reverses=original,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading
+
+
+def balance(*, account: LedgerAccount) -> int:
+    """The stored balance, read fresh from the database."""
+    return LedgerAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
+
+
+def statement(*, account: LedgerAccount, before_id: int | None = None, limit: int = 50) -> list[Posting]:
+    """Postings of an account, newest first. Page on with before_id = the last id of the previous page."""
+    if not _is_int(limit) or not 1 <= limit <= STATEMENT_MAX_LIMIT:
+        raise ValidationFailed(_("每页条数必须在 1 到 %(max)d 之间") % {"max": STATEMENT_MAX_LIMIT}, field="limit")
+    if before_id is not None and not _is_int(before_id):
+        raise ValidationFailed(_("before_id 必须是整数"), field="before_id")
+    rows = Posting.objects.filter(account_id=account.pk)
+    if before_id is not None:
+        rows = rows.filter(id__lt=before_id)
+    return list(rows.select_related("transaction").order_by("-id")[:limit])
+
+
+def verify_account(*, account: LedgerAccount) -> bool:
+    """True when the stored balance equals the sum of the postings and the latest posting's balance_after."""
+    stored = balance(account=account)
+    total = Posting.objects.filter(account_id=account.pk).aggregate(s=Sum("amount"))["s"] or 0
+    last = Posting.objects.filter(account_id=account.pk).order_by("-id").values_list("balance_after", flat=True).first()
+    return stored == total and (last is None or last == stored)
+
+
+def verify_transaction(*, transaction: LedgerTransaction) -> bool:
+    """True when the transaction has at least two postings in one unit and they sum to zero."""
+    rows = list(transaction.postings.values_list("amount", "account__unit"))
+    return len(rows) >= 2 and sum(a for a, _u in rows) == 0 and len({u for _a, u in rows}) == 1
