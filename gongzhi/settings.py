@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.people",
     "gongzhi.rosters",
+    "gongzhi.points",
     "gongzhi.web",
 ]
 

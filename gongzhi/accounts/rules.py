@@ -33,6 +33,10 @@ RULES: dict[str, frozenset[str]] = {
     "orgs.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
     "assignments.manage": OFFICE,
     "audit.view": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "points.view": STAFF,
+    "points.propose": frozenset({R.STREET_STAFF, R.COMMUNITY_WORKER, R.GRID_WORKER, R.ADMIN}),
+    "points.review": OFFICE,
+    "points.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
 }
 
 

@@ -51,6 +51,17 @@ TABLE = [
     ("admin", "people.unmask", MICRO_B, True),
     ("admin", "areas.manage", OTHER_STREET, True),
     ("admin", "audit.view", "370211", True),
+    # points bank: grid workers propose in their grid, community workers review, street staff configure
+    ("grid_worker_a", "points.propose", MICRO_A, True),
+    ("grid_worker_a", "points.review", MICRO_A, False),
+    ("grid_worker_a2", "points.propose", MICRO_A, False),
+    ("community_worker_a", "points.review", MICRO_A, True),
+    ("community_worker_b", "points.review", MICRO_A, False),
+    ("community_worker_a", "points.configure", COMMUNITY_A, False),
+    ("street_staff", "points.configure", STREET, True),
+    ("microgrid_worker_a", "points.view", MICRO_A, True),
+    ("resident_a", "points.propose", MICRO_A, False),
+    ("resident_a", "points.view", MICRO_A, False),
 ]
 
 
