@@ -12,6 +12,7 @@ from gongzhi.accounts.api import router as auth_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
 from gongzhi.people.api import router as people_router
+from gongzhi.points.api import router as points_router
 from gongzhi.rosters.api import router as rosters_router
 
 
@@ -84,3 +85,4 @@ api.add_router("/auth", auth_router)
 api.add_router("/areas", areas_router)
 api.add_router("/", people_router)
 api.add_router("/rosters", rosters_router)
+api.add_router("/points", points_router)

@@ -1,0 +1,259 @@
+"""The points bank API under /api/v1/points/: propose awards, move them, read accounts and the catalogue."""
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from gongzhi.accounts import rules
+from gongzhi.accounts.auth import api_auth
+from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.people.models import Household
+from gongzhi.points import actions, selectors
+from gongzhi.points.idempotency import run_once
+from gongzhi.points.models import TRANSITIONS, PointsAccount, PointsAward, PointsRule
+
+router = Router(tags=["points"], auth=api_auth)
+
+
+class AwardEventOut(Schema):
+    action: str
+    from_state: str
+    to_state: str
+    actor_id: int | None
+    note: str
+    occurred_at: dt.datetime
+
+
+class AwardOut(Schema):
+    id: int
+    account_id: int
+    household_id: int | None
+    rule_code: str
+    rule_name: str
+    dimension: str
+    points: int
+    evidence: str
+    source_type: str
+    source_id: str
+    state: str
+    state_label: str
+    allowed_actions: list[str]
+    area_code: str
+    proposed_at: dt.datetime
+    published_at: dt.datetime | None
+    publicity_ends_at: dt.datetime | None
+    posted_at: dt.datetime | None
+    transaction_id: int | None
+    reversal_id: int | None
+    events: list[AwardEventOut]
+
+    @staticmethod
+    def build(a: PointsAward) -> "AwardOut":
+        return AwardOut(
+            id=a.pk,
+            account_id=a.account_id,
+            household_id=a.account.household_id,
+            rule_code=a.rule.code,
+            rule_name=a.rule.name,
+            dimension=a.rule.dimension,
+            points=a.points,
+            evidence=a.evidence,
+            source_type=a.source_type,
+            source_id=a.source_id,
+            state=a.state,
+            state_label=str(a.get_state_display()),
+            allowed_actions=actions.allowed_actions(a),
+            area_code=a.area_code,
+            proposed_at=a.proposed_at,
+            published_at=a.published_at,
+            publicity_ends_at=a.publicity_ends_at,
+            posted_at=a.posted_at,
+            transaction_id=a.transaction_id,
+            reversal_id=a.reversal_id,
+            events=[
+                AwardEventOut(
+                    action=e.action,
+                    from_state=e.from_state,
+                    to_state=e.to_state,
+                    actor_id=e.actor_id,
+                    note=e.note,
+                    occurred_at=e.occurred_at,
+                )
+                for e in a.events.order_by("id")
+            ],
+        )
+
+
+class AwardIn(Schema):
+    account_id: int | None = Field(None, ge=1, le=2**62, description="a points account; or give household_id")
+    household_id: int | None = Field(None, ge=1, le=2**62, description="opens the household's account if needed")
+    rule_code: str = Field(..., min_length=1, max_length=48)
+    points: int | None = Field(
+        None, ge=-10_000, le=10_000, description="defaults to the rule's points; at most the rule's points"
+    )
+    evidence: str = Field("", max_length=2000)
+    source_type: str = Field("", max_length=48, description='e.g. "volunteering.activity"')
+    source_id: str = Field("", max_length=64, description='e.g. "12:person:5"; one source pays once')
+
+
+@router.post(
+    "/awards",
+    response={201: AwardOut},
+    summary="Propose an award or a deduction (honours the Idempotency-Key header)",
+)
+def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
+    def write() -> tuple[int, dict]:
+        account = household = None
+        if data.account_id is not None:
+            account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
+            if account is None:
+                raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
+        if data.household_id is not None:
+            household = Household.objects.filter(pk=data.household_id).first()
+            if household is None:
+                raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
+        if account is None and household is None:
+            raise ValidationFailed(_("请指定积分账户（account_id）或户（household_id）"), field="account_id")
+        award = actions.award_propose(
+            actor=request.auth,
+            account=account,
+            household=household,
+            rule_code=data.rule_code,
+            points=data.points,
+            evidence=data.evidence,
+            source_type=data.source_type,
+            source_id=data.source_id,
+        )
+        return 201, AwardOut.build(award).model_dump(mode="json")
+
+    status, body = run_once(request, endpoint="points.awards.create", payload=data.model_dump(), write=write)
+    return Status(status, body)
+
+
+@router.get("/awards/{award_id}", response=AwardOut, summary="One award with its history")
+def get_award(request: HttpRequest, award_id: int) -> AwardOut:
+    return AwardOut.build(selectors.award_get(user=request.auth, award_id=award_id))
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., description="one of: " + ", ".join(TRANSITIONS), max_length=24)
+    note: str = Field("", max_length=2000, description="required for reject, object, appeal, uphold, dismiss")
+
+
+@router.post("/awards/{award_id}/transitions", response=AwardOut, summary="Move an award (review, publish, post …)")
+def transition_award(request: HttpRequest, award_id: int, data: TransitionIn) -> AwardOut:
+    award = actions.award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
+    return AwardOut.build(award)
+
+
+class PostingOut(Schema):
+    id: int
+    transaction_id: int
+    kind: str
+    memo: str
+    amount: int
+    balance_after: int
+    occurred_at: dt.datetime
+
+
+class AccountOut(Schema):
+    id: int
+    scheme_id: int
+    household_id: int | None
+    name: str
+    area_code: str
+    balance: int
+    floor: int
+    postings: list[PostingOut]
+    next_before_id: int | None = Field(None, description="pass as before_id for the next (older) page")
+
+
+class StatementQuery(Schema):
+    before_id: int | None = Field(None, ge=1, le=2**62)
+    limit: int = Field(50, ge=1, le=500)
+
+
+@router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
+def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
+    account = selectors.account_get(user=request.auth, account_id=account_id)
+    rows = selectors.account_statement(account=account, before_id=q.before_id, limit=q.limit)
+    la = account.ledger_account
+    la.refresh_from_db(fields=["balance", "floor"])
+    return AccountOut(
+        id=account.pk,
+        scheme_id=account.scheme_id,
+        household_id=account.household_id,
+        name=la.name,
+        area_code=account.area_code,
+        balance=la.balance,
+        floor=la.floor,
+        postings=[
+            PostingOut(
+                id=p.pk,
+                transaction_id=p.transaction_id,
+                kind=p.transaction.kind,
+                memo=p.transaction.memo,
+                amount=p.amount,
+                balance_after=p.balance_after,
+                occurred_at=p.transaction.occurred_at,
+            )
+            for p in rows
+        ],
+        next_before_id=rows[-1].pk if len(rows) == q.limit else None,
+    )
+
+
+class RuleOut(Schema):
+    code: str
+    dimension: str
+    dimension_label: str
+    name: str
+    description: str
+    points: int
+    evidence_required: bool
+    cap_per_month: int | None
+    needs_review: bool
+
+    @staticmethod
+    def build(r: PointsRule) -> "RuleOut":
+        return RuleOut(
+            code=r.code,
+            dimension=r.dimension,
+            dimension_label=str(r.get_dimension_display()),
+            name=r.name,
+            description=r.description,
+            points=r.points,
+            evidence_required=r.evidence_required,
+            cap_per_month=r.cap_per_month,
+            needs_review=r.needs_review,
+        )
+
+
+class CatalogueOut(Schema):
+    scheme_id: int
+    scheme_name: str
+    area_code: str
+    publicity_days: int
+    floor: int
+    monthly_cap: int | None
+    rules: list[RuleOut]
+
+
+@router.get("/rules", response=CatalogueOut, summary='The "1+5+N" catalogue of the scheme over an area')
+def get_rules(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
+    rules.require(request.auth, "points.view", area)
+    scheme = selectors.scheme_for_area_code(area)
+    if scheme is None:
+        raise NotFound(_("该区域（%(code)s）尚未实行积分制度") % {"code": area}, field="area")
+    items = PointsRule.objects.filter(scheme=scheme, is_active=True).order_by("dimension", "code")
+    return CatalogueOut(
+        scheme_id=scheme.pk,
+        scheme_name=scheme.name,
+        area_code=scheme.area_code,
+        publicity_days=scheme.publicity_days,
+        floor=scheme.floor,
+        monthly_cap=scheme.monthly_cap,
+        rules=[RuleOut.build(r) for r in items],
+    )
