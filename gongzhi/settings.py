@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gongzhi.people",
     "gongzhi.rosters",
     "gongzhi.points",
+    "gongzhi.appeals",
     "gongzhi.web",
 ]
 
@@ -152,4 +153,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}
+
+# The 7135 rule (appeals): arrival minutes after dispatch, days per tier, and the day unit ("natural" 24-hour
+# days or Chinese "workday"s with make-up workdays). Categories may override any of them.
+APPEALS_POLICY = {
+    "arrival_minutes": env_int("APPEALS_ARRIVAL_MINUTES", 7),
+    "days": {
+        "minor": env_int("APPEALS_DAYS_MINOR", 1),
+        "major": env_int("APPEALS_DAYS_MAJOR", 3),
+        "hard": env_int("APPEALS_DAYS_HARD", 5),
+    },
+    "day_unit": env_str("APPEALS_DAY_UNIT", "natural"),
+    "summons_report_minutes": env_int("APPEALS_SUMMONS_REPORT_MINUTES", 30),
 }
