@@ -37,6 +37,14 @@ RULES: dict[str, frozenset[str]] = {
     "points.propose": frozenset({R.STREET_STAFF, R.COMMUNITY_WORKER, R.GRID_WORKER, R.ADMIN}),
     "points.review": OFFICE,
     "points.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "appeals.view": STAFF | {R.DEPARTMENT},
+    "appeals.intake": STAFF,
+    "appeals.dispatch": OFFICE | {R.GRID_WORKER},
+    "appeals.handle": STAFF,
+    "appeals.verify": frozenset({R.STREET_STAFF, R.COMMUNITY_WORKER, R.GRID_WORKER, R.ADMIN}),
+    "appeals.summon": frozenset({R.STREET_STAFF, R.GRID_WORKER, R.ADMIN}),
+    "appeals.report_in": frozenset({R.DEPARTMENT}),
+    "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
 }
 
 
