@@ -8,11 +8,20 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
+from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.people.models import Household
-from gongzhi.points import actions, selectors
+from gongzhi.points import actions, selectors, store
 from gongzhi.points.idempotency import run_once
-from gongzhi.points.models import TRANSITIONS, PointsAccount, PointsAward, PointsRule
+from gongzhi.points.models import (
+    TRANSITIONS,
+    PointsAccount,
+    PointsAward,
+    PointsRule,
+    RedemptionEvent,
+    RedemptionOrder,
+    StoreItem,
+)
 
 router = Router(tags=["points"], auth=api_auth)
 
@@ -257,3 +266,112 @@ def get_rules(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$"
         monthly_cap=scheme.monthly_cap,
         rules=[RuleOut.build(r) for r in items],
     )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The store (德育超市)
+
+
+class OfferOut(Schema):
+    event_id: int
+    event_title: str
+    place: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    item_id: int
+    name: str
+    kind: str
+    price: int
+    stock: int
+    sponsor: str | None
+
+
+@router.get("/items", response=list[OfferOut], summary="Items on offer at current and coming redemption events")
+def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
+    # A resident may look at any area around their own home; staff at areas they hold points.view in.
+    home = getattr(getattr(request.auth, "resident", None), "area_code", "")
+    if not (home and home.startswith(area)):
+        rules.require(request.auth, "points.view", area)
+    return [
+        OfferOut(
+            event_id=o.event_id,
+            event_title=o.event.title,
+            place=o.event.place,
+            starts_at=o.event.starts_at,
+            ends_at=o.event.ends_at,
+            item_id=o.item_id,
+            name=o.item.name,
+            kind=o.item.kind,
+            price=o.item.price,
+            stock=o.stock,
+            sponsor=o.item.sponsor.name if o.item.sponsor_id else None,
+        )
+        for o in store.items_on_offer(area_code=area)
+    ]
+
+
+class RedemptionIn(Schema):
+    account_id: int = Field(..., ge=1, le=2**62)
+    event_id: int = Field(..., ge=1, le=2**62)
+    item_id: int = Field(..., ge=1, le=2**62)
+    quantity: int = Field(1, ge=1, le=100)
+
+
+class OrderOut(Schema):
+    id: int
+    account_id: int
+    event_id: int
+    item_id: int
+    item_name: str
+    quantity: int
+    points: int
+    pickup_code: str
+    state: str
+    balance_after: int
+    transaction_id: int
+    refund_id: int | None
+
+    @staticmethod
+    def build(o: RedemptionOrder) -> "OrderOut":
+        return OrderOut(
+            id=o.pk,
+            account_id=o.account_id,
+            event_id=o.offer.event_id,
+            item_id=o.offer.item_id,
+            item_name=o.offer.item.name,
+            quantity=o.quantity,
+            points=o.points,
+            pickup_code=o.pickup_code,
+            state=o.state,
+            balance_after=ledger.balance(account=o.account.ledger_account),
+            transaction_id=o.transaction_id,
+            refund_id=o.refund_id,
+        )
+
+
+@router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
+def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOut]:
+    def write() -> tuple[int, dict]:
+        account = selectors.account_get(user=request.auth, account_id=data.account_id)
+        event = RedemptionEvent.objects.filter(pk=data.event_id).first()
+        if event is None:
+            raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
+        item = StoreItem.objects.filter(pk=data.item_id).first()
+        if item is None:
+            raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
+        order = store.redemption_place(
+            actor=request.auth, account=account, event=event, item=item, quantity=data.quantity
+        )
+        return 201, OrderOut.build(order).model_dump(mode="json")
+
+    status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
+    return Status(status, body)
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+@router.post("/redemptions/{order_id}/cancel", response=OrderOut, summary="Cancel an order: refund and restock")
+def cancel_redemption(request: HttpRequest, order_id: int, data: CancelIn) -> OrderOut:
+    return OrderOut.build(store.redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))

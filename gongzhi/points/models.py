@@ -349,3 +349,124 @@ ACTION_LABELS = {
 }
 # States in which an award still counts towards the caps (everything that paid or may still pay).
 COUNTING_STATES = frozenset({S.PROPOSED, S.REVIEWED, S.PUBLISHED, S.OBJECTED, S.POSTED, S.APPEALED, S.APPEAL_DISMISSED})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The store (德育超市)
+
+
+class ItemKind(models.TextChoices):
+    GOODS = "goods", _("实物")
+    SERVICE = "service", _("服务")
+
+
+class StoreItem(models.Model):
+    """Something residents can redeem points for; its stock is what the store still holds (not yet allotted)."""
+
+    scheme = models.ForeignKey(PointsScheme, verbose_name=_("积分方案"), on_delete=models.PROTECT, related_name="items")
+    name = models.CharField(_("名称"), max_length=64)
+    kind = models.CharField(_("类型"), max_length=8, choices=ItemKind.choices, default=ItemKind.GOODS)
+    price = models.PositiveIntegerField(_("所需积分"))
+    stock = models.PositiveIntegerField(_("库存"), default=0)
+    sponsor = models.ForeignKey(
+        "people.Partner",
+        verbose_name=_("捐赠单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("上架"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("兑换商品")
+        verbose_name_plural = _("兑换商品")
+        ordering = ["scheme_id", "price", "id"]
+        constraints = [models.CheckConstraint(condition=Q(price__gt=0), name="points_item_price_gt0")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.price}）"
+
+
+class RedemptionEvent(models.Model):
+    """A redemption day: a time, a place, and the items on offer with their own stock."""
+
+    scheme = models.ForeignKey(
+        PointsScheme, verbose_name=_("积分方案"), on_delete=models.PROTECT, related_name="events"
+    )
+    title = models.CharField(_("名称"), max_length=128)
+    area = models.ForeignKey("areas.Area", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True)
+    place = models.CharField(_("地点"), max_length=128)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("兑换活动")
+        verbose_name_plural = _("兑换活动")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="points_event_ends_after")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EventItem(models.Model):
+    event = models.ForeignKey(
+        RedemptionEvent, verbose_name=_("兑换活动"), on_delete=models.PROTECT, related_name="offers"
+    )
+    item = models.ForeignKey(StoreItem, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="offers")
+    stock = models.PositiveIntegerField(_("本场库存"))
+
+    class Meta:
+        verbose_name = _("活动商品")
+        verbose_name_plural = _("活动商品")
+        constraints = [models.UniqueConstraint(fields=["event", "item"], name="points_event_item_unique")]
+
+
+class OrderState(models.TextChoices):
+    PLACED = "placed", _("待领取")
+    FULFILLED = "fulfilled", _("已领取")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class RedemptionOrder(models.Model):
+    offer = models.ForeignKey(EventItem, verbose_name=_("活动商品"), on_delete=models.PROTECT, related_name="orders")
+    account = models.ForeignKey(PointsAccount, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="orders")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True)
+    quantity = models.PositiveIntegerField(_("数量"))
+    points = models.PositiveIntegerField(_("积分"))
+    pickup_code = models.CharField(_("取货码"), max_length=16, unique=True)
+    state = models.CharField(_("状态"), max_length=12, choices=OrderState.choices, default=OrderState.PLACED)
+    transaction = models.OneToOneField(
+        "core.LedgerTransaction", verbose_name=_("兑换交易"), on_delete=models.PROTECT, related_name="+"
+    )
+    refund = models.OneToOneField(
+        "core.LedgerTransaction",
+        verbose_name=_("退还交易"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("下单人"), on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("下单时间"), default=clock.now)
+    fulfilled_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("兑换订单")
+        verbose_name_plural = _("兑换订单")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="points_order_quantity_gt0"),
+            models.CheckConstraint(
+                condition=~Q(state="cancelled") | Q(refund__isnull=False), name="points_order_cancel_refunded"
+            ),
+        ]

@@ -62,6 +62,10 @@ TABLE = [
     ("microgrid_worker_a", "points.view", MICRO_A, True),
     ("resident_a", "points.propose", MICRO_A, False),
     ("resident_a", "points.view", MICRO_A, False),
+    ("community_worker_a", "store.manage", COMMUNITY_A, True),
+    ("grid_worker_a", "store.manage", GRID_A, False),
+    ("grid_worker_a", "store.counter", MICRO_A, True),
+    ("resident_a", "store.counter", MICRO_A, False),
 ]
 
 

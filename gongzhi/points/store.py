@@ -1,0 +1,255 @@
+"""Writes of the store (德育超市): items, redemption events, orders. Points move only through the ledger.
+
+A redemption locks the event's offer row (stock) and, inside ledger.post, the household's account (balance and
+floor); both change in one database transaction or neither does. A cancellation reverses the ledger transaction
+and puts the stock back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts import rules
+from gongzhi.areas.models import Area
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import clock, ledger
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.people.models import Partner
+from gongzhi.points import selectors
+from gongzhi.points.actions import _int, _system_accounts, _text
+from gongzhi.points.models import (
+    EventItem,
+    ItemKind,
+    OrderState,
+    PointsAccount,
+    PointsScheme,
+    RedemptionEvent,
+    RedemptionOrder,
+    StoreItem,
+)
+
+PICKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the counter
+
+
+@transaction.atomic
+def item_create(
+    *,
+    actor: Any,
+    scheme: PointsScheme,
+    name: str,
+    price: int,
+    stock: int = 0,
+    kind: str = ItemKind.GOODS,
+    sponsor: Partner | None = None,
+) -> StoreItem:
+    rules.require(actor, "store.manage", scheme.area_code)
+    if kind not in ItemKind.values:
+        raise ValidationFailed(_("商品类型只能是：%(k)s") % {"k": "、".join(ItemKind.values)}, field="kind")
+    item = StoreItem.objects.create(
+        scheme=scheme,
+        name=_text(name, field="name", max_length=64, required=True),
+        kind=kind,
+        price=_int(price, field="price", minimum=1, maximum=1_000_000),
+        stock=_int(stock, field="stock", minimum=0, maximum=1_000_000),
+        sponsor=sponsor,
+    )
+    audit_record(actor=actor, action="points.item.create", target=item, area_code=scheme.area_code)
+    return item
+
+
+@transaction.atomic
+def event_create(
+    *,
+    actor: Any,
+    scheme: PointsScheme,
+    area: Area,
+    title: str,
+    place: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+) -> RedemptionEvent:
+    rules.require(actor, "store.manage", area.code)
+    if not area.code.startswith(scheme.area_code):
+        raise ValidationFailed(_("兑换活动须在积分方案的区域内"), field="area")
+    if ends_at <= starts_at:
+        raise ValidationFailed(_("结束时间须晚于开始时间"), field="ends_at")
+    event = RedemptionEvent.objects.create(
+        scheme=scheme,
+        area=area,
+        area_code=area.code,
+        title=_text(title, field="title", max_length=128, required=True),
+        place=_text(place, field="place", max_length=128, required=True),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    audit_record(actor=actor, action="points.event.create", target=event, area_code=area.code)
+    return event
+
+
+@transaction.atomic
+def event_offer(*, actor: Any, event: RedemptionEvent, item: StoreItem, stock: int) -> EventItem:
+    """Allot `stock` units of an item from the store to an event (more units on a second call)."""
+    rules.require(actor, "store.manage", event.area_code)
+    stock = _int(stock, field="stock", minimum=1, maximum=1_000_000)
+    if item.scheme_id != event.scheme_id:
+        raise ValidationFailed(_("商品与兑换活动不属于同一积分方案"), field="item_id")
+    locked = StoreItem.objects.select_for_update().get(pk=item.pk)
+    if locked.stock < stock:
+        raise ValidationFailed(
+            _("「%(name)s」库存只有 %(stock)d") % {"name": locked.name, "stock": locked.stock}, field="stock"
+        )
+    StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") - stock)
+    offer, created = EventItem.objects.select_for_update().get_or_create(
+        event=event, item=item, defaults={"stock": stock}
+    )
+    if not created:
+        EventItem.objects.filter(pk=offer.pk).update(stock=F("stock") + stock)
+        offer.refresh_from_db()
+    return offer
+
+
+def _is_own(user: Any, account: PointsAccount) -> bool:
+    return selectors._is_own(user, account)
+
+
+def _require_counter_or_own(user: Any, account: PointsAccount) -> None:
+    if _is_own(user, account) or rules.allows(user, "store.counter", account.area_code):
+        return
+    raise PermissionDenied(_("只有本户居民或兑换点工作人员可以办理兑换"), details={"rule": "store.counter"})
+
+
+def _pickup_code() -> str:
+    return "".join(secrets.choice(PICKUP_ALPHABET) for _i in range(8))
+
+
+@transaction.atomic
+def redemption_place(
+    *, actor: Any, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
+) -> RedemptionOrder:
+    _require_counter_or_own(actor, account)
+    quantity = _int(quantity, field="quantity", minimum=1, maximum=100)
+    if not account.area_code.startswith(event.area_code):
+        raise ValidationFailed(_("该户不在本次兑换活动的范围内"), field="event_id")
+    if clock.now() >= event.ends_at:
+        raise ValidationFailed(_("兑换活动已结束"), field="event_id")
+    offer = EventItem.objects.select_for_update().filter(event=event, item=item).select_related("item").first()
+    if offer is None or not offer.item.is_active:
+        raise NotFound(_("本次兑换活动没有「%(name)s」") % {"name": item.name}, field="item_id")
+    if offer.stock < quantity:
+        raise ValidationFailed(
+            _("「%(name)s」本场库存只剩 %(stock)d") % {"name": offer.item.name, "stock": offer.stock},
+            field="quantity",
+            details={"stock": offer.stock, "requested": quantity},
+        )
+    points = offer.item.price * quantity
+    redemption = _system_accounts(account.scheme)["redemption"]
+    txn = ledger.post(
+        kind="points.redemption",
+        lines=[(account.ledger_account, -points), (redemption, points)],
+        memo=f"{offer.item.name} ×{quantity}"[:255],
+        actor=actor,
+    )
+    EventItem.objects.filter(pk=offer.pk).update(stock=F("stock") - quantity)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                order = RedemptionOrder.objects.create(
+                    offer=offer,
+                    account=account,
+                    area_code=account.area_code,
+                    quantity=quantity,
+                    points=points,
+                    pickup_code=_pickup_code(),
+                    transaction=txn,
+                    placed_by=actor,
+                )
+            break
+        except IntegrityError:
+            continue  # a pickup code collision; draw another
+    else:
+        raise ValidationFailed(_("取货码生成失败，请重试"), field="pickup_code")
+    audit_record(actor=actor, action="points.redemption.place", target=order, area_code=account.area_code)
+    return order
+
+
+def _order_for_update(order_id: int) -> RedemptionOrder:
+    order = (
+        RedemptionOrder.objects.select_for_update(of=("self",))
+        .select_related("account", "offer", "offer__item")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound(_("兑换订单不存在：%(id)s") % {"id": order_id}, field="order_id")
+    return order
+
+
+@transaction.atomic
+def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> RedemptionOrder:
+    """Refund by reversing the redemption and put the stock back; only an order not yet picked up."""
+    order = _order_for_update(order_id)
+    _require_counter_or_own(actor, order.account)
+    if order.state != OrderState.PLACED:
+        raise ValidationFailed(
+            _("订单状态为「%(state)s」，不能取消") % {"state": order.get_state_display()}, field="order_id"
+        )
+    reason = _text(reason, field="reason", max_length=200)
+    order.refund = ledger.reverse(
+        transaction=order.transaction,
+        memo=str(_("取消兑换：%(item)s")) % {"item": order.offer.item.name},
+        actor=actor,
+        reference=f"points:order-cancel:{order.pk}",
+    )
+    EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
+    order.state = OrderState.CANCELLED
+    order.cancelled_at = clock.now()
+    order.save(update_fields=["refund", "state", "cancelled_at"])
+    audit_record(
+        actor=actor,
+        action="points.redemption.cancel",
+        target=order,
+        area_code=order.area_code,
+        data={"reason": reason},
+    )
+    return order
+
+
+@transaction.atomic
+def redemption_fulfil(*, actor: Any, pickup_code: str) -> RedemptionOrder:
+    """Hand the goods over at the counter (the pickup code scanned from the resident's QR code)."""
+    code = _text(pickup_code, field="pickup_code", max_length=16, required=True).upper()
+    found = RedemptionOrder.objects.filter(pickup_code=code).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound(_("取货码无效：%(code)s") % {"code": code}, field="pickup_code")
+    order = _order_for_update(found)
+    rules.require(actor, "store.counter", order.area_code)
+    if order.state != OrderState.PLACED:
+        raise ValidationFailed(
+            _("订单状态为「%(state)s」，不能再领取") % {"state": order.get_state_display()}, field="pickup_code"
+        )
+    order.state = OrderState.FULFILLED
+    order.fulfilled_at = clock.now()
+    order.save(update_fields=["state", "fulfilled_at"])
+    audit_record(actor=actor, action="points.redemption.fulfil", target=order, area_code=order.area_code)
+    return order
+
+
+def items_on_offer(*, area_code: str) -> list[EventItem]:
+    """Offers of events running now or later over `area_code`, above it (a street's event) or inside it."""
+    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
+    return list(
+        EventItem.objects.filter(
+            Q(event__area_code__in=prefixes) | code_range_q(area_code, "event__area_code"),
+            event__ends_at__gt=clock.now(),
+            item__is_active=True,
+        )
+        .select_related("event", "item", "item__sponsor")
+        .order_by("event__starts_at", "item__price", "id")
+    )
