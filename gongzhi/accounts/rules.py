@@ -37,6 +37,8 @@ RULES: dict[str, frozenset[str]] = {
     "points.propose": frozenset({R.STREET_STAFF, R.COMMUNITY_WORKER, R.GRID_WORKER, R.ADMIN}),
     "points.review": OFFICE,
     "points.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "store.manage": OFFICE,
+    "store.counter": frozenset({R.STREET_STAFF, R.COMMUNITY_WORKER, R.GRID_WORKER, R.ADMIN}),
     "appeals.view": STAFF | {R.DEPARTMENT},
     "appeals.intake": STAFF,
     "appeals.dispatch": OFFICE | {R.GRID_WORKER},
