@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 
 from gongzhi.accounts.api import router as auth_router
+from gongzhi.appeals.api import router as appeals_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
 from gongzhi.people.api import router as people_router
@@ -86,3 +87,4 @@ api.add_router("/areas", areas_router)
 api.add_router("/", people_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("/points", points_router)
+api.add_router("/appeals", appeals_router)

@@ -1,0 +1,350 @@
+"""Writes of the appeals app: intake from every channel, categories, photos and the deadline sweep.
+
+State changes go through workflow.appeal_transition (re-exported here), the one function that moves an appeal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts import rules
+from gongzhi.appeals import policy
+from gongzhi.appeals.models import (
+    Appeal,
+    AppealEvent,
+    AppealNumberCounter,
+    Category,
+    Channel,
+    Level,
+    PhotoKind,
+    State,
+    Tier,
+)
+from gongzhi.appeals.photos import photo_add
+from gongzhi.appeals.workflow import appeal_transition, overdue_q
+from gongzhi.areas.geometry import resolve_point
+from gongzhi.areas.models import Area
+from gongzhi.core import clock, pii
+from gongzhi.core.audit import audit_record
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+__all__ = ["appeal_photo_add", "appeal_submit", "appeal_transition", "category_update", "sweep_deadlines"]
+
+# Channels staff use to record a case on someone's behalf (the reporter is not the logged-in user).
+ON_BEHALF_CHANNELS = frozenset({Channel.HOTLINE_12345, Channel.SUSUBAN, Channel.WALK_IN})
+# Channels only staff may use.
+STAFF_CHANNELS = ON_BEHALF_CHANNELS | {Channel.GRID_REPORT}
+MAX_DESCRIPTION = 4000
+
+
+def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
+        )
+    return value
+
+
+def _number(now: dt.datetime) -> str:
+    day = timezone.localdate(now)
+    AppealNumberCounter.objects.get_or_create(day=day)
+    AppealNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
+    serial = AppealNumberCounter.objects.get(day=day).last
+    return f"SQ{day:%Y%m%d}-{serial:06d}"
+
+
+def resolve_location(*, lat: Any, lng: Any, area_code: Any) -> tuple[Area, float | None, float | None]:
+    """The micro-grid of a point, or of a given micro-grid code; a clear error when neither leads to one."""
+    if lat is None and lng is None and not area_code:
+        raise ValidationFailed(_("请在地图上选点（lat/lng）或给出微网格编码（area_code）"), field="lat")
+    code: str | None = None
+    if lat is not None or lng is not None:
+        for name, value, bound in (("lat", lat, 90), ("lng", lng, 180)):
+            if not isinstance(value, int | float) or isinstance(value, bool) or not -bound <= value <= bound:
+                raise ValidationFailed(
+                    _("%(field)s 必须是 -%(b)d 到 %(b)d 之间的数") % {"field": name, "b": bound}, field=name
+                )
+        code = resolve_point(float(lat), float(lng))
+        if code is None:
+            raise ValidationFailed(
+                _("该位置不在任何网格内，请确认位置是否在本辖区"),
+                field="lat",
+                details={"lat": lat, "lng": lng},
+            )
+        if area_code and area_code != code:
+            raise ValidationFailed(
+                _("地图位置属于微网格 %(point)s，与给出的区域编码 %(code)s 不一致")
+                % {"point": code, "code": area_code},
+                field="area_code",
+            )
+    else:
+        if not isinstance(area_code, str):
+            raise ValidationFailed(_("区域编码必须是文本"), field="area_code")
+        code = area_code.strip()
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise ValidationFailed(_("区域编码 %(code)s 不存在") % {"code": code}, field="area_code")
+    if area.level != "microgrid":
+        raise ValidationFailed(
+            _("区域编码必须是微网格（17位），%(code)s 是%(level)s") % {"code": code, "level": area.get_level_display()},
+            field="area_code",
+        )
+    return area, (float(lat) if lat is not None else None), (float(lng) if lng is not None else None)
+
+
+def _category(code: Any) -> Category | None:
+    if code is None or code == "":
+        return None
+    if not isinstance(code, str):
+        raise ValidationFailed(_("分类代码必须是文本"), field="category")
+    category = Category.objects.filter(code=code.strip(), is_active=True).select_related("parent").first()
+    if category is None:
+        raise ValidationFailed(_("未知的诉求分类：%(code)s") % {"code": code}, field="category")
+    if category.parent_id is None:
+        raise ValidationFailed(_("请选择小类，而不是大类：%(name)s") % {"name": category.name}, field="category")
+    return category
+
+
+@dataclass
+class Submitted:
+    appeal: Appeal
+    created: bool
+
+
+@transaction.atomic
+def appeal_submit(
+    *,
+    actor: Any,
+    description: str,
+    channel: str,
+    category: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    area_code: str | None = None,
+    address: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    external_ref: str = "",
+    is_public: bool = False,
+    auto_dispatch: bool = True,
+) -> Submitted:
+    """Take in an appeal from any channel. The same external ticket of a channel returns the existing appeal.
+
+    With a (sub)category known, the appeal is registered and routed to the micro-grid's on-duty worker at
+    once (the 7-minute arrival runs from that dispatch); without one it waits for a dispatcher to register it.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(_("请先登录"))
+    if channel not in Channel.values:
+        raise ValidationFailed(_("来源渠道只能是：%(v)s") % {"v": "、".join(Channel.values)}, field="channel")
+    description = _text(description, field="description", max_length=MAX_DESCRIPTION, required=True)
+    address = _text(address, field="address", max_length=200)
+    contact_name = _text(contact_name, field="contact_name", max_length=32)
+    contact_phone = _text(contact_phone, field="contact_phone", max_length=32)
+    if contact_phone:
+        contact_phone = pii.normalize_phone(contact_phone, field="contact_phone")
+    external_ref = _text(external_ref, field="external_ref", max_length=64)
+    if channel in (Channel.HOTLINE_12345, Channel.SUSUBAN) and not external_ref:
+        raise ValidationFailed(_("12345 与诉速办工单必须填写外部工单号"), field="external_ref")
+    if not isinstance(is_public, bool):
+        raise ValidationFailed(_("is_public 必须是布尔值"), field="is_public")
+    cat = _category(category)
+    area, lat_f, lng_f = resolve_location(lat=lat, lng=lng, area_code=area_code)
+    if channel in STAFF_CHANNELS:
+        rules.require(actor, "appeals.intake", area.code)
+
+    if external_ref:
+        existing = Appeal.objects.filter(channel=channel, external_ref=external_ref).first()
+        if existing is not None:
+            return _same_ticket(existing, description=description, area=area, actor=actor)
+
+    now = clock.now()
+    appeal = Appeal(
+        number=_number(now),
+        description=description,
+        address=address,
+        category=cat,
+        channel=channel,
+        external_ref=external_ref,
+        reporter=None if channel in ON_BEHALF_CHANNELS else actor,
+        lat=lat_f,
+        lng=lng_f,
+        area=area,
+        area_code=area.code,
+        state=State.REPORTED,
+        tier=cat.default_tier if cat else Tier.MINOR,
+        handling_level=cat.default_level if cat else Level.MICROGRID,
+        is_public=is_public,
+        created_at=now,
+        updated_at=now,
+    )
+    appeal.set_contact_name(contact_name)
+    if contact_phone:
+        appeal.set_phone(contact_phone)
+    try:
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError:
+        # The same ticket arrived twice at once; the other request stored it first.
+        existing = Appeal.objects.filter(channel=channel, external_ref=external_ref).first()
+        if existing is None:
+            raise
+        return _same_ticket(existing, description=description, area=area, actor=actor)
+    AppealEvent.objects.create(
+        appeal=appeal,
+        actor=actor,
+        action="submit",
+        from_state="",
+        to_state=State.REPORTED,
+        data={"channel": channel, "external_ref": external_ref, "category": cat.code if cat else ""},
+        occurred_at=now,
+    )
+    if cat is not None and auto_dispatch:
+        appeal_transition(actor=None, appeal=appeal.pk, action="register", system=True, note=_("按所选分类自动登记"))
+        appeal = appeal_transition(actor=None, appeal=appeal.pk, action="dispatch", system=True)
+    return Submitted(appeal=appeal, created=True)
+
+
+def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: Any) -> Submitted:
+    if existing.description != description or existing.area_code != area.code:
+        raise Conflict(
+            _("外部工单号已用于另一件诉求（%(number)s）") % {"number": existing.number},
+            field="external_ref",
+            details={"appeal_id": existing.pk, "number": existing.number},
+        )
+    return Submitted(appeal=existing, created=False)
+
+
+def appeal_photo_add(*, actor: Any, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> Any:
+    """A photo of an appeal: the reporter adds report photos; workers add evidence of handling."""
+    is_reporter = appeal.reporter_id is not None and appeal.reporter_id == getattr(actor, "pk", None)
+    if kind == PhotoKind.REPORT:
+        allowed = is_reporter or rules.allows(actor, "appeals.intake", appeal.area_code)
+    else:
+        allowed = rules.allows(actor, "appeals.handle", appeal.area_code)
+    if not allowed:
+        raise PermissionDenied(_("您不能为该诉求上传这类照片"), field="kind")
+    if appeal.state in (State.CLOSED, State.RATED, State.CANCELLED):
+        raise ValidationFailed(_("诉求已办结，不能再上传照片"), field="photo")
+    return photo_add(actor=actor, appeal=appeal, upload=upload, kind=kind)
+
+
+CATEGORY_FIELDS = {
+    "name",
+    "default_tier",
+    "default_level",
+    "closure_condition",
+    "on_site",
+    "policy_overrides",
+    "is_active",
+}
+
+
+@transaction.atomic
+def category_update(*, actor: Any, category: Category, **changes: Any) -> Category:
+    """Street staff edit a category's defaults and 7135 overrides (applies to appeals accepted afterwards)."""
+    street_codes = rules.scope_codes(actor, "appeals.configure")
+    if not street_codes:
+        raise PermissionDenied(_("只有街道工作人员可以维护诉求分类"))
+    unknown = sorted(set(changes) - CATEGORY_FIELDS)
+    if unknown:
+        raise ValidationFailed(_("不能修改：%(keys)s") % {"keys": "、".join(unknown)}, field=unknown[0])
+    before = {k: getattr(category, k) for k in changes}
+    if "name" in changes:
+        category.name = _text(changes["name"], field="name", max_length=64, required=True)
+    if "default_tier" in changes:
+        if changes["default_tier"] not in Tier.values:
+            raise ValidationFailed(_("分级只能是：%(v)s") % {"v": "、".join(Tier.values)}, field="default_tier")
+        category.default_tier = changes["default_tier"]
+    if "default_level" in changes:
+        if changes["default_level"] not in Level.values:
+            raise ValidationFailed(_("处置层级只能是：%(v)s") % {"v": "、".join(Level.values)}, field="default_level")
+        category.default_level = changes["default_level"]
+    if "closure_condition" in changes:
+        category.closure_condition = _text(changes["closure_condition"], field="closure_condition", max_length=2000)
+    for flag in ("on_site", "is_active"):
+        if flag in changes:
+            if not isinstance(changes[flag], bool):
+                raise ValidationFailed(_("%(field)s 必须是布尔值") % {"field": flag}, field=flag)
+            setattr(category, flag, changes[flag])
+    if "policy_overrides" in changes:
+        category.policy_overrides = policy.validate(changes["policy_overrides"] or {})
+    category.save()
+    audit_record(
+        actor=actor,
+        action="appeals.category_update",
+        target=category,
+        data={
+            "before": {k: str(v) for k, v in before.items()},
+            "after": {k: str(getattr(category, k)) for k in changes},
+        },
+    )
+    return category
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The deadline sweep
+
+
+@dataclass
+class SweepResult:
+    at: dt.datetime
+    escalated: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _claim(at: dt.datetime, batch: int) -> list[int]:
+    """Lock up to `batch` overdue appeals nobody else holds; on PostgreSQL other sweepers skip them."""
+    qs = Appeal.objects.filter(overdue_q(at), handling_level__in=[Level.MICROGRID, Level.GRID]).order_by("due_at")
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    return list(qs.values_list("pk", flat=True)[:batch])
+
+
+def sweep_deadlines(*, at: dt.datetime | None = None, batch: int = 500) -> SweepResult:
+    """Escalate every appeal whose deadline has passed by `at` one level up (micro-grid → grid → street).
+
+    Each batch is one transaction holding its rows' locks; a second sweeper skips locked rows and the
+    once-per-level escalation constraint stops a double escalation even if a row slipped through.
+    """
+    at = at or clock.now()
+    result = SweepResult(at=at)
+    seen: set[int] = set()
+    while True:
+        with transaction.atomic():
+            ids = [pk for pk in _claim(at, batch) if pk not in seen]
+            if not ids:
+                break
+            for pk in ids:
+                seen.add(pk)
+                try:
+                    with transaction.atomic():
+                        appeal_transition(
+                            actor=None,
+                            appeal=pk,
+                            action="escalate",
+                            system=True,
+                            as_of=at,
+                            note=_("超过办结期限，系统自动上报"),
+                        )
+                    result.escalated.append(pk)
+                except (Conflict, ValidationFailed) as exc:
+                    log.info("sweep skipped appeal %s: %s", pk, exc)
+                    result.skipped += 1
+    return result

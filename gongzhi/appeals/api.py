@@ -1,0 +1,291 @@
+"""The appeals API under /api/v1/appeals: intake, reading, lists and transitions (thin: parse, call, respond)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from gongzhi.accounts import rules
+from gongzhi.accounts.auth import api_auth
+from gongzhi.appeals import actions, selectors
+from gongzhi.appeals.models import OPEN_STATES, Appeal, Channel, PhotoKind, Rating, State, Tier
+from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.core import clock
+from gongzhi.points.idempotency import run_once
+
+router = Router(tags=["appeals"], auth=api_auth)
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    action_label: str
+    from_state: str
+    to_state: str
+    actor_id: int | None
+    note: str
+    data: dict[str, Any]
+    occurred_at: dt.datetime
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str = Field(..., description="the public copy, without EXIF/GPS metadata")
+    content_type: str
+    width: int
+    height: int
+    event_id: int | None
+
+
+class AppealOut(Schema):
+    id: int
+    number: str
+    state: str
+    state_label: str
+    channel: str
+    external_ref: str
+    description: str
+    address: str
+    category: str | None
+    category_name: str | None
+    tier: str
+    handling_level: str
+    area_code: str
+    lat: float | None
+    lng: float | None
+    reporter_id: int | None
+    assignee_id: int | None
+    contact_name: str = Field("", description="shown to the reporter and to staff who may unmask")
+    contact_phone: str = Field("", description="masked unless the viewer may unmask")
+    is_public: bool
+    created_at: dt.datetime
+    dispatched_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    arrive_by: dt.datetime | None = Field(None, description="7135: on site within this (on-site categories)")
+    arrived_at: dt.datetime | None
+    due_at: dt.datetime | None = Field(None, description="7135: closure deadline; the clock starts at acceptance")
+    remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
+    overdue: bool
+    paused: bool
+    paused_seconds: int
+    closed_at: dt.datetime | None
+    closed_on_time: bool | None
+    rework_count: int
+    rating: str
+    version: int
+    policy: dict[str, Any] = Field(..., description="the 7135 policy this appeal is judged by (set at acceptance)")
+    allowed_actions: list[str] = Field(..., description="moves this user may make now")
+
+
+class AppealDetailOut(AppealOut):
+    events: list[EventOut]
+    photos: list[PhotoOut]
+
+
+def _base(appeal: Appeal, user: Any) -> dict[str, Any]:
+    now = clock.now()
+    may_unmask = appeal.reporter_id == getattr(user, "pk", None) or rules.allows(
+        user, "people.unmask", appeal.area_code
+    )
+    category = appeal.category
+    return {
+        "id": appeal.pk,
+        "number": appeal.number,
+        "state": appeal.state,
+        "state_label": str(appeal.get_state_display()),
+        "channel": appeal.channel,
+        "external_ref": appeal.external_ref,
+        "description": appeal.description,
+        "address": appeal.address,
+        "category": category.code if category else None,
+        "category_name": str(category) if category else None,
+        "tier": appeal.tier,
+        "handling_level": appeal.handling_level,
+        "area_code": appeal.area_code,
+        "lat": appeal.lat,
+        "lng": appeal.lng,
+        "reporter_id": appeal.reporter_id,
+        "assignee_id": appeal.assignee_id,
+        "contact_name": appeal.contact_name_plain if may_unmask else "",
+        "contact_phone": (appeal.phone_plain if may_unmask else appeal.contact_phone_masked)
+        if appeal.phone_encrypted
+        else "",
+        "is_public": appeal.is_public,
+        "created_at": appeal.created_at,
+        "dispatched_at": appeal.dispatched_at,
+        "accepted_at": appeal.accepted_at,
+        "arrive_by": appeal.arrive_by,
+        "arrived_at": appeal.arrived_at,
+        "due_at": appeal.due_at,
+        "remaining_seconds": selectors.remaining_seconds(appeal, at=now),
+        "overdue": appeal.state in OPEN_STATES and appeal.due_at is not None and appeal.due_at < now,
+        "paused": appeal.paused_at is not None,
+        "paused_seconds": appeal.paused_seconds,
+        "closed_at": appeal.closed_at,
+        "closed_on_time": appeal.closed_on_time,
+        "rework_count": appeal.rework_count,
+        "rating": appeal.rating,
+        "version": appeal.version,
+        "policy": appeal.policy_snapshot,
+        "allowed_actions": allowed_actions(appeal, user),
+    }
+
+
+def detail(appeal: Appeal, user: Any) -> dict[str, Any]:
+    body = _base(appeal, user)
+    body["events"] = [
+        {
+            "id": e.pk,
+            "action": e.action,
+            "action_label": label(e.action),
+            "from_state": e.from_state,
+            "to_state": e.to_state,
+            "actor_id": e.actor_id,
+            "note": e.note,
+            "data": e.data,
+            "occurred_at": e.occurred_at,
+        }
+        for e in appeal.events.order_by("occurred_at", "id")
+    ]
+    body["photos"] = [
+        {
+            "id": p.pk,
+            "kind": p.kind,
+            "url": p.public.url,
+            "content_type": p.content_type,
+            "width": p.width,
+            "height": p.height,
+            "event_id": p.event_id,
+        }
+        for p in appeal.photos.order_by("id")
+    ]
+    return body
+
+
+class AppealIn(Schema):
+    description: str = Field(..., min_length=1, max_length=4000)
+    channel: str = Field(Channel.API, description="one of: " + ", ".join(Channel.values), max_length=16)
+    category: str | None = Field(None, max_length=48, description="a subcategory code; staff may set it later")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lng: float | None = Field(None, ge=-180, le=180)
+    area_code: str | None = Field(None, max_length=17, description="a micro-grid code, instead of lat/lng")
+    address: str = Field("", max_length=200)
+    contact_name: str = Field("", max_length=32)
+    contact_phone: str = Field("", max_length=32)
+    external_ref: str = Field("", max_length=64, description="the 12345 / 诉速办 ticket number; one appeal per ticket")
+    is_public: bool = False
+
+
+@router.post(
+    "",
+    response={201: AppealDetailOut, 200: AppealDetailOut},
+    summary="Submit an appeal (honours the Idempotency-Key header; a known external ticket returns 200)",
+)
+def submit_appeal(request: HttpRequest, data: AppealIn) -> Status[dict[str, Any]]:
+    user = request.auth  # type: ignore[attr-defined]
+
+    def write() -> tuple[int, dict[str, Any]]:
+        submitted = actions.appeal_submit(actor=user, **data.model_dump())
+        body = AppealDetailOut(**detail(submitted.appeal, user)).model_dump(mode="json")
+        return (201 if submitted.created else 200), body
+
+    status, body = run_once(request, endpoint="appeals.create", payload=data.model_dump(), write=write)
+    return Status(status, body)
+
+
+class ListQuery(Schema):
+    area: str | None = Field(None, max_length=17, pattern=r"^\d+$", description="an area code: its whole subtree")
+    state: str | None = Field(None, description="one of: " + ", ".join(State.values), max_length=16)
+    overdue: bool | None = None
+    mine: bool = Field(False, description="only appeals assigned to me")
+    before_id: int | None = Field(None, ge=1, le=2**62, description="keyset paging: ids below this")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class AppealPageOut(Schema):
+    items: list[AppealOut]
+    next_before_id: int | None
+
+
+@router.get("", response=AppealPageOut, summary="Appeals in reach (newest first), by area, state and overdue")
+def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    rows = list(
+        selectors.appeals_list(
+            user=user,
+            area=q.area,
+            state=q.state,
+            overdue=q.overdue,
+            assignee=user if q.mine else None,
+            before_id=q.before_id,
+            limit=q.limit,
+        )
+    )
+    return {
+        "items": [_base(a, user) for a in rows],
+        "next_before_id": rows[-1].pk if len(rows) == q.limit else None,
+    }
+
+
+@router.get("/{appeal_id}", response=AppealDetailOut, summary="One appeal with its events and photos")
+def get_appeal(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., description="one of: " + ", ".join(TRANSITIONS), max_length=24)
+    note: str = Field("", max_length=2000, description="the reason for cancel, return, suspend, extend, reopen …")
+    assignee_id: int | None = Field(None, ge=1, le=2**62, description="dispatch: a worker; empty = automatic")
+    category: str | None = Field(None, max_length=48, description="register/dispatch: the subcategory")
+    tier: str | None = Field(None, description="register/dispatch: " + ", ".join(Tier.values), max_length=8)
+    is_public: bool | None = None
+    rating: str | None = Field(None, description="rate: " + ", ".join(Rating.values), max_length=16)
+    due_at: dt.datetime | None = Field(None, description="extend: the new deadline")
+    days: int | None = Field(None, ge=1, le=90, description="extend: days added (in the policy's day unit)")
+    photo_ids: list[int] | None = Field(None, max_length=30, description="handle/arrive: uploaded evidence photos")
+    expected_version: int | None = Field(None, ge=0, le=2**31, description="refuse if the appeal changed since")
+
+
+@router.post("/{appeal_id}/transitions", response=AppealDetailOut, summary="Move an appeal (accept, handle, rate …)")
+def transition_appeal(request: HttpRequest, appeal_id: int, data: TransitionIn) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    extra = data.model_dump(exclude={"action", "note", "expected_version"}, exclude_none=True)
+    actions.appeal_transition(
+        actor=user,
+        appeal=appeal_id,
+        action=data.action,
+        note=data.note,
+        expected_version=data.expected_version,
+        **extra,
+    )
+    return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
+
+
+@router.post("/{appeal_id}/photos", response={201: PhotoOut}, summary="Upload a photo (JPEG/PNG/WebP ≤ 10 MB)")
+def upload_photo(
+    request: HttpRequest,
+    appeal_id: int,
+    photo: File[UploadedFile],
+    kind: Form[str] = PhotoKind.REPORT,
+) -> Status[dict[str, Any]]:
+    user = request.auth  # type: ignore[attr-defined]
+    appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
+    p = actions.appeal_photo_add(actor=user, appeal=appeal, upload=photo, kind=kind)
+    return Status(
+        201,
+        {
+            "id": p.pk,
+            "kind": p.kind,
+            "url": p.public.url,
+            "content_type": p.content_type,
+            "width": p.width,
+            "height": p.height,
+            "event_id": p.event_id,
+        },
+    )

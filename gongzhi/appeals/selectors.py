@@ -1,0 +1,72 @@
+"""Reads of appeals: one appeal (reporter or staff of its area), lists filtered by area, state and overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gongzhi.accounts import rules
+from gongzhi.appeals.models import OPEN_STATES, Appeal, State
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import clock
+from gongzhi.core.errors import NotFound, ValidationFailed
+
+
+def visible_q(user: Any) -> Q:
+    """Appeals the user may read: staff of the area (appeals.view) and the reporter of their own."""
+    q = rules.scope_q(user, "appeals.view")
+    if getattr(user, "is_authenticated", False):
+        q |= Q(reporter_id=user.pk)
+    return q
+
+
+def appeal_get(*, user: Any, appeal_id: int) -> Appeal:
+    appeal = (
+        Appeal.objects.filter(visible_q(user), pk=appeal_id)
+        .select_related("category", "category__parent", "assignee", "reporter")
+        .first()
+    )
+    if appeal is None:
+        raise NotFound(_("诉求不存在：%(id)s") % {"id": appeal_id}, field="appeal_id")
+    return appeal
+
+
+def appeals_list(
+    *,
+    user: Any,
+    area: str | None = None,
+    state: str | None = None,
+    overdue: bool | None = None,
+    assignee: Any = None,
+    before_id: int | None = None,
+    limit: int = 50,
+    at: dt.datetime | None = None,
+) -> QuerySet[Appeal]:
+    qs = Appeal.objects.filter(visible_q(user))
+    if area:
+        if not area.isdigit() or len(area) > 17:
+            raise ValidationFailed(_("区域编码只能是数字"), field="area")
+        qs = qs.filter(code_range_q(area, "area_code"))
+    if state:
+        if state not in State.values:
+            raise ValidationFailed(_("状态只能是：%(v)s") % {"v": "、".join(State.values)}, field="state")
+        qs = qs.filter(state=state)
+    if overdue is not None:
+        late = Q(state__in=OPEN_STATES, due_at__lt=at or clock.now())
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    if before_id is not None:
+        qs = qs.filter(pk__lt=before_id)
+    return qs.select_related("category").order_by("-id")[:limit]
+
+
+def remaining_seconds(appeal: Appeal, *, at: dt.datetime | None = None) -> int | None:
+    """The countdown to the deadline (negative when overdue); frozen while suspended."""
+    if appeal.due_at is None or appeal.state not in (*OPEN_STATES, State.SUSPENDED):
+        return None
+    now = appeal.paused_at if appeal.paused_at is not None else (at or clock.now())
+    return int((appeal.due_at - now).total_seconds())

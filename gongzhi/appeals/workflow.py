@@ -1,0 +1,513 @@
+"""The appeal lifecycle: one explicit table and one transition function.
+
+reported → registered (or cancelled) → dispatched → accepted (签收; the clock starts) → on site → handled →
+verified → closed → rated; plus return (退单), escalate (上报), suspend/resume (挂起), extend (延期) and reopen (返工).
+`appeal_transition` is the only code that changes `Appeal.state`: it locks the row, checks the table and the
+actor's named rule over the appeal's area, applies the move and writes an AppealEvent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.accounts import rules
+from gongzhi.appeals import policy
+from gongzhi.appeals.models import (
+    Appeal,
+    AppealEvent,
+    Category,
+    Level,
+    Rating,
+    State,
+    Tier,
+)
+from gongzhi.core import clock
+from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+S = State
+STAY = "="  # the move keeps the current state (extend)
+BACK = "<"  # the move returns to the state before the suspension (resume)
+
+# Who may make a move: a named rule over the appeal's area, or the reporter for their own appeal.
+REPORTER = "reporter"
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str
+    rule: str
+    reporter_may: bool = False
+    # Moves of the handling worker: when the appeal is assigned, only the assignee or a dispatcher may make them.
+    assignee_only: bool = False
+    needs_note: bool = False
+
+
+TRANSITIONS: dict[str, Move] = {
+    "register": Move(frozenset({S.REPORTED}), S.REGISTERED, "appeals.dispatch"),
+    "cancel": Move(frozenset({S.REPORTED, S.REGISTERED}), S.CANCELLED, "appeals.dispatch", True, needs_note=True),
+    "dispatch": Move(frozenset({S.REPORTED, S.REGISTERED, S.DISPATCHED}), S.DISPATCHED, "appeals.dispatch"),
+    "accept": Move(frozenset({S.DISPATCHED}), S.ACCEPTED, "appeals.handle", assignee_only=True),
+    "return": Move(
+        frozenset({S.DISPATCHED, S.ACCEPTED}), S.REGISTERED, "appeals.handle", assignee_only=True, needs_note=True
+    ),
+    "arrive": Move(frozenset({S.ACCEPTED}), S.ON_SITE, "appeals.handle", assignee_only=True),
+    "handle": Move(
+        frozenset({S.ACCEPTED, S.ON_SITE}), S.HANDLED, "appeals.handle", assignee_only=True, needs_note=True
+    ),
+    "verify": Move(frozenset({S.HANDLED}), S.VERIFIED, "appeals.verify", True),
+    "fail_verification": Move(frozenset({S.HANDLED}), S.ACCEPTED, "appeals.verify", True, needs_note=True),
+    "close": Move(frozenset({S.VERIFIED}), S.CLOSED, "appeals.verify"),
+    "rate": Move(frozenset({S.CLOSED}), S.RATED, "appeals.verify", True),
+    "escalate": Move(frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_SITE}), S.DISPATCHED, "appeals.handle", needs_note=True),
+    "suspend": Move(frozenset({S.ACCEPTED, S.ON_SITE}), S.SUSPENDED, "appeals.dispatch", needs_note=True),
+    "resume": Move(frozenset({S.SUSPENDED}), BACK, "appeals.dispatch"),
+    "extend": Move(
+        frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.SUSPENDED}), STAY, "appeals.dispatch", needs_note=True
+    ),
+    "reopen": Move(frozenset({S.VERIFIED, S.CLOSED, S.RATED}), S.ACCEPTED, "appeals.dispatch", needs_note=True),
+}
+
+ACTION_LABELS = {
+    "submit": gettext_lazy("上报"),
+    "register": gettext_lazy("登记"),
+    "cancel": gettext_lazy("作废"),
+    "dispatch": gettext_lazy("派遣"),
+    "accept": gettext_lazy("签收"),
+    "return": gettext_lazy("退单"),
+    "arrive": gettext_lazy("到场"),
+    "handle": gettext_lazy("处置反馈"),
+    "verify": gettext_lazy("核查通过"),
+    "fail_verification": gettext_lazy("核查不通过"),
+    "close": gettext_lazy("结案"),
+    "rate": gettext_lazy("评价"),
+    "escalate": gettext_lazy("上报上级"),
+    "suspend": gettext_lazy("挂起"),
+    "resume": gettext_lazy("恢复办理"),
+    "extend": gettext_lazy("延期"),
+    "reopen": gettext_lazy("返工"),
+}
+
+
+def label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def allowed_actions(appeal: Appeal, user: Any = None) -> list[str]:
+    """The moves the table allows from the appeal's state; with `user`, only those this user may make."""
+    moves = [name for name, move in TRANSITIONS.items() if appeal.state in move.sources]
+    if appeal.state == S.RATED and appeal.rating:
+        moves = [m for m in moves if m != "rate"]
+    if user is None:
+        return moves
+    return [m for m in moves if _may(user, appeal, m)]
+
+
+def _is_reporter(user: Any, appeal: Appeal) -> bool:
+    return appeal.reporter_id is not None and getattr(user, "pk", None) == appeal.reporter_id
+
+
+def _may(user: Any, appeal: Appeal, action: str) -> bool:
+    move = TRANSITIONS[action]
+    if action == "rate":
+        # The reporter rates; an appeal without a reporter login (12345, walk-in) is rated at the callback.
+        if appeal.reporter_id is not None:
+            return _is_reporter(user, appeal)
+        return rules.allows(user, move.rule, appeal.area_code)
+    if move.reporter_may and _is_reporter(user, appeal):
+        # A reporter may withdraw only what nobody is working on yet.
+        return action != "cancel" or appeal.state == S.REPORTED
+    if not rules.allows(user, move.rule, appeal.area_code):
+        return False
+    if move.assignee_only and appeal.assignee_id is not None and appeal.assignee_id != user.pk:
+        return rules.allows(user, "appeals.dispatch", appeal.area_code)
+    return True
+
+
+def refuse(appeal: Appeal, action: str) -> ValidationFailed:
+    allowed = allowed_actions(appeal)
+    return ValidationFailed(
+        _("诉求当前状态为「%(state)s」，不能执行「%(action)s」；可执行的操作：%(allowed)s")
+        % {
+            "state": appeal.get_state_display(),
+            "action": label(action),
+            "allowed": "、".join(f"{label(a)}（{a}）" for a in allowed) or _("无"),
+        },
+        field="action",
+        details={"state": appeal.state, "action": action, "allowed": allowed},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Routing: who works an appeal at a level
+
+
+def route(appeal: Appeal, level: str) -> Any:
+    """The worker an appeal goes to at `level`: the micro-grid's on-duty worker, else the grid's owner.
+
+    At street level nobody in particular: the appeal waits on the street's dispatch board.
+    """
+    from gongzhi.people.models import AssignmentKind, GridAssignment
+
+    live = GridAssignment.objects.filter(ended_on__isnull=True, user__is_active=True).select_related("user")
+    grid_code = appeal.area_code[:15]
+    if level == Level.MICROGRID:
+        found = (
+            live.filter(area_code=appeal.area_code, kind=AssignmentKind.MICROGRID, on_duty=True).order_by("id").first()
+        )
+        if found is not None:
+            return found.user
+    if level in (Level.MICROGRID, Level.GRID):
+        found = live.filter(area_code=grid_code, is_owner=True).first()
+        if found is None:
+            found = live.filter(area_code=grid_code, on_duty=True).order_by("id").first()
+        return found.user if found is not None else None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The transition function
+
+
+def _text(value: Any, *, field: str, max_length: int = 2000) -> str:
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValidationFailed(
+            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
+        )
+    return value
+
+
+def appeal_get_for_update(*, appeal_id: int) -> Appeal:
+    appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
+    if appeal is None:
+        raise NotFound(_("诉求不存在：%(id)s") % {"id": appeal_id}, field="appeal_id")
+    return appeal
+
+
+def _user(value: Any, *, field: str) -> Any:
+    from gongzhi.accounts.models import User
+
+    if value is None or isinstance(value, User):
+        return value
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValidationFailed(_("%(field)s 必须是用户编号") % {"field": field}, field=field)
+    user = User.objects.filter(pk=value, is_active=True).first()
+    if user is None:
+        raise ValidationFailed(_("用户不存在：%(id)s") % {"id": value}, field=field)
+    return user
+
+
+def _when(value: Any, *, field: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = parse_datetime(value)
+    else:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(_("%(field)s 必须是 ISO 8601 时间") % {"field": field}, field=field)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _snapshot(appeal: Appeal) -> dict[str, Any]:
+    if not appeal.policy_snapshot:
+        appeal.policy_snapshot = policy.policy_for(appeal.category)
+    return appeal.policy_snapshot
+
+
+def _fresh_deadline(appeal: Appeal, now: dt.datetime) -> None:
+    appeal.due_at = policy.deadline(now, appeal.tier, _snapshot(appeal))
+    appeal.paused_at = None
+
+
+def _category(value: Any) -> Category:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed(_("分类代码必须是文本"), field="category")
+    category = Category.objects.filter(code=value.strip(), is_active=True).first()
+    if category is None:
+        raise ValidationFailed(_("未知的诉求分类：%(code)s") % {"code": value}, field="category")
+    return category
+
+
+def apply_classification(appeal: Appeal, data: dict[str, Any]) -> list[str]:
+    """Category, tier, level and publicity given at registration or dispatch; returns the changed fields."""
+    changed: list[str] = []
+    if data.get("category") is not None:
+        category = _category(data["category"])
+        appeal.category = category
+        appeal.tier = category.default_tier
+        appeal.handling_level = category.default_level
+        changed += ["category", "tier", "handling_level"]
+    if data.get("tier") is not None:
+        if data["tier"] not in Tier.values:
+            raise ValidationFailed(_("分级只能是：%(v)s") % {"v": "、".join(Tier.values)}, field="tier")
+        appeal.tier = data["tier"]
+        appeal.handling_level = policy.TIER_LEVEL[Tier(data["tier"])]
+        changed += ["tier", "handling_level"]
+    if data.get("is_public") is not None:
+        if not isinstance(data["is_public"], bool):
+            raise ValidationFailed(_("is_public 必须是布尔值"), field="is_public")
+        appeal.is_public = data["is_public"]
+        changed.append("is_public")
+    return changed
+
+
+KNOWN_DATA = {
+    "register": {"category", "tier", "is_public"},
+    "dispatch": {"assignee_id", "category", "tier", "is_public"},
+    "rate": {"rating"},
+    "extend": {"due_at", "days"},
+    "handle": {"photo_ids"},
+    "arrive": {"photo_ids"},
+}
+
+
+@transaction.atomic
+def appeal_transition(
+    *,
+    actor: Any,
+    appeal: Appeal | int,
+    action: str,
+    note: str = "",
+    system: bool = False,
+    expected_version: int | None = None,
+    as_of: dt.datetime | None = None,
+    **data: Any,
+) -> Appeal:
+    """Move an appeal by one action of the table. `system=True` is the sweep and automatic routing (no user).
+
+    `as_of` (system moves only) dates the move, so a sweep run for a given instant judges and records as of then.
+    """
+    if action not in TRANSITIONS:
+        raise ValidationFailed(
+            _("未知的操作：%(action)s；全部操作：%(all)s") % {"action": action, "all": "、".join(TRANSITIONS)},
+            field="action",
+        )
+    unknown = sorted(set(data) - KNOWN_DATA.get(action, set()))
+    if unknown:
+        raise ValidationFailed(
+            _("操作「%(action)s」不接受参数：%(keys)s") % {"action": label(action), "keys": "、".join(unknown)},
+            field=unknown[0],
+        )
+    note = _text(note, field="note")
+    appeal = appeal_get_for_update(appeal_id=appeal if isinstance(appeal, int) else appeal.pk)
+    move = TRANSITIONS[action]
+    if not system:
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            raise PermissionDenied(_("请先登录"), field="action")
+        # Permission before state: someone outside the area learns nothing about the appeal.
+        if not (rules.allows(actor, "appeals.view", appeal.area_code) or _is_reporter(actor, appeal)):
+            raise NotFound(_("诉求不存在：%(id)s") % {"id": appeal.pk}, field="appeal_id")
+    if expected_version is not None and expected_version != appeal.version:
+        raise Conflict(
+            _("诉求已被他人更新，请刷新后重试"),
+            field="version",
+            details={"version": appeal.version, "state": appeal.state},
+        )
+    if appeal.state not in move.sources or (action == "rate" and appeal.rating):
+        raise refuse(appeal, action)
+    if not system and not _may(actor, appeal, action):
+        if action == "rate":
+            raise PermissionDenied(_("只有诉求人本人可以评价"), field="action", details={"action": action})
+        if move.assignee_only and appeal.assignee_id not in (None, actor.pk):
+            raise PermissionDenied(
+                _("该诉求已派给其他承办人"), field="action", details={"action": action, "assignee": appeal.assignee_id}
+            )
+        raise PermissionDenied(
+            _("您没有权限对该诉求执行「%(action)s」") % {"action": label(action)},
+            field="action",
+            details={"action": action, "rule": move.rule},
+        )
+    if move.needs_note and not note:
+        raise ValidationFailed(_("请填写「%(action)s」的理由或说明") % {"action": label(action)}, field="note")
+
+    now = as_of if (system and as_of is not None) else clock.now()
+    from_state = appeal.state
+    target = from_state if move.target == STAY else move.target
+    fields = ["state", "version", "updated_at"]
+    event_data: dict[str, Any] = {}
+    escalated_to = ""
+    follow_up: str | None = None
+
+    if action == "register":
+        fields += apply_classification(appeal, data)
+    elif action == "dispatch":
+        fields += apply_classification(appeal, data)
+        if "assignee_id" in data and data["assignee_id"] is not None:
+            assignee = _user(data["assignee_id"], field="assignee_id")
+            if not rules.allows(assignee, "appeals.handle", appeal.area_code):
+                raise ValidationFailed(_("%(user)s 不能承办该区域的诉求") % {"user": assignee}, field="assignee_id")
+            event_data["routing"] = "manual"
+        else:
+            assignee = route(appeal, appeal.handling_level)
+            event_data["routing"] = "auto"
+        appeal.assignee = assignee
+        appeal.dispatched_at = now
+        live = policy.policy_for(appeal.category)
+        if appeal.category is not None and appeal.category.on_site and appeal.arrived_at is None:
+            appeal.arrive_by = policy.arrival_deadline(now, live)
+        event_data.update(
+            assignee_id=assignee.pk if assignee else None,
+            level=appeal.handling_level,
+            arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None,
+        )
+        fields += ["assignee", "dispatched_at", "arrive_by"]
+    elif action == "accept":
+        if appeal.assignee_id is None:
+            appeal.assignee = actor
+            fields.append("assignee")
+        if appeal.accepted_at is None:
+            appeal.accepted_at = now
+            fields.append("accepted_at")
+        _snapshot(appeal)
+        if appeal.due_at is None:
+            _fresh_deadline(appeal, now)
+        fields += ["policy_snapshot", "due_at", "paused_at"]
+        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
+    elif action == "return":
+        event_data["returned_by"] = appeal.assignee_id
+        appeal.assignee = None
+        appeal.arrive_by = None
+        fields += ["assignee", "arrive_by"]
+    elif action == "arrive":
+        appeal.arrived_at = now
+        late = appeal.arrive_by is not None and now > appeal.arrive_by
+        event_data.update(late=late, arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None)
+        fields.append("arrived_at")
+    elif action == "handle":
+        appeal.handled_at = now
+        fields.append("handled_at")
+    elif action == "fail_verification":
+        appeal.rework_count += 1
+        appeal.handled_at = None
+        _fresh_deadline(appeal, now)
+        fields += ["rework_count", "handled_at", "due_at", "paused_at", "policy_snapshot"]
+        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
+    elif action == "close":
+        appeal.closed_at = now
+        appeal.closed_on_time = appeal.due_at is None or now <= appeal.due_at
+        event_data.update(on_time=appeal.closed_on_time, published=appeal.is_public)
+        fields += ["closed_at", "closed_on_time"]
+    elif action == "rate":
+        rating = data.get("rating")
+        if rating not in Rating.values:
+            raise ValidationFailed(
+                _("评价只能是：%(v)s") % {"v": "、".join(f"{c.label}（{c.value}）" for c in Rating)},
+                field="rating",
+            )
+        appeal.rating = rating
+        event_data.update(rating=rating, callback=not _is_reporter(actor, appeal) and not system)
+        fields.append("rating")
+        if rating == Rating.UNSATISFIED:
+            follow_up = "reopen"
+    elif action == "escalate":
+        level = policy.next_level(appeal.handling_level)
+        if level is None:
+            raise ValidationFailed(_("诉求已在街道层级办理，不能再上报"), field="action", details={"action": action})
+        escalated_to = level
+        event_data.update(from_level=appeal.handling_level, to_level=level, automatic=system)
+        appeal.handling_level = level
+        appeal.tier = policy.tier_at_least(appeal.tier, level)
+        appeal.assignee = route(appeal, level)
+        appeal.dispatched_at = now
+        _fresh_deadline(appeal, now)
+        event_data.update(
+            tier=appeal.tier,
+            assignee_id=appeal.assignee_id,
+            due_at=appeal.due_at.isoformat() if appeal.due_at else None,
+        )
+        fields += ["handling_level", "tier", "assignee", "dispatched_at", "due_at", "paused_at", "policy_snapshot"]
+    elif action == "suspend":
+        appeal.suspended_from = from_state
+        appeal.paused_at = now
+        fields += ["suspended_from", "paused_at"]
+    elif action == "resume":
+        target = appeal.suspended_from or S.ACCEPTED
+        paused = max(0, int((now - appeal.paused_at).total_seconds())) if appeal.paused_at else 0
+        appeal.paused_seconds += paused
+        if appeal.due_at is not None:
+            appeal.due_at += dt.timedelta(seconds=paused)
+        appeal.paused_at = None
+        appeal.suspended_from = ""
+        event_data.update(paused_seconds=paused, due_at=appeal.due_at.isoformat() if appeal.due_at else None)
+        fields += ["paused_seconds", "due_at", "paused_at", "suspended_from"]
+    elif action == "extend":
+        if (data.get("due_at") is None) == (data.get("days") is None):
+            raise ValidationFailed(_("延期请给出新的期限（due_at）或延长天数（days）之一"), field="due_at")
+        base = appeal.due_at or now
+        if data.get("days") is not None:
+            days = data["days"]
+            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+                raise ValidationFailed(_("延长天数必须是 1 到 90 之间的整数"), field="days")
+            new_due = policy.add_days(base, days, _snapshot(appeal)["day_unit"])
+        else:
+            new_due = _when(data["due_at"], field="due_at")
+            if new_due <= base:
+                raise ValidationFailed(_("新的期限必须晚于原期限"), field="due_at")
+        event_data.update(old_due_at=appeal.due_at.isoformat() if appeal.due_at else None, due_at=new_due.isoformat())
+        appeal.due_at = new_due
+        fields += ["due_at", "policy_snapshot"]
+    elif action == "reopen":
+        appeal.rework_count += 1
+        appeal.handled_at = appeal.closed_at = appeal.closed_on_time = None
+        appeal.rating = ""
+        _fresh_deadline(appeal, now)
+        fields += ["rework_count", "handled_at", "closed_at", "closed_on_time", "rating", "due_at", "paused_at"]
+        fields.append("policy_snapshot")
+        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
+
+    photo_ids = data.get("photo_ids")
+    appeal.state = target
+    appeal.version += 1
+    appeal.updated_at = now
+    appeal.save(update_fields=sorted(set(fields)))
+    try:
+        with transaction.atomic():
+            event = AppealEvent.objects.create(
+                appeal=appeal,
+                actor=None if system else actor,
+                action=action,
+                from_state=from_state,
+                to_state=target,
+                note=note,
+                data=event_data,
+                escalated_to=escalated_to,
+                occurred_at=now,
+            )
+    except IntegrityError as exc:
+        # Another sweeper (or a person) escalated this appeal to this level first.
+        raise Conflict(
+            _("诉求已上报至该层级"), field="action", details={"action": action, "level": escalated_to}
+        ) from exc
+    if photo_ids:
+        from gongzhi.appeals.photos import attach_photos
+
+        attach_photos(appeal=appeal, event=event, photo_ids=photo_ids)
+    if follow_up == "reopen":
+        return appeal_transition(
+            actor=actor,
+            appeal=appeal.pk,
+            action="reopen",
+            note=_("诉求人评价不满意，自动返工"),
+            system=True,
+        )
+    return appeal
+
+
+def overdue_q(at: dt.datetime) -> Q:
+    return Q(state__in=[S.DISPATCHED, S.ACCEPTED, S.ON_SITE], due_at__lte=at)
