@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gongzhi.rosters",
     "gongzhi.points",
     "gongzhi.appeals",
+    "gongzhi.volunteering",
     "gongzhi.web",
 ]
 

@@ -66,6 +66,15 @@ TABLE = [
     ("grid_worker_a", "store.manage", GRID_A, False),
     ("grid_worker_a", "store.counter", MICRO_A, True),
     ("resident_a", "store.counter", MICRO_A, False),
+    # volunteering: grid workers organise activities in their grid, community workers manage volunteers
+    ("grid_worker_a", "volunteering.organise", MICRO_A, True),
+    ("grid_worker_a2", "volunteering.organise", MICRO_A, False),
+    ("grid_worker_a", "volunteering.manage", GRID_A, False),
+    ("community_worker_a", "volunteering.manage", MICRO_A, True),
+    ("community_worker_b", "volunteering.manage", MICRO_A, False),
+    ("microgrid_worker_a", "volunteering.view", MICRO_A, True),
+    ("volunteer_a", "volunteering.view", COMMUNITY_A, False),
+    ("resident_a", "volunteering.organise", MICRO_A, False),
 ]
 
 

@@ -1,0 +1,65 @@
+"""200 people press "sign up" at the same moment for 50 places: exactly 50 confirmed, 150 waitlisted in order."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from gongzhi.volunteering import actions
+from gongzhi.volunteering.models import Signup, SignupStatus
+from tests.volunteering.conftest import make_activity, make_volunteer
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
+]
+
+PEOPLE = 200
+PLACES = 50
+THREADS = 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_hundred_sign_ups_for_fifty_places(district, at):
+    activity = make_activity(district, capacity=PLACES)
+    people = [make_volunteer(district, f"抢报{i}") for i in range(PEOPLE)]
+    # The same person twice at once as well: the second must be refused, not doubled.
+    queue = [*people, people[0], people[1]]
+    barrier = threading.Barrier(THREADS)
+    lock = threading.Lock()
+    results: list = []
+
+    def worker(chunk):
+        try:
+            barrier.wait()
+            for v in chunk:
+                try:
+                    outcome = actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+                except Exception as exc:  # collected and asserted below
+                    outcome = exc
+                with lock:
+                    results.append((v.pk, outcome))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(queue[i::THREADS],)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    errors = [r for _pk, r in results if isinstance(r, Exception)]
+    assert len(errors) == 2 and all("不能重复报名" in str(e) for e in errors), errors
+    rows = list(Signup.objects.filter(activity=activity).order_by("id").values_list("volunteer_id", "status"))
+    assert len(rows) == PEOPLE
+    assert len({pk for pk, _s in rows}) == PEOPLE
+    # The first 50 to get the lock hold the places; everyone after them waits, in lock order.
+    assert [s for _pk, s in rows] == [SignupStatus.CONFIRMED] * PLACES + [SignupStatus.WAITLISTED] * (PEOPLE - PLACES)
+
+    # Cancellations move the waitlist up in that same order.
+    first_waiting = rows[PLACES][0]
+    confirmed = Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).select_related("volunteer")
+    leaving = confirmed.first()
+    actions.signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
+    assert Signup.objects.get(activity=activity, volunteer_id=first_waiting).status == SignupStatus.CONFIRMED
+    assert Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).count() == PLACES
