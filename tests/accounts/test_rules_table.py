@@ -3,7 +3,17 @@
 import pytest
 
 from gongzhi.accounts import rules
-from tests.conftest import COMMUNITY_A, COMMUNITY_B, GRID_A, GRID_A2, MICRO_A, MICRO_B, OTHER_STREET, STREET
+from tests.conftest import (
+    COMMUNITY_A,
+    COMMUNITY_B,
+    GRID_A,
+    GRID_A2,
+    MICRO_A,
+    MICRO_B,
+    OTHER_STREET,
+    PERSONAS,
+    STREET,
+)
 
 # (persona, rule, area) → allowed
 TABLE = [
@@ -83,8 +93,29 @@ def test_rule_table(district, persona, rule, area, allowed):
     assert rules.allows(district[persona], rule, area) is allowed
 
 
-def test_every_named_rule_appears_in_the_table():
-    assert {row[1] for row in TABLE} >= set(rules.RULES) - {"assignments.manage", "orgs.manage", "people.export"}
+# Every rule × every persona at the persona's own area: held exactly when the rule names the persona's role;
+# and never at an area beside it. New rules are covered here without a new row.
+STAFFED_PERSONAS = [p for p, (role, _code) in PERSONAS.items() if role is not None and p != "admin"]
+SIDEWAYS = {
+    STREET: OTHER_STREET,
+    COMMUNITY_A: COMMUNITY_B,
+    GRID_A: GRID_A2,
+    MICRO_A: MICRO_B,
+    MICRO_B: MICRO_A,
+    OTHER_STREET: STREET,
+    COMMUNITY_B: COMMUNITY_A,
+    GRID_A2: GRID_A,
+}
+
+
+@pytest.mark.parametrize("persona", STAFFED_PERSONAS)
+def test_each_rule_at_the_personas_own_area_and_beside_it(district, persona):
+    role, code = PERSONAS[persona]
+    user = district[persona]
+    beside = SIDEWAYS.get(code, code[:-1] + "9")
+    for rule, roles in rules.RULES.items():
+        assert rules.allows(user, rule, code) is (role in roles), rule
+        assert rules.allows(user, rule, beside) is False, rule
 
 
 def test_an_inactive_user_holds_no_rule(district):
