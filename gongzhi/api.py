@@ -15,6 +15,7 @@ from gongzhi.core.errors import DomainError
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
 from gongzhi.rosters.api import router as rosters_router
+from gongzhi.volunteering.api import router as volunteering_router
 
 
 class ReadableJSONRenderer(JSONRenderer):
@@ -87,4 +88,5 @@ api.add_router("/areas", areas_router)
 api.add_router("/", people_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("/points", points_router)
+api.add_router("/", volunteering_router)
 api.add_router("/appeals", appeals_router)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -632,6 +633,7 @@ def signup_decide(*, actor: Any, signup_id: int, approve: bool, reason: str = ""
     return signup
 
 
+@transaction.atomic
 def cover_call(*, actor: Any, activity_id: int) -> dict[str, Any]:
     """Understaffed: list the volunteers who fit and could still join, and notify them where notifications exist."""
     activity = selectors.activity_get(activity_id=activity_id)
@@ -652,22 +654,25 @@ def cover_call(*, actor: Any, activity_id: int) -> dict[str, Any]:
 
 
 def _notify_cover(activity: Activity, candidates: list[Volunteer]) -> bool:
-    """Sends the call through gongzhi.notifications when that app offers `notify`; False when it does not (yet)."""
-    try:
-        from gongzhi.notifications import actions as notifications  # type: ignore[import-not-found]
-    except ImportError:
-        return False
-    notify = getattr(notifications, "notify", None)
-    if notify is None:
-        return False
-    message = _("「%(title)s」缺人，欢迎报名补位") % {"title": activity.title}
-    users = [v.user for v in candidates]
+    """Queues the call through gongzhi.notifications when that app is installed; False when it is not.
 
-    def send() -> None:
-        for user in users:
-            notify(user=user, title=message, body=activity.place, link=f"/volunteering/activities/{activity.pk}/")
+    notify() sends after our transaction commits, so a rolled-back call notifies no one.
+    """
+    if not candidates or not apps.is_installed("gongzhi.notifications"):
+        return False
+    from gongzhi.notifications.actions import notify
 
-    transaction.on_commit(send)
+    title = _("「%(title)s」缺人，欢迎报名补位") % {"title": activity.title}
+    when = f"{timezone.localtime(activity.starts_at):%m-%d %H:%M}"
+    for v in candidates:
+        notify(
+            user=v.user,
+            kind="volunteering.cover",
+            title=title,
+            body=f"{when} {activity.place}",
+            link=f"/volunteering/activities/{activity.pk}/",
+            data={"activity_id": activity.pk},
+        )
     return True
 
 
