@@ -79,7 +79,7 @@ def submit(duty, areas, categories):
     def _submit(category="litter", actor="resident_a", **kwargs):
         params = {"description": "楼下垃圾堆了三天没人清理", "channel": "resident_web", **point_in(areas[MICRO_A])}
         if category is not None:
-            params["category"] = categories[category].code
+            params["category"] = categories[category].code if category in categories else category
         params.update(kwargs)
         return appeal_submit(actor=duty[actor], **params).appeal
 
