@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("rosters/", include("gongzhi.rosters.urls")),
+    path("volunteering/", include("gongzhi.volunteering.urls")),
     path("", include("gongzhi.web.urls")),
 ]

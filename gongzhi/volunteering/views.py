@@ -1,0 +1,365 @@
+"""Pages, phone first: activities and sign-up, scanning the organiser's code, the organiser's page, records,
+certificates and their public verification, teams and brands."""
+
+import datetime as dt
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongzhi.accounts import rules
+from gongzhi.areas.models import Area, AreaLevel
+from gongzhi.core.errors import DomainError
+from gongzhi.volunteering import actions, codes, selectors
+from gongzhi.volunteering.models import (
+    ACTIVE_SIGNUP,
+    Activity,
+    Brand,
+    Project,
+    Signup,
+    Team,
+    VolunteerKind,
+)
+from gongzhi.volunteering.pdf import certificate_pdf
+
+
+def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    if exc.status_code == 404:
+        raise Http404(str(exc.message))
+    return render(request, "volunteering/error.html", {"message": exc.message}, status=exc.status_code)
+
+
+def _activity(request: HttpRequest, activity_id: int) -> Activity:
+    try:
+        return selectors.activity_get(activity_id=activity_id)
+    except DomainError as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@login_required
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    me = selectors.volunteer_for_user(request.user)
+    activities = list(selectors.activities_list(upcoming=True, limit=100))
+    mine = {}
+    if me is not None:
+        for s in Signup.objects.filter(volunteer=me, activity__in=activities, status__in=ACTIVE_SIGNUP):
+            mine[s.activity_id] = s
+    rows = [{"activity": a, "signup": mine.get(a.pk), "full": a.confirmed >= a.capacity} for a in activities]
+    return render(
+        request,
+        "volunteering/activity_list.html",
+        {"rows": rows, "me": me, "can_organise": bool(rules.scope_codes(request.user, "volunteering.organise"))},
+    )
+
+
+@login_required
+@require_GET
+def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _activity(request, activity_id)
+    me = selectors.volunteer_for_user(request.user)
+    signup = None
+    problems: list[tuple[str, str]] = []
+    if me is not None:
+        signup = Signup.objects.filter(activity=activity, volunteer=me, status__in=ACTIVE_SIGNUP).first()
+        if signup is None:
+            problems = selectors.eligibility_problems(activity, me)
+    return render(
+        request,
+        "volunteering/activity_detail.html",
+        {
+            "activity": activity,
+            "me": me,
+            "signup": signup,
+            "position": selectors.waitlist_position(signup) if signup else None,
+            "problems": [m for _f, m in problems],
+            "confirmed": selectors.confirmed_count(activity),
+            "is_organiser": selectors.is_organiser(request.user, activity),
+            "parts": activity.parts.order_by("starts_at", "id"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _activity(request, activity_id)
+    me = selectors.volunteer_for_user(request.user)
+    if me is None:
+        return redirect(reverse("volunteering:register") + f"?next={activity.pk}")
+    try:
+        signup = actions.signup_create(actor=request.user, activity_id=activity.pk, volunteer=me)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("报名成功：%(status)s") % {"status": signup.get_status_display()})
+    return redirect("volunteering:activity", activity_id=activity.pk)
+
+
+@login_required
+@require_POST
+def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
+    signup = Signup.objects.filter(pk=signup_id).first()
+    if signup is None:
+        raise Http404
+    try:
+        actions.signup_cancel(actor=request.user, signup_id=signup.pk, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("已取消报名"))
+    target = request.POST.get("next") == "organise"
+    return redirect("volunteering:organise" if target else "volunteering:activity", activity_id=signup.activity_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """Where the QR code leads: the volunteer confirms, the phone adds its location, and the code is checked."""
+    activity = _activity(request, activity_id)
+    code = request.POST.get("code") or request.GET.get("code", "")
+    purpose = "out" if ".out." in code else "in"
+    me = selectors.volunteer_for_user(request.user)
+    context: dict[str, Any] = {"activity": activity, "code": code, "purpose": purpose, "me": me}
+    if request.method == "POST":
+        if me is None:
+            return redirect("volunteering:register")
+        lat, lng = _float(request.POST.get("lat")), _float(request.POST.get("lng"))
+        try:
+            do = actions.checkin if purpose == "in" else actions.checkout
+            attendance = do(actor=request.user, activity_id=activity.pk, volunteer=me, code=code, lat=lat, lng=lng)
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "volunteering/scan.html", context, status=exc.status_code)
+        context["done"] = attendance
+    return render(request, "volunteering/scan.html", context)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _organiser_activity(request: HttpRequest, activity_id: int) -> Activity | HttpResponse:
+    activity = _activity(request, activity_id)
+    if not selectors.is_organiser(request.user, activity):
+        return render(
+            request,
+            "volunteering/error.html",
+            {"message": _("只有活动「%(title)s」的组织者可以打开此页") % {"title": activity.title}},
+            status=403,
+        )
+    return activity
+
+
+def _qr_context(request: HttpRequest, activity: Activity, purpose: str) -> dict[str, Any]:
+    code = codes.make(activity_id=activity.pk, salt=activity.qr_salt, purpose=purpose)
+    url = request.build_absolute_uri(reverse("volunteering:scan", args=[activity.pk])) + f"?code={code}"
+    svg = segno.make(url, error="m").svg_inline(scale=6, border=2)
+    return {"activity": activity, "purpose": purpose, "qr_svg": svg, "seconds_left": codes.seconds_left()}
+
+
+@login_required
+@require_GET
+def organise(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _organiser_activity(request, activity_id)
+    if isinstance(activity, HttpResponse):
+        return activity
+    purpose = "out" if request.GET.get("purpose") == "out" else "in"
+    rows = selectors.attendance_rows(activity)
+    context = {
+        **_qr_context(request, activity, purpose),
+        "rows": rows,
+        "confirmed": sum(1 for r in rows if r["signup"].status == "confirmed"),
+        "checked_in": sum(1 for r in rows if r["attendance"]),
+        "to_confirm": [
+            r for r in rows if r["attendance"] and r["attendance"].checked_out_at and not r["attendance"].confirmed_at
+        ],
+        "pending": [r for r in rows if r["signup"].status == "pending"],
+    }
+    return render(request, "volunteering/organise.html", context)
+
+
+@login_required
+@require_GET
+def organise_qr(request: HttpRequest, activity_id: int) -> HttpResponse:
+    activity = _organiser_activity(request, activity_id)
+    if isinstance(activity, HttpResponse):
+        return activity
+    purpose = "out" if request.GET.get("purpose") == "out" else "in"
+    return render(request, "volunteering/_qr.html", _qr_context(request, activity, purpose))
+
+
+@login_required
+@require_POST
+def organise_action(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """The organiser's buttons: bulk check-out, confirm hours, approve/reject, call for cover."""
+    activity = _organiser_activity(request, activity_id)
+    if isinstance(activity, HttpResponse):
+        return activity
+    op = request.POST.get("op", "")
+    try:
+        if op == "checkout_all":
+            done = actions.checkout_all(actor=request.user, activity_id=activity.pk)
+            messages.success(request, _("已为 %(n)s 人统一签退") % {"n": len(done)})
+        elif op == "confirm":
+            items = []
+            for raw in request.POST.getlist("attendance"):
+                if not raw.isdigit():
+                    continue
+                rating = request.POST.get(f"rating_{raw}", "")
+                items.append(
+                    {
+                        "attendance_id": int(raw),
+                        "rating": int(rating) if rating.isdigit() else None,
+                        "comment": request.POST.get(f"comment_{raw}", ""),
+                    }
+                )
+            if not items:
+                messages.error(request, _("请勾选要确认时长的志愿者"))
+            else:
+                done = actions.hours_confirm(actor=request.user, activity_id=activity.pk, items=items)
+                messages.success(request, _("已确认 %(n)s 人的服务时长") % {"n": len(done)})
+        elif op in ("approve", "reject"):
+            signup_id = request.POST.get("signup", "")
+            if not signup_id.isdigit() or not Signup.objects.filter(pk=signup_id, activity=activity).exists():
+                raise Http404
+            actions.signup_decide(actor=request.user, signup_id=int(signup_id), approve=op == "approve")
+            messages.success(request, _("已审核"))
+        elif op == "cover":
+            result = actions.cover_call(actor=request.user, activity_id=activity.pk)
+            names = "、".join(f"{v.name}（{v.number}）" for v in result["candidates"]) or _("暂无")
+            if result["notified"]:
+                messages.success(request, _("已通知符合条件的志愿者：%(names)s") % {"names": names})
+            else:
+                messages.info(request, _("符合条件、可联系补位的志愿者：%(names)s") % {"names": names})
+        else:
+            messages.error(request, _("未知操作"))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("volunteering:organise", activity_id=activity.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    existing = selectors.volunteer_for_user(request.user)
+    if existing is not None:
+        return redirect("volunteering:volunteer", volunteer_id=existing.pk)
+    communities = Area.objects.filter(level=AreaLevel.COMMUNITY).order_by("code")[:500]
+    resident = getattr(request.user, "resident", None)
+    context: dict[str, Any] = {
+        "kinds": VolunteerKind.choices,
+        "communities": communities,
+        "values": request.POST or {"name": resident.name if resident else request.user.display_name},
+    }
+    if request.method == "POST":
+        area = Area.objects.filter(code=request.POST.get("area", ""), level=AreaLevel.COMMUNITY).first()
+        try:
+            birth = dt.date.fromisoformat(request.POST["birth_date"]) if request.POST.get("birth_date") else None
+        except ValueError:
+            context["error"] = _("出生日期格式应为 YYYY-MM-DD")
+            return render(request, "volunteering/register.html", context, status=422)
+        try:
+            volunteer = actions.volunteer_register(
+                actor=request.user,
+                user=request.user,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+                area=area,
+                birth_date=birth,
+                resident=resident,
+                skills=[s for s in request.POST.get("skills", "").replace("，", ",").split(",") if s.strip()],
+                availability=request.POST.get("availability", ""),
+            )
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "volunteering/register.html", context, status=exc.status_code)
+        messages.success(request, _("注册成功，您的志愿者编号是 %(number)s") % {"number": volunteer.number})
+        next_id = request.GET.get("next", "")
+        if next_id.isdigit():
+            return redirect("volunteering:activity", activity_id=int(next_id))
+        return redirect("volunteering:volunteer", volunteer_id=volunteer.pk)
+    return render(request, "volunteering/register.html", context)
+
+
+@login_required
+@require_GET
+def my_record(request: HttpRequest) -> HttpResponse:
+    me = selectors.volunteer_for_user(request.user)
+    if me is None:
+        return redirect("volunteering:register")
+    return redirect("volunteering:volunteer", volunteer_id=me.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def volunteer_record(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    try:
+        volunteer = selectors.volunteer_get(user=request.user, volunteer_id=volunteer_id)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    if request.method == "POST":
+        try:
+            certificate = actions.certificate_issue(actor=request.user, volunteer=volunteer)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("已出具志愿服务证明 %(number)s") % {"number": certificate.number})
+        return redirect("volunteering:volunteer", volunteer_id=volunteer.pk)
+    record = selectors.volunteer_record(volunteer)
+    return render(request, "volunteering/record.html", {"record": record, "v": volunteer})
+
+
+def certificate_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: anyone holding a certificate can check it here. Shows only what the certificate itself says,
+    with the name partly masked."""
+    try:
+        certificate = selectors.certificate_get(number=number)
+    except DomainError:
+        return render(request, "volunteering/verify.html", {"number": number, "found": None}, status=404)
+    return render(
+        request,
+        "volunteering/verify.html",
+        {
+            "number": certificate.number,
+            "found": certificate,
+            "masked_name": selectors.mask_name(certificate.volunteer.name),
+        },
+    )
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        certificate = selectors.certificate_get(number=number)
+        selectors.volunteer_get(user=request.user, volunteer_id=certificate.volunteer_id)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    verify_url = request.build_absolute_uri(reverse("volunteering:certificate", args=[certificate.number]))
+    response = HttpResponse(certificate_pdf(certificate, verify_url=verify_url), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def teams(request: HttpRequest) -> HttpResponse:
+    """Brands (一社区一品牌) with their teams and projects; teams without a brand after them."""
+    brands = Brand.objects.prefetch_related("teams", "projects").order_by("area_code", "id")
+    loose_teams = Team.objects.filter(brand__isnull=True).prefetch_related("memberships__volunteer")
+    projects = Project.objects.filter(brand__isnull=True).select_related("lead_partner", "lead_worker")
+    return render(
+        request,
+        "volunteering/teams.html",
+        {"brands": brands, "loose_teams": loose_teams, "loose_projects": projects},
+    )
