@@ -12,6 +12,7 @@ from gongzhi.accounts.api import router as auth_router
 from gongzhi.appeals.api import router as appeals_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
+from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
 from gongzhi.rosters.api import router as rosters_router
@@ -90,3 +91,4 @@ api.add_router("/rosters", rosters_router)
 api.add_router("/points", points_router)
 api.add_router("/", volunteering_router)
 api.add_router("/appeals", appeals_router)
+api.add_router("/notifications", notifications_router)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gongzhi.points",
     "gongzhi.appeals",
     "gongzhi.volunteering",
+    "gongzhi.notifications",
     "gongzhi.web",
 ]
 
@@ -144,6 +145,10 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
+# Notification e-mail goes through Django's backend; the console backend prints it until SMTP is configured.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongzhi@localhost")
 
 # Login throttling: this many failures per username or address within the window lock further tries.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("rosters/", include("gongzhi.rosters.urls")),
     path("volunteering/", include("gongzhi.volunteering.urls")),
+    path("notifications/", include("gongzhi.notifications.urls")),
     path("", include("gongzhi.web.urls")),
 ]

@@ -1,0 +1,181 @@
+"""Writing notifications into the outbox, delivering them, and marking inbox messages read."""
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gongzhi.core import clock
+from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.notifications.channels import Undeliverable, channel_names, get_channel
+from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus
+
+logger = logging.getLogger("gongzhi.notifications")
+
+BATCH_SIZE = 100
+MAX_ERROR_CHARS = 2000
+MAX_ID = 2**62
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the n-th failed attempt: base, 2×base, 4×base … capped."""
+    base = _setting("NOTIFICATION_RETRY_BASE_SECONDS", 30)
+    cap = _setting("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def notify(
+    *,
+    user: Any,
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    data: dict[str, Any] | None = None,
+    channels: Iterable[str] = ("inbox",),
+) -> list[OutboxMessage]:
+    """Queue a notification to `user` on each channel, inside the caller's transaction.
+
+    Delivery is enqueued only when that transaction commits, so a write that rolls back notifies no one; if the
+    enqueue itself is lost (the process dies right after commit), the periodic `deliver_notifications` finds the
+    pending rows.
+    """
+    if user is None or getattr(user, "pk", None) is None:
+        raise ValidationFailed(_("请指定接收人"), field="user")
+    kind, title = (kind or "").strip(), (title or "").strip()
+    if not kind or len(kind) > 64:
+        raise ValidationFailed(_("消息类型不能为空，且不超过64个字符"), field="kind")
+    if not title or len(title) > 200:
+        raise ValidationFailed(_("消息标题不能为空，且不超过200个字符"), field="title")
+    if len(link) > 500:
+        raise ValidationFailed(_("链接不能超过500个字符"), field="link")
+    wanted = list(dict.fromkeys(channels))
+    known = channel_names()
+    unknown = [c for c in wanted if c not in known]
+    if not wanted or unknown:
+        raise ValidationFailed(
+            _("未知的通知渠道：%(names)s；可用：%(known)s")
+            % {"names": ", ".join(unknown) or "-", "known": ", ".join(sorted(known))},
+            field="channels",
+        )
+    try:
+        json.dumps(data or {})
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("附加数据必须可以表示为 JSON"), field="data") from None
+
+    now = clock.now()
+    messages = [
+        OutboxMessage.objects.create(
+            user=user,
+            channel=channel,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            data=data or {},
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for channel in wanted
+    ]
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: _enqueue(ids), robust=True)
+    return messages
+
+
+def _enqueue(ids: list[int]) -> None:
+    from gongzhi.notifications.tasks import deliver_notifications_task
+
+    deliver_notifications_task.enqueue(ids)
+
+
+def deliver_pending(
+    *, ids: Iterable[int] | None = None, at: dt.datetime | None = None, limit: int = BATCH_SIZE
+) -> dict:
+    """Deliver up to `limit` pending messages that are due (optionally only `ids`) in one transaction.
+
+    Rows are locked with SKIP LOCKED on PostgreSQL, so concurrent workers take disjoint rows and never deliver one
+    message twice; a worker that dies mid-batch rolls back, leaving its rows pending for the next run.
+    """
+    now = at or clock.now()
+    counts = {"delivered": 0, "retrying": 0, "failed": 0}
+    with transaction.atomic():
+        rows = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        if ids is not None:
+            rows = rows.filter(pk__in=list(ids))
+        batch = list(
+            rows.select_related("user")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for message in batch:
+            counts[_deliver_one(message, now)] += 1
+    return counts
+
+
+def deliver_due(*, at: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
+    """Deliver every message due by `at` (default now), batch by batch; what fails is rescheduled for later."""
+    now = at or clock.now()
+    totals = {"delivered": 0, "retrying": 0, "failed": 0}
+    while True:
+        counts = deliver_pending(at=now, limit=batch_size)
+        for key, value in counts.items():
+            totals[key] += value
+        if sum(counts.values()) < batch_size:
+            return totals
+
+
+def _deliver_one(message: OutboxMessage, now: dt.datetime) -> str:
+    message.attempts += 1
+    try:
+        # A savepoint: a channel failing halfway (e.g. a database error in the inbox) undoes only its own writes.
+        with transaction.atomic():
+            get_channel(message.channel).send(message)
+    except Undeliverable as exc:
+        message.status = OutboxStatus.FAILED
+        message.last_error = str(exc)[:MAX_ERROR_CHARS]
+        outcome = "failed"
+    except Exception as exc:
+        message.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
+        if message.attempts >= _setting("NOTIFICATION_MAX_ATTEMPTS", 8):
+            message.status = OutboxStatus.FAILED
+            outcome = "failed"
+        else:
+            message.next_attempt_at = now + retry_delay(message.attempts)
+            outcome = "retrying"
+        logger.warning("notification %s via %s failed: %s", message.pk, message.channel, message.last_error)
+    else:
+        message.status = OutboxStatus.DELIVERED
+        message.delivered_at = now
+        outcome = "delivered"
+    message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at", "delivered_at"])
+    return outcome
+
+
+def inbox_mark_read(*, user: Any, message_id: int) -> InboxMessage:
+    """Mark one of the user's own inbox messages read; reading it again keeps the first time."""
+    with transaction.atomic():
+        message = (
+            InboxMessage.objects.select_for_update().filter(pk=message_id, user=user).first()
+            if 0 < message_id <= MAX_ID
+            else None
+        )
+        if message is None:
+            raise NotFound(_("消息不存在：%(id)s") % {"id": message_id}, field="id")
+        if message.read_at is None:
+            message.read_at = clock.now()
+            message.save(update_fields=["read_at"])
+    return message
+
+
+def inbox_mark_all_read(*, user: Any) -> int:
+    return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())

@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from gongzhi.notifications.models import InboxMessage, OutboxMessage
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only: delivery state is the worker's to change; staff look here to see why something was not sent."""
+
+    list_display = ["id", "user", "channel", "kind", "title", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["title", "delivery_key", "user__username"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(InboxMessage)
+class InboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "user__username"]
+    raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
