@@ -6,15 +6,17 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
-from gongzhi.appeals import actions, selectors
+from gongzhi.appeals import actions, selectors, summons
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Channel, PhotoKind, Rating, State, Tier
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.core import clock
+from gongzhi.core.errors import ValidationFailed
 from gongzhi.points.idempotency import run_once
 
 router = Router(tags=["appeals"], auth=api_auth)
@@ -40,6 +42,38 @@ class PhotoOut(Schema):
     width: int
     height: int
     event_id: int | None
+
+
+class SummonsOut(Schema):
+    id: int
+    appeal_id: int
+    department: str
+    department_name: str
+    state: str
+    reason: str
+    summoned_at: dt.datetime
+    report_by: dt.datetime = Field(..., description="report in (报到) by this time")
+    reported_at: dt.datetime | None
+    late: bool
+    result: str
+    score: int | None
+
+
+def summons_out(s: Any) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "appeal_id": s.appeal_id,
+        "department": s.department.code,
+        "department_name": s.department.name,
+        "state": s.state,
+        "reason": s.reason,
+        "summoned_at": s.summoned_at,
+        "report_by": s.report_by,
+        "reported_at": s.reported_at,
+        "late": s.late,
+        "result": s.result,
+        "score": s.score,
+    }
 
 
 class AppealOut(Schema):
@@ -85,6 +119,7 @@ class AppealOut(Schema):
 class AppealDetailOut(AppealOut):
     events: list[EventOut]
     photos: list[PhotoOut]
+    summons: list[SummonsOut]
 
 
 def _base(appeal: Appeal, user: Any) -> dict[str, Any]:
@@ -164,6 +199,7 @@ def detail(appeal: Appeal, user: Any) -> dict[str, Any]:
         }
         for p in appeal.photos.order_by("id")
     ]
+    body["summons"] = [summons_out(s) for s in appeal.summons.select_related("department").order_by("id")]
     return body
 
 
@@ -289,3 +325,44 @@ def upload_photo(
             "event_id": p.event_id,
         },
     )
+
+
+class SummonsIn(Schema):
+    departments: list[str] = Field(..., min_length=1, max_length=20, description="department codes")
+    reason: str = Field(..., min_length=1, max_length=2000)
+    report_minutes: int | None = Field(None, ge=1, le=1440, description="report-in deadline; default 30 minutes")
+
+
+@router.post("/{appeal_id}/summons", response={201: list[SummonsOut]}, summary="Summon departments (吹哨)")
+def create_summons(request: HttpRequest, appeal_id: int, data: SummonsIn) -> Status[list[dict[str, Any]]]:
+    created = summons.summons_create(
+        actor=request.auth,  # type: ignore[attr-defined]
+        appeal_id=appeal_id,
+        departments=data.departments,
+        reason=data.reason,
+        report_minutes=data.report_minutes,
+    )
+    return Status(201, [summons_out(s) for s in created])
+
+
+class SummonsActionIn(Schema):
+    action: str = Field(..., description="report_in (department), result (department), rate (street)", max_length=16)
+    note: str = Field("", max_length=2000)
+    result: str | None = Field(None, max_length=4000, description="result: what the department did")
+    score: int | None = Field(None, ge=1, le=5, description="rate: 1–5")
+
+
+@router.post("/summons/{summons_id}", response=SummonsOut, summary="Report in, hand back a result, or rate a summons")
+def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn) -> dict[str, Any]:
+    user = request.auth  # type: ignore[attr-defined]
+    if data.action == "report_in":
+        s = summons.summons_report_in(actor=user, summons_id=summons_id, note=data.note)
+    elif data.action == "result":
+        s = summons.summons_result(actor=user, summons_id=summons_id, result=data.result or "")
+    elif data.action == "rate":
+        if data.score is None:
+            raise ValidationFailed(_("请给出评分（1 到 5）"), field="score")
+        s = summons.summons_rate(actor=user, summons_id=summons_id, score=data.score, note=data.note)
+    else:
+        raise ValidationFailed(_("操作只能是：report_in、result、rate"), field="action")
+    return summons_out(s)

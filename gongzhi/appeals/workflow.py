@@ -30,6 +30,7 @@ from gongzhi.appeals.models import (
     State,
     Tier,
 )
+from gongzhi.appeals.summons import open_summons
 from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
@@ -95,6 +96,11 @@ ACTION_LABELS = {
     "resume": gettext_lazy("恢复办理"),
     "extend": gettext_lazy("延期"),
     "reopen": gettext_lazy("返工"),
+    # Timeline entries that do not move the appeal (summons).
+    "summon": gettext_lazy("吹哨"),
+    "report_in": gettext_lazy("部门报到"),
+    "summons_result": gettext_lazy("部门反馈结果"),
+    "summons_rate": gettext_lazy("评价部门"),
 }
 
 
@@ -399,6 +405,14 @@ def appeal_transition(
         fields += ["rework_count", "handled_at", "due_at", "paused_at", "policy_snapshot"]
         event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
     elif action == "close":
+        still_on_case = open_summons(appeal)
+        if still_on_case:
+            # 事不完、人不撤: a summoned department stays until it has handed back its result.
+            raise ValidationFailed(
+                _("被召集的部门尚未反馈结果，不能结案：%(depts)s") % {"depts": "、".join(still_on_case)},
+                field="action",
+                details={"departments": still_on_case},
+            )
         appeal.closed_at = now
         appeal.closed_on_time = appeal.due_at is None or now <= appeal.due_at
         event_data.update(on_time=appeal.closed_on_time, published=appeal.is_public)
