@@ -13,10 +13,11 @@ from ninja.files import UploadedFile
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.appeals import actions, selectors, summons
-from gongzhi.appeals.models import OPEN_STATES, Appeal, Channel, PhotoKind, Rating, State, Tier
+from gongzhi.appeals.classifier import suggest_categories
+from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, Channel, PhotoKind, Rating, State, Tier
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.core import clock
-from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.points.idempotency import run_once
 
 router = Router(tags=["appeals"], auth=api_auth)
@@ -232,6 +233,79 @@ def submit_appeal(request: HttpRequest, data: AppealIn) -> Status[dict[str, Any]
 
     status, body = run_once(request, endpoint="appeals.create", payload=data.model_dump(), write=write)
     return Status(status, body)
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    parent: str | None
+    default_tier: str
+    default_level: str
+    closure_condition: str
+    on_site: bool
+    policy_overrides: dict[str, Any]
+    is_active: bool
+
+
+def category_out(c: Category) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "name": c.name,
+        "parent": c.parent.code if c.parent_id and c.parent else None,
+        "default_tier": c.default_tier,
+        "default_level": c.default_level,
+        "closure_condition": c.closure_condition,
+        "on_site": c.on_site,
+        "policy_overrides": c.policy_overrides,
+        "is_active": c.is_active,
+    }
+
+
+@router.get("/categories", response=list[CategoryOut], summary="The category tree (大类 first, then 小类)")
+def list_categories(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = Category.objects.select_related("parent").filter(is_active=True).order_by("parent_id", "sort_order", "code")
+    return [category_out(c) for c in rows]
+
+
+class SuggestQuery(Schema):
+    text: str = Field(..., min_length=1, max_length=4000)
+    k: int = Field(3, ge=1, le=10)
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    score: float = Field(..., description="the model's probability; staff confirm the category")
+
+
+@router.get("/categories/suggest", response=list[SuggestionOut], summary="Suggest subcategories from the text")
+def suggest(request: HttpRequest, q: Query[SuggestQuery]) -> list[dict[str, Any]]:
+    names = {c.code: str(c) for c in Category.objects.select_related("parent").filter(is_active=True)}
+    return [
+        {"code": code, "name": names[code], "score": score}
+        for code, score in suggest_categories(q.text, q.k, allowed=names)
+    ]
+
+
+class CategoryPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=64)
+    default_tier: str | None = Field(None, description=", ".join(Tier.values), max_length=8)
+    default_level: str | None = Field(None, max_length=16)
+    closure_condition: str | None = Field(None, max_length=2000)
+    on_site: bool | None = None
+    policy_overrides: dict[str, Any] | None = Field(
+        None, description='e.g. {"days": {"minor": 2}, "arrival_minutes": 15, "day_unit": "workday"}'
+    )
+    is_active: bool | None = None
+
+
+@router.patch("/categories/{code}", response=CategoryOut, summary="Edit a category (street staff)")
+def edit_category(request: HttpRequest, code: str, data: CategoryPatch) -> dict[str, Any]:
+    category = Category.objects.select_related("parent").filter(code=code).first()
+    if category is None:
+        raise NotFound(_("未知的诉求分类：%(code)s") % {"code": code}, field="code")
+    changes = data.model_dump(exclude_none=True)
+    return category_out(actions.category_update(actor=request.auth, category=category, **changes))  # type: ignore[attr-defined]
 
 
 class ListQuery(Schema):
