@@ -21,6 +21,8 @@ def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
     items = [("web:home", _("首页"), "⌂")]
     if rules.scope_codes(user, "people.view"):
         items += [("web:areas", _("区域地图"), "▦"), ("web:residents", _("居民查询"), "⌕")]
+    # Activities are a public call for volunteers: every signed-in user may find them.
+    items.append(("volunteering:activities", _("志愿服务"), "♥"))
     if rules.scope_codes(user, "party.view"):
         items.append(("web:party", _("党组织"), "★"))
     if rules.scope_codes(user, "registrations.confirm"):
