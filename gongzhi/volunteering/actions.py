@@ -820,7 +820,8 @@ def hours_confirm(
     selectors.require_organiser(actor, activity)
     open_rows = {
         a.pk: a
-        for a in Attendance.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to resident and household.
+        for a in Attendance.objects.select_for_update(of=("self",))
         .select_related("volunteer", "volunteer__resident", "volunteer__resident__household")
         .filter(activity=activity, confirmed_at__isnull=True)
     }
