@@ -29,7 +29,7 @@ from gongzhi.appeals.models import (
     Tier,
 )
 from gongzhi.appeals.photos import photo_add
-from gongzhi.appeals.workflow import appeal_transition, overdue_q
+from gongzhi.appeals.workflow import appeal_transition, escalate_overdue, overdue_q
 from gongzhi.areas.geometry import resolve_point
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
@@ -331,8 +331,16 @@ def sweep_deadlines(*, at: dt.datetime | None = None, batch: int = 500) -> Sweep
             ids = [pk for pk in _claim(at, batch) if pk not in seen]
             if not ids:
                 break
+            seen.update(ids)
+            try:
+                with transaction.atomic():
+                    done = escalate_overdue(ids=ids, at=at)
+                result.escalated += done
+                result.skipped += len(ids) - len(done)
+                continue
+            except IntegrityError:
+                log.warning("sweep: batch escalation met an existing escalation; retrying one by one")
             for pk in ids:
-                seen.add(pk)
                 try:
                     with transaction.atomic():
                         appeal_transition(

@@ -101,3 +101,29 @@ def test_the_command_refuses_a_bad_time():
 
     with pytest.raises(CommandError):
         call_command("sweep_deadlines", "--once", "--at", "yesterday", stdout=io.StringIO())
+
+
+def test_a_recorded_escalation_is_never_repeated_even_if_the_batch_meets_it(submit, duty):
+    first, second = accepted_minor(submit, duty), accepted_minor(submit, duty)
+    # As if another sweeper had recorded the escalation of `first` a moment ago.
+    AppealEvent.objects.create(appeal=first, action="escalate", to_state="dispatched", escalated_to="grid")
+    result = sweep_deadlines(at=T0 + dt.timedelta(days=2))
+    assert result.escalated == [second.pk] and result.skipped == 1
+    assert Appeal.objects.get(pk=first.pk).handling_level == "microgrid"
+    assert AppealEvent.objects.filter(appeal=first, escalated_to="grid").count() == 1
+
+
+def test_the_batch_sweep_routes_each_grid_to_its_owner(submit, duty, areas):
+    from gongzhi.people.models import GridAssignment
+    from tests.conftest import GRID_A2
+    from tests.factories import make_user
+
+    owner2 = make_user("owner_a2", role="grid_worker", at=areas[GRID_A2])
+    GridAssignment.objects.create(user=owner2, area=areas[GRID_A2], area_code=GRID_A2, kind="full_time", is_owner=True)
+    in_a = accepted_minor(submit, duty)
+    with time_machine.travel(T0, tick=False):
+        in_a2 = submit(category="litter", lat=None, lng=None, area_code=GRID_A2 + "01")
+        appeal_transition(actor=duty["street_staff"], appeal=in_a2.pk, action="accept")
+    sweep_deadlines(at=T0 + dt.timedelta(days=2))
+    assert Appeal.objects.get(pk=in_a.pk).assignee == duty["grid_worker_a"]
+    assert Appeal.objects.get(pk=in_a2.pk).assignee == owner2
