@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger   — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering   — one of them
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -50,6 +50,10 @@ fi
 if [[ $which == all || $which == ledger ]]; then
   echo "== issue 4: ledger postings/s on PostgreSQL as a ratio to pgbench TPC-B (target >= 20%); statement of 100,000 postings (target < 100 ms)"
   "$PY" bench/ledger_bench.py --database-url "${LEDGER_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_ledger}"
+fi
+if [[ $which == all || $which == volunteering ]]; then
+  echo "== issue 5: sign-ups/s under contention and check-ins/s at a 500-person event (PostgreSQL)"
+  "$PY" bench/volunteering_bench.py --database-url "${VOLUNTEERING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_volunteering}"
 fi
 echo "== demo logins"
 "$PY" manage.py seed_demo --print-logins
