@@ -465,7 +465,7 @@ def activity_create(
         if not (10 <= int(radius) <= 50_000):
             raise ValidationFailed(_("签到半径须在 10 到 50000 米之间"), field="geofence")
         geo = (lat, lng, int(radius))
-    if parent is not None and not parent.area_code.startswith(area.code[: len(parent.area_code)]):
+    if parent is not None and not area.code.startswith(parent.area_code):
         raise ValidationFailed(_("班次须与所属营地在同一区域"), field="parent")
     for obj, name in ((project, "project"), (team, "team")):
         if obj is not None and not area.code.startswith(obj.area_code) and not obj.area_code.startswith(area.code):
