@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 
 from gongzhi.accounts.api import router as auth_router
 from gongzhi.appeals.api import router as appeals_router
+from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
 from gongzhi.notifications.api import router as notifications_router
@@ -90,5 +91,6 @@ api.add_router("/", people_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("/points", points_router)
 api.add_router("/", volunteering_router)
+api.add_router("/appeals/measures", appeals_measures_router)  # before /appeals: "measures" is no appeal id
 api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("rosters/", include("gongzhi.rosters.urls")),
     path("volunteering/", include("gongzhi.volunteering.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
+    path("appeals/measures/", include("gongzhi.appeals.measures_urls")),
     path("", include("gongzhi.web.urls")),
 ]
