@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from gongzhi.appeals.models import (
     Tier,
 )
 from gongzhi.appeals.photos import photo_add
-from gongzhi.appeals.workflow import appeal_transition, escalate_overdue, overdue_q
+from gongzhi.appeals.workflow import appeal_transition, dispatch_in_place, escalate_overdue, overdue_q, route
 from gongzhi.areas.geometry import resolve_point
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
@@ -62,10 +61,16 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 
 
 def _number(now: dt.datetime) -> str:
+    """SQ<day>-<serial>: the day's counter bumped and read in one statement (an upsert with RETURNING)."""
     day = timezone.localdate(now)
-    AppealNumberCounter.objects.get_or_create(day=day)
-    AppealNumberCounter.objects.filter(day=day).update(last=F("last") + 1)
-    serial = AppealNumberCounter.objects.get(day=day).last
+    table = AppealNumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours, values are bound
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [day],
+        )
+        serial = cursor.fetchone()[0]
     return f"SQ{day:%Y%m%d}-{serial:06d}"
 
 
@@ -197,27 +202,48 @@ def appeal_submit(
     appeal.set_contact_name(contact_name)
     if contact_phone:
         appeal.set_phone(contact_phone)
+    # With a category the appeal is registered and dispatched at once: the same moves as the table's
+    # register and dispatch (dispatch_in_place), written with the appeal in one insert, one event row each.
+    moves: list[tuple[str, str, str, dict[str, Any], str]] = [
+        (
+            "submit",
+            "",
+            State.REPORTED,
+            {"channel": channel, "external_ref": external_ref, "category": cat.code if cat else ""},
+            "",
+        )
+    ]
+    if cat is not None and auto_dispatch:
+        dispatch_data: dict[str, Any] = {"routing": "auto"}
+        dispatch_in_place(appeal, now, assignee=route(appeal, appeal.handling_level), event_data=dispatch_data)
+        moves.append(("register", State.REPORTED, State.REGISTERED, {}, str(_("按所选分类自动登记"))))
+        moves.append(("dispatch", State.REGISTERED, State.DISPATCHED, dispatch_data, ""))
+        appeal.state = State.DISPATCHED
+        appeal.version = 2
     try:
         with transaction.atomic():
-            appeal.save()
+            appeal.save(force_insert=True)
     except IntegrityError:
         # The same ticket arrived twice at once; the other request stored it first.
         existing = Appeal.objects.filter(channel=channel, external_ref=external_ref).first()
         if existing is None:
             raise
         return _same_ticket(existing, description=description, area=area, actor=actor)
-    AppealEvent.objects.create(
-        appeal=appeal,
-        actor=actor,
-        action="submit",
-        from_state="",
-        to_state=State.REPORTED,
-        data={"channel": channel, "external_ref": external_ref, "category": cat.code if cat else ""},
-        occurred_at=now,
+    appeal.created_events = AppealEvent.objects.bulk_create(  # type: ignore[attr-defined]
+        [
+            AppealEvent(
+                appeal=appeal,
+                actor=actor if action == "submit" else None,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                data=data,
+                note=note,
+                occurred_at=now,
+            )
+            for action, from_state, to_state, data, note in moves
+        ]
     )
-    if cat is not None and auto_dispatch:
-        appeal_transition(actor=None, appeal=appeal.pk, action="register", system=True, note=_("按所选分类自动登记"))
-        appeal = appeal_transition(actor=None, appeal=appeal.pk, action="dispatch", system=True)
     return Submitted(appeal=appeal, created=True)
 
 

@@ -180,6 +180,22 @@ def route(appeal: Appeal, level: str) -> Any:
     return None
 
 
+def dispatch_in_place(appeal: Appeal, now: dt.datetime, *, assignee: Any, event_data: dict[str, Any]) -> None:
+    """The dispatch move on an unsaved appeal: its worker, and the 7-minute arrival for on-site categories.
+
+    Shared by appeal_transition and intake (which registers and dispatches a new appeal in one insert).
+    """
+    appeal.assignee = assignee
+    appeal.dispatched_at = now
+    if appeal.category is not None and appeal.category.on_site and appeal.arrived_at is None:
+        appeal.arrive_by = policy.arrival_deadline(now, policy.policy_for(appeal.category))
+    event_data.update(
+        assignee_id=assignee.pk if assignee else None,
+        level=appeal.handling_level,
+        arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None,
+    )
+
+
 ESCALATION_FIELDS = ["handling_level", "tier", "assignee", "dispatched_at", "due_at", "paused_at", "policy_snapshot"]
 
 
@@ -398,16 +414,7 @@ def appeal_transition(
         else:
             assignee = route(appeal, appeal.handling_level)
             event_data["routing"] = "auto"
-        appeal.assignee = assignee
-        appeal.dispatched_at = now
-        live = policy.policy_for(appeal.category)
-        if appeal.category is not None and appeal.category.on_site and appeal.arrived_at is None:
-            appeal.arrive_by = policy.arrival_deadline(now, live)
-        event_data.update(
-            assignee_id=assignee.pk if assignee else None,
-            level=appeal.handling_level,
-            arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None,
-        )
+        dispatch_in_place(appeal, now, assignee=assignee, event_data=event_data)
         fields += ["assignee", "dispatched_at", "arrive_by"]
     elif action == "accept":
         if appeal.assignee_id is None:

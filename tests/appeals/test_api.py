@@ -119,3 +119,16 @@ def test_photo_upload_by_multipart(duty, resident, body, settings, tmp_path):
 
 def test_without_a_token_the_api_answers_401(client):
     assert client.get(URL).status_code == 401
+
+
+def test_intake_through_the_api_takes_at_most_ten_queries(resident, body):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(resident, URL, body)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as ctx:
+        response = post(resident, URL, body)
+    assert response.status_code == 201
+    statements = [q["sql"] for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 10, statements
+    assert [e["action"] for e in response.json()["events"]] == ["submit", "register", "dispatch"]
