@@ -161,11 +161,12 @@ class Appeal(PersonalDataMixin):
         indexes = [
             models.Index(fields=["area_code", "state"], name="appeal_area_state"),
             models.Index(fields=["assignee", "state", "due_at"], name="appeal_assignee_due"),
-            # The sweep reads only open appeals by deadline; a partial index keeps that cheap at a million rows.
+            # The sweep reads only open appeals below the street by deadline; a partial index holding just those
+            # keeps a pass with nothing due cheap at a million rows (overdue street appeals stay out of it).
             models.Index(
                 fields=["due_at"],
-                name="appeal_open_due",
-                condition=Q(state__in=["dispatched", "accepted", "on_site"]),
+                name="appeal_sweep_due",
+                condition=Q(state__in=["dispatched", "accepted", "on_site"], handling_level__in=["microgrid", "grid"]),
             ),
         ]
 
