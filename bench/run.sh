@@ -55,5 +55,9 @@ if [[ $which == all || $which == volunteering ]]; then
   echo "== issue 5: sign-ups/s under contention and check-ins/s at a 500-person event (PostgreSQL)"
   "$PY" bench/volunteering_bench.py --database-url "${VOLUNTEERING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_volunteering}"
 fi
+if [[ $which == all || $which == measures ]]; then
+  echo "== issue 3: measures of a street over 1,000,000 appeals on PostgreSQL (target < 300 ms), against GET /healthz"
+  "$PY" bench/measures_bench.py --database-url "${MEASURES_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_measures}"
+fi
 echo "== demo logins"
 "$PY" manage.py seed_demo --print-logins

@@ -204,7 +204,7 @@ def _grouped(rows: Iterable[dict[str, Any]], out: dict[str, dict[str, int]]) -> 
 
 
 def counts_by_child(*, area: Area, period: Period, key_length: int, now: dt.datetime) -> dict[str, dict[str, int]]:
-    """Raw counts per subtree bucket (area codes cut to `key_length`) for one period, in six queries."""
+    """Raw counts per subtree bucket (area codes cut to `key_length`) for one period, in four queries."""
     start, end = period.bounds()
     due_until = min(end, max(start, now))
     inside = code_range_q(area.code, "area_code")
@@ -227,27 +227,23 @@ def counts_by_child(*, area: Area, period: Period, key_length: int, now: dt.date
         .order_by(),
         out,
     )
+    extended_in_period = Exists(
+        AppealEvent.objects.filter(appeal=OuterRef("pk"), action="extend", occurred_at__gte=start, occurred_at__lt=end)
+    )
+    # One pass for 应结案 and 缓办: due in the period, or carried past its end by an extension approved in it (the
+    # EXISTS probe runs only for appeals due after the end).
+    in_period = Q(due_at__lt=due_until)
+    carried = Q(due_at__gte=end) & extended_in_period
     _grouped(
-        live.filter(due_at__gte=start, due_at__lt=due_until)
+        live.filter(Q(due_at__gte=start) & (in_period | carried))
         .annotate(k=key)
         .values("k")
         .annotate(
-            due=Count("pk"),
-            closed_on_time=Count("pk", filter=Q(closed_on_time=True)),
-            suspended=Count("pk", filter=Q(state=State.SUSPENDED, paused_at__lt=end)),
+            due=Count("pk", filter=in_period),
+            closed_on_time=Count("pk", filter=in_period & Q(closed_on_time=True)),
+            suspended=Count("pk", filter=in_period & Q(state=State.SUSPENDED, paused_at__lt=end)),
+            extended=Count("pk", filter=Q(due_at__gte=end)),
         )
-        .order_by(),
-        out,
-    )
-    extended_in_period = AppealEvent.objects.filter(
-        appeal=OuterRef("pk"), action="extend", occurred_at__gte=start, occurred_at__lt=end
-    )
-    _grouped(
-        live.filter(due_at__gte=end)
-        .filter(Exists(extended_in_period))
-        .annotate(k=key)
-        .values("k")
-        .annotate(extended=Count("pk"))
         .order_by(),
         out,
     )
@@ -277,10 +273,19 @@ def counts_by_child(*, area: Area, period: Period, key_length: int, now: dt.date
         .order_by(),
         out,
     )
-    _grouped(
-        Household.objects.filter(inside).annotate(k=key).values("k").annotate(households=Count("pk")).order_by(), out
-    )
     return out
+
+
+def households_by_child(*, area: Area, key_length: int) -> dict[str, int]:
+    """Households per bucket, from today's register (the same for both periods)."""
+    rows = (
+        Household.objects.filter(code_range_q(area.code, "area_code"))
+        .annotate(k=Substr("area_code", 1, key_length))
+        .values("k")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["k"]: row["n"] for row in rows}
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -365,6 +370,9 @@ def measures_for(*, area: Area, period: Period, sort: str = "", include_trend: b
     previous_period = period.previous()
     current = counts_by_child(area=area, period=period, key_length=key_length, now=now)
     previous = counts_by_child(area=area, period=previous_period, key_length=key_length, now=now)
+    for key, n in households_by_child(area=area, key_length=key_length).items():
+        for buckets in (current, previous):
+            buckets.setdefault(key, dict.fromkeys(COUNT_FIELDS, 0))["households"] = n
     empty = dict.fromkeys(COUNT_FIELDS, 0)
 
     total = rates(_sum(current.values()))
