@@ -12,6 +12,7 @@ urlpatterns = [
     path("rosters/", include("gongzhi.rosters.urls")),
     path("volunteering/", include("gongzhi.volunteering.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
+    path("points/", include("gongzhi.points.urls")),
     path("appeals/measures/", include("gongzhi.appeals.measures_urls")),
     path("", include("gongzhi.web.urls")),
 ]
