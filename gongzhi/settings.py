@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.appeals",
     "gongzhi.volunteering",
     "gongzhi.notifications",
+    "gongzhi.open311",
     "gongzhi.web",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("volunteering/", include("gongzhi.volunteering.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
+    path("open311/v2/", include("gongzhi.open311.urls")),
     path("appeals/measures/", include("gongzhi.appeals.measures_urls")),
     path("", include("gongzhi.web.urls")),
 ]
