@@ -7,6 +7,7 @@ Cases from the hotline, the resident pages or grid patrols stay with staff. Cont
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -119,7 +120,8 @@ def _with_details(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
 def _datetime(value: Any, field: str) -> dt.datetime | None:
     if value is None or value == "":
         return None
-    text = str(value).strip().replace(" ", "+")  # a '+' in an unencoded query string arrives as a space
+    # A '+' offset in an unencoded query string arrives as a space ("…T09:00:00 08:00").
+    text = re.sub(r"(\d) (\d{2}:?\d{2})$", r"\1+\2", str(value).strip())
     try:
         parsed = parse_datetime(text)
         if parsed is None:

@@ -465,3 +465,10 @@ def test_the_changeset_moves_when_street_staff_edit_a_category(web, duty, catego
 def test_an_error_names_the_field_once(web, categories):
     (error,) = web.get(f"{BASE}services/nope.json").json()
     assert error["description"].count("service_code") == 1
+
+
+def test_dates_with_an_unencoded_plus_or_a_space_separator(web, three):
+    day = timezone.localtime(clock.now()).date()
+    assert len(web.get(f"{BASE}requests.json?start_date={day}T00:00:00+08:00").json()) == 3
+    assert len(web.get(f"{BASE}requests.json?start_date={day}%2000:00:00").json()) == 3
+    assert web.get(f"{BASE}requests.json?end_date={day}T00:00:00+08:00").json() == []
