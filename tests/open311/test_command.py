@@ -49,3 +49,11 @@ def test_bad_names_are_refused():
         run("--print")
     with pytest.raises(CommandError, match="客户端名称"):
         run("--name", "bad name!")
+
+
+def test_the_admin_lists_clients_and_cannot_add_keys(admin_client):
+    run("--demo")
+    page = admin_client.get("/admin/open311/open311client/")
+    assert page.status_code == 200 and "gongzhi-" in page.content.decode()  # the key prefix, not the key
+    assert DEMO_KEY not in page.content.decode()
+    assert admin_client.get("/admin/open311/open311client/add/").status_code == 403

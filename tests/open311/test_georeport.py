@@ -472,3 +472,25 @@ def test_dates_with_an_unencoded_plus_or_a_space_separator(web, three):
     assert len(web.get(f"{BASE}requests.json?start_date={day}T00:00:00+08:00").json()) == 3
     assert len(web.get(f"{BASE}requests.json?start_date={day}%2000:00:00").json()) == 3
     assert web.get(f"{BASE}requests.json?end_date={day}T00:00:00+08:00").json() == []
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_update_shows_the_public_copy_of_its_evidence_photo(web, three, duty, fmt):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gongzhi.appeals.actions import appeal_photo_add
+
+    target = int(three["ids"][0])
+    worker = duty["microgrid_worker_a"]
+    appeal_transition(actor=worker, appeal=target, action="accept")
+    photo = appeal_photo_add(
+        actor=worker,
+        appeal=Appeal.objects.get(pk=target),
+        upload=SimpleUploadedFile("done.jpg", jpeg_with_gps(), content_type="image/jpeg"),
+        kind="evidence",
+    )
+    appeal_transition(actor=worker, appeal=target, action="handle", note="已清理", photo_ids=[photo.pk])
+    updates = records(web.get(f"{BASE}servicerequestupdates.{fmt}"), fmt, "request_update")
+    (handled,) = [u for u in updates if u["description"] == "已清理"]
+    assert handled["media_url"] == f"http://testserver{photo.public.url}"
+    assert photo.original.url not in str(updates)
