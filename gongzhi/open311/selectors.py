@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -28,8 +29,10 @@ from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.models import AuditEvent
 
 DEFAULT_SPAN = dt.timedelta(days=90)
+RELEASED = dt.datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai"))
 MAX_RESULTS = 1000
 OPEN, CLOSED = "open", "closed"
 CLOSED_STATES = frozenset(FINISHED_STATES)
@@ -56,6 +59,17 @@ def services_list() -> list[Category]:
         .select_related("parent")
         .order_by("parent__sort_order", "parent__code", "sort_order", "code")
     )
+
+
+def services_changeset() -> dt.datetime:
+    """When the service list last changed: this release, or a later category edit by street staff."""
+    last = (
+        AuditEvent.objects.filter(action="appeals.category_update")
+        .order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)
+        .first()
+    )
+    return max(RELEASED, last) if last else RELEASED
 
 
 def service_get(code: str) -> Category:

@@ -6,13 +6,10 @@ Every failure is the standard error body in the requested format.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import logging
 import re
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -20,14 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.core.errors import DomainError, ValidationFailed
-from gongzhi.core.models import AuditEvent
 from gongzhi.open311 import actions, render, selectors, serializers
 
-log = logging.getLogger(__name__)
-
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-# The service list last changed in this release unless street staff edited a category since.
-RELEASED = dt.datetime(2026, 11, 22, tzinfo=ZoneInfo("Asia/Shanghai"))
 ATTRIBUTE_RE = re.compile(r"^attribute\[(?P<code>[^\]]{1,64})\]$")
 
 
@@ -44,9 +36,10 @@ def open311_view(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., 
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
+            allowed = (*methods, "HEAD") if "GET" in methods else methods
+            if request.method not in allowed:
                 response = render.error(fmt, 405, _("不支持的请求方法：%(m)s") % {"m": request.method})
-                response["Allow"] = ", ".join(methods)
+                response["Allow"] = ", ".join(allowed)
                 return response
             try:
                 params = request.POST if request.method == "POST" else request.GET
@@ -62,20 +55,10 @@ def open311_view(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return decorate
 
 
-def _changeset() -> str:
-    last = (
-        AuditEvent.objects.filter(action="appeals.category_update")
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)
-        .first()
-    )
-    return render.w3c(max(RELEASED, last) if last else RELEASED) or ""
-
-
 @open311_view("GET")
 def discovery(request: HttpRequest, *, fmt: str, street: Any) -> HttpResponse:
     base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0]
-    changeset = _changeset()
+    changeset = render.w3c(selectors.services_changeset()) or ""
     body = {
         "changeset": changeset,
         "contact": _("请联系所在街道办事处（共治平台）"),

@@ -143,7 +143,8 @@ def test_unknown_resources_and_methods_get_error_bodies(web, fmt):
     assert_error(web.get(f"{BASE}nothing-here.{fmt}"), fmt, 404)
     response = web.post(f"{BASE}services.{fmt}")
     assert_error(response, fmt, 405)
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"
+    assert web.head(f"{BASE}services.{fmt}").status_code == 200
 
 
 # ---------------------------------------------------------------------------------------------------------------
