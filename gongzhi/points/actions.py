@@ -93,6 +93,13 @@ def _system_accounts(scheme: PointsScheme) -> dict[str, ledger.LedgerAccount]:
     }
 
 
+def system_account(scheme: PointsScheme, purpose: str) -> ledger.LedgerAccount:
+    """One system account of a scheme in one query: the hot paths (posting an award, a redemption) need only one,
+    and opening all three through ledger.account_open costs three lookups and six savepoints per call."""
+    found = ledger.LedgerAccount.objects.filter(code=scheme.system_code(purpose)).first()
+    return found if found is not None else _system_accounts(scheme)[purpose]
+
+
 @transaction.atomic
 def scheme_create(
     *,
@@ -704,13 +711,15 @@ def _ledger_reference(award: PointsAward) -> str:
     return f"points:award:{award.pk}"
 
 
-@transaction.atomic
+# No savepoint of its own: called inside award_transition's transaction, whose caller sees any error anyway, and
+# on the hot path of the sweep a savepoint is two more round trips per award.
+@transaction.atomic(savepoint=False)
 def award_post(*, award: PointsAward, actor: Any, note: str = "") -> PointsAward:
     """Write a published award to the ledger (issuance ↔ account). The ledger reference is the award's source,
     so even a second award slipping past the unique constraint could not pay the same source twice."""
     if award.state != AwardState.PUBLISHED:
         raise _refuse(award, "post")
-    issuance = _system_accounts(award.scheme)["issuance"]
+    issuance = system_account(award.scheme, "issuance")
     account = award.account.ledger_account
     kind = "points.deduction" if award.points < 0 else "points.award"
     memo = f"{award.rule.name} {award.points:+d}"

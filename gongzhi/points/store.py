@@ -23,7 +23,7 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Partner
 from gongzhi.points import selectors
-from gongzhi.points.actions import _int, _system_accounts, _text
+from gongzhi.points.actions import _int, _text, system_account
 from gongzhi.points.models import (
     EventItem,
     ItemKind,
@@ -149,7 +149,7 @@ def redemption_place(
             details={"stock": offer.stock, "requested": quantity},
         )
     points = offer.item.price * quantity
-    redemption = _system_accounts(account.scheme)["redemption"]
+    redemption = system_account(account.scheme, "redemption")
     txn = ledger.post(
         kind="points.redemption",
         lines=[(account.ledger_account, -points), (redemption, points)],

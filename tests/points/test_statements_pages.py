@@ -230,3 +230,9 @@ def test_store_management_page(district, scheme):
     assert "必须是整数" in r.content.decode() and StoreItem.objects.count() == 1
     assert client.get("/points/manage/").status_code == 200
     assert browser_for(district["grid_worker_a"]).get("/points/manage/").status_code == 403
+
+
+def test_the_points_link_is_in_the_navigation_of_residents_and_staff(district, owner):
+    assert 'href="/points/"' in browser_for(owner).get("/").content.decode()
+    assert 'href="/points/"' in browser_for(district["grid_worker_a"]).get("/").content.decode()
+    assert 'href="/points/"' not in browser_for(district["volunteer_a"]).get("/").content.decode()

@@ -1,0 +1,246 @@
+"""Points bank throughput on PostgreSQL (issue 4 item 10): awards posted (award_post through award_transition) and
+redemptions (store.redemption_place: offer row lock + ledger post + order), as postings/s and as a ratio to pgbench's
+TPC-B-like rate on the same server in the same run (target >= 20%); redemption with 32 concurrent clients on 32
+accounts and on one account; a passbook page of an account with 100,000 postings (target < 100 ms).
+
+    .venv/bin/python bench/points_bench.py                  # all of it (≈ 2 min)
+    .venv/bin/python bench/points_bench.py --seconds 5 --skip-pgbench
+
+Reuses bench/ledger_bench.py's harness (throughput, pgbench_tps, time_call). Prints RESULT lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from _common import machine_facts, setup_django
+from ledger_bench import Op, ensure_database, pgbench_tps, throughput, time_call
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_points"
+
+
+def build_world(run_id: str, households: int):
+    """A street with one community and micro-grid, a scheme, `households` funded accounts, a counter user."""
+    from gongzhi.accounts.actions import membership_grant
+    from gongzhi.accounts.models import User
+    from gongzhi.areas.models import Area
+    from gongzhi.core import ledger
+    from gongzhi.people.models import Household
+    from gongzhi.points import actions
+
+    n = int(run_id[-6:])  # a fresh street code per run
+    street_code = f"370299{n % 1000:03d}"
+    street, _ = Area.objects.get_or_create(code=street_code, defaults={"name": f"基准街道{n}", "level": "street"})
+    community, _ = Area.objects.get_or_create(
+        code=f"{street_code}001", defaults={"name": "基准社区", "level": "community", "parent": street}
+    )
+    grid, _ = Area.objects.get_or_create(
+        code=f"{street_code}001001", defaults={"name": "基准网格", "level": "grid", "parent": community}
+    )
+    micro, _ = Area.objects.get_or_create(
+        code=f"{street_code}00100101", defaults={"name": "基准微网格", "level": "microgrid", "parent": grid}
+    )
+    staff = User.objects.create_user(username=f"bench-staff-{run_id}", password="x")
+    membership_grant(actor=None, user=staff, role="street_staff", area=street)
+    scheme = actions.scheme_create(actor=staff, area=street, name=f"基准积分{run_id}", publicity_days=0)
+    actions.rule_upsert(actor=staff, scheme=scheme, code="bench", dimension="local", name="基准加分", points=10)
+    accounts = []
+    issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
+    for i in range(households):
+        hh = Household.objects.create(number=f"B{run_id}-{i}", area=micro, area_code=micro.code, address=f"基准{i}号")
+        account = actions.account_open_for_household(household=hh)
+        ledger.post(kind="bench.fund", lines=[(issuance, -(10**9)), (account.ledger_account, 10**9)])
+        accounts.append(account)
+    return {"staff": staff, "scheme": scheme, "accounts": accounts, "street": street}
+
+
+def published_awards(world, per_account: int) -> list[list[int]]:
+    """Awards ready to post (publicity over), inserted set-wise: proposing thousands one by one is not the point."""
+    from gongzhi.core import clock
+    from gongzhi.points.models import AwardState, PointsAward, PointsRule
+
+    rule = PointsRule.objects.get(scheme=world["scheme"], code="bench")
+    now = clock.now() - dt.timedelta(seconds=1)
+    queues = []
+    for account in world["accounts"][:9]:
+        rows = PointsAward.objects.bulk_create(
+            [
+                PointsAward(
+                    scheme=world["scheme"],
+                    rule=rule,
+                    account=account,
+                    area_code=account.area_code,
+                    points=1,
+                    evidence="bench",
+                    state=AwardState.PUBLISHED,
+                    period=now.date().replace(day=1),
+                    published_at=now,
+                    publicity_ends_at=now,
+                )
+                for _ in range(per_account)
+            ]
+        )
+        queues.append([r.pk for r in rows])
+    return queues
+
+
+def scenario_awards(world, queues) -> Callable[[int], list[Op]]:
+    def make(threads: int) -> list[Op]:
+        from gongzhi.points import actions
+
+        ops = []
+        for i in range(threads):
+            ids = iter(queues[i])  # one account per client: awards of different households do not contend
+
+            def op(ids=ids) -> int:
+                actions.award_transition(actor=None, award_id=next(ids), action="post", system=True)
+                return 2
+
+            ops.append(op)
+        return ops
+
+    return make
+
+
+def scenario_redeem(world, *, accounts: int) -> Callable[[int], list[Op]]:
+    def make(threads: int) -> list[Op]:
+        from gongzhi.core import clock
+        from gongzhi.points import store
+
+        staff, scheme = world["staff"], world["scheme"]
+        event = store.event_create(
+            actor=staff,
+            scheme=scheme,
+            area=world["street"],
+            title="基准兑换日",
+            place="德育超市",
+            starts_at=clock.now() - dt.timedelta(hours=1),
+            ends_at=clock.now() + dt.timedelta(days=1),
+        )
+        item = store.item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=10**6)
+        store.event_offer(actor=staff, event=event, item=item, stock=10**6)
+        ops = []
+        for i in range(threads):
+            account = world["accounts"][i % accounts]
+
+            def op(account=account) -> int:
+                store.redemption_place(actor=staff, account=account, event=event, item=item, quantity=1)
+                return 2
+
+            ops.append(op)
+        return ops
+
+    return make
+
+
+def fill_postings(account, n: int) -> float:
+    """n postings on a points account (and n on the issuance account), set-wise, interleaved as real posting would."""
+    from django.db import connection, transaction
+
+    from gongzhi.core import ledger
+
+    issuance = ledger.account_by_code(code=account.scheme.system_code("issuance"))
+    started = time.perf_counter()
+    holder = account.ledger_account
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [holder.pk])
+        (start_h,) = cur.fetchone()
+        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [issuance.pk])
+        (start_i,) = cur.fetchone()
+        cur.execute(
+            """
+            CREATE TEMP TABLE bench_points_txn ON COMMIT DROP AS
+            WITH ins AS (
+                INSERT INTO core_ledgertransaction (kind, memo, occurred_at)
+                SELECT 'points.award', '参加人居环境整治 +1', now() FROM generate_series(1, %s)
+                RETURNING id
+            ) SELECT id, row_number() OVER (ORDER BY id) AS n FROM ins
+            """,
+            [n],
+        )
+        cur.execute(
+            """
+            INSERT INTO core_posting (transaction_id, account_id, amount, balance_after)
+            SELECT t.id, x.account, x.amount, x.after
+            FROM bench_points_txn t
+            CROSS JOIN LATERAL (VALUES (%s, 1, %s + t.n), (%s, -1, %s - t.n)) AS x(account, amount, after)
+            ORDER BY t.id, x.amount DESC
+            """,
+            [holder.pk, start_h, issuance.pk, start_i],
+        )
+        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_h + n, holder.pk])
+        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_i - n, issuance.pk])
+        cur.execute("ANALYZE core_posting")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    parser.add_argument("--skip-pgbench", action="store_true")
+    parser.add_argument("--postings", type=int, default=100_000)
+    args = parser.parse_args()
+
+    ensure_database(args.database_url)
+    setup_django(args.database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("the points benchmark needs PostgreSQL")
+    call_command("migrate", verbosity=0)
+    for k, v in machine_facts().items():
+        print(f"{k:>7}: {v}")
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        print(f"     pg: {cur.fetchone()[0]}")
+
+    run_id = time.strftime("%Y%m%d%H%M%S")
+    world = build_world(run_id, households=32)
+    base = None
+    if not args.skip_pgbench:
+        base = pgbench_tps(args.database_url, seconds=args.pgbench_seconds)
+        print(f"RESULT pgbench_tpcb_c8_j2 tps={base:.0f}")
+
+    def report(name: str, threads: int, r: dict) -> None:
+        ratio = f" ratio_postings_to_pgbench_tps={r['postings_per_s'] / base:.1%}" if base else ""
+        print(
+            f"RESULT points_{name} threads={threads} txn_per_s={r['tps']:.0f} "
+            f"postings_per_s={r['postings_per_s']:.0f} failures={r['failures']}{ratio}"
+        )
+
+    # Enough queued awards per account for a single client at 400/s (measured: well under that).
+    queues = published_awards(world, per_account=int(400 * args.seconds) + 50)
+    for name, make, threads in [
+        ("award_post_1", scenario_awards(world, queues[:1]), 1),
+        ("award_post_8", scenario_awards(world, queues[1:9]), 8),
+        ("redeem_1", scenario_redeem(world, accounts=1), 1),
+        ("redeem_8_on_8", scenario_redeem(world, accounts=8), 8),
+        ("redeem_32_on_32", scenario_redeem(world, accounts=32), 32),
+        ("redeem_32_on_1", scenario_redeem(world, accounts=1), 32),
+    ]:
+        report(name, threads, throughput(make, threads=threads, seconds=args.seconds))
+
+    from gongzhi.points import statements
+
+    account = world["accounts"][-1]
+    built = fill_postings(account, args.postings)
+    n = account.ledger_account.postings.count()
+    print(f"RESULT passbook_build postings={n} seconds={built:.1f}")
+    first = time_call(lambda: statements.passbook(account=account, limit=50), 200)
+    ids = list(account.ledger_account.postings.order_by("-id").values_list("id", flat=True)[:: n // 10])
+    deep = ids[-1]
+    deep_page = time_call(lambda: statements.passbook(account=account, before_id=deep, limit=50), 200)
+    pdf_lines = time_call(lambda: statements.passbook_for_print(account=account), 10)
+    print(f"RESULT passbook_first_page postings={n} median_ms={first['median']:.2f} p95_ms={first['p95']:.2f}")
+    print(f"RESULT passbook_deep_page postings={n} median_ms={deep_page['median']:.2f} p95_ms={deep_page['p95']:.2f}")
+    print(f"RESULT passbook_pdf_rows rows=2000 median_ms={pdf_lines['median']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
