@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from _common import machine_facts, setup_django
-from ledger_bench import Op, ensure_database, pgbench_tps, throughput, time_call
+from ledger_bench import Op, ensure_database, pgbench_tps, scenario_pairs, throughput, time_call
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_points"
 
@@ -217,6 +217,8 @@ def main() -> None:
     # Enough queued awards per account for a single client at 400/s (measured: well under that).
     queues = published_awards(world, per_account=int(400 * args.seconds) + 50)
     for name, make, threads in [
+        # The bare ledger (a 2-line core.ledger.post) in the same minute, to show what the points layer adds.
+        ("ledger_post_1", scenario_pairs(f"{run_id}:pairs1"), 1),
         ("award_post_1", scenario_awards(world, queues[:1]), 1),
         ("award_post_8", scenario_awards(world, queues[1:9]), 8),
         ("redeem_1", scenario_redeem(world, accounts=1), 1),

@@ -627,12 +627,14 @@ def _check_permission(user: Any, award: PointsAward, action: str) -> None:
 
 
 def award_get_for_update(*, award_id: int) -> PointsAward:
-    award = (
-        PointsAward.objects.select_for_update(of=("self",))
-        .select_related("rule", "account", "account__ledger_account", "scheme")
-        .filter(pk=award_id)
-        .first()
-    )
+    try:
+        award = (
+            PointsAward.objects.select_for_update(of=("self",))
+            .select_related("rule", "account", "account__ledger_account", "scheme")
+            .get(pk=award_id)
+        )
+    except (PointsAward.DoesNotExist, ValueError, TypeError):
+        award = None
     if award is None:
         raise NotFound(_("积分奖惩记录不存在：%(id)s") % {"id": award_id}, field="award_id")
     return award
@@ -730,14 +732,18 @@ def award_post(*, award: PointsAward, actor: Any, note: str = "") -> PointsAward
         reference=_ledger_reference(award),
         actor=actor,
     )
-    if PointsAward.objects.filter(transaction=txn).exclude(pk=award.pk).exists():
-        raise Conflict(_("该来源已经记过账，不能重复记账"), field="source_id")
     from_state = award.state
     award.state = AwardState.POSTED
     award.transaction = txn
     award.posted_at = clock.now()
     award.updated_at = award.posted_at
-    award.save(update_fields=["state", "transaction", "posted_at", "updated_at"])
+    try:
+        award.save(update_fields=["state", "transaction", "posted_at", "updated_at"])
+    except IntegrityError:
+        # The ledger returned the transaction already posted for this source to another award (one transaction per
+        # award is a unique key). Nothing more runs in this transaction: the error rolls all of it back.
+        award.state, award.transaction = from_state, None
+        raise Conflict(_("该来源已经记过账，不能重复记账"), field="source_id") from None
     _event(award, action="post", from_state=from_state, actor=actor, note=note)
     return award
 

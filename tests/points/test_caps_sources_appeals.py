@@ -9,7 +9,7 @@ from gongzhi.core import ledger
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models_ledger import LedgerTransaction
 from gongzhi.points import actions
-from gongzhi.points.models import AwardState, PointsAward
+from gongzhi.points.models import AwardEvent, AwardState, PointsAward
 from tests import factories
 from tests.conftest import MICRO_A
 from tests.points.conftest import move, propose
@@ -291,3 +291,25 @@ class TestBulk:
                 title="跨网格",
             )
         assert not PointsAward.objects.exists()
+
+
+def test_a_source_that_slipped_past_the_unique_key_still_posts_once(district, scheme, account_a, household_a):
+    """If two awards of one source ever reach posting (here the first is forced to 'rejected' behind the workflow's
+    back), the ledger hands back the first transaction and the second award is refused without writing anything."""
+    start = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        first = propose(district, household_a, source_type="volunteering.activity", source_id="7:person:1")
+        move(district, first, ("street_staff", "review"), ("street_staff", "publish"))
+    with time_machine.travel(start + dt.timedelta(days=4), tick=False):
+        move(district, first, ("street_staff", "post"))
+        PointsAward.objects.filter(pk=first.pk).update(state="rejected")
+        second = propose(district, household_a, source_type="volunteering.activity", source_id="7:person:1")
+        move(district, second, ("street_staff", "review"), ("street_staff", "publish"))
+        PointsAward.objects.filter(pk=second.pk).update(publicity_ends_at=start)
+        events = AwardEvent.objects.count()
+        with pytest.raises(Conflict):
+            move(district, second, ("street_staff", "post"))
+    second.refresh_from_db()
+    assert second.state == "published" and second.transaction_id is None
+    assert AwardEvent.objects.count() == events
+    assert ledger.balance(account=account_a.ledger_account) == first.points
