@@ -37,6 +37,12 @@ if manage help seed_demo >/dev/null 2>&1; then
 else
     warn "还没有 seed_demo 命令，跳过演示数据 / the seed_demo command does not exist yet; no demo district loaded"
 fi
+# Each of these only adds what is missing, so a second run changes nothing.
+say "诉求分类、积分方案、志愿活动与 Open311 演示密钥 / categories, points scheme, volunteering demo, Open311 demo key"
+manage seed_categories -v 0
+manage seed_points --demo -v 0
+manage seed_volunteering -v 0
+say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
 import socket, sys
@@ -59,10 +65,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "启动后台任务进程 / starting the task worker (db_worker)"
-# Started directly (not through the shell function) so that $! is the worker itself and the trap can stop it.
+say "启动后台任务进程 / starting the task worker (db_worker) and the periodic sweeps"
+# Started directly (not through the shell function) so that $! is the process itself and the trap can stop it.
 "$PY" manage.py db_worker &
 WORKER_PID=$!
+# Deadlines (7135 escalation), awards whose publicity ended, and notifications that still wait for delivery.
+"$PY" manage.py sweep_deadlines --interval 30 &
+WORKER_PID="$WORKER_PID $!"
+"$PY" manage.py post_due_awards --interval 300 &
+WORKER_PID="$WORKER_PID $!"
+"$PY" manage.py deliver_notifications --interval 15 &
+WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"
 "$VENV/bin/gunicorn" gongzhi.wsgi:application \
@@ -83,5 +96,6 @@ done
 printf '\n\033[1;32m共治已启动 / Gongzhi is running:\033[0m %s   (接口文档 API docs: %s/api/v1/docs)\n' "$URL" "$URL"
 printf '按 Ctrl-C 停止 / press Ctrl-C to stop\n\n'
 
-# Whichever of the two stops first ends the run; the trap then stops the other.
-wait -n "$WEB_PID" "$WORKER_PID"
+# Whichever process stops first ends the run; the trap then stops the others.
+# shellcheck disable=SC2086 # WORKER_PID holds several ids
+wait -n "$WEB_PID" $WORKER_PID
