@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
@@ -64,7 +65,7 @@ api = GongzhiAPI(
     renderer=ReadableJSONRenderer(),
     title="Gongzhi 共治 API",
     version="1.0.0",
-    description=_(
+    description=gettext_lazy(
         "网格化基层治理平台接口。客户端使用 POST /api/v1/auth/token 取得令牌，以 `Authorization: Bearer …` 发送。"
     ),
     urls_namespace="api",

@@ -3,6 +3,7 @@ ValidationFailed naming the field."""
 
 import datetime as dt
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, AreaLevel
@@ -66,7 +67,10 @@ def clean_microgrid(code: str, areas_by_code: dict[str, Area] | None = None, fie
 
 def clean_party_kind(value: str) -> str:
     value = (value or "").strip()
-    by_label = {str(label): key for key, label in PartyMemberKind.choices}
+    # Workbooks say 自管党员 whatever language the importing user reads the page in.
+    with translation.override("zh-hans"):
+        by_label = {str(label): key for key, label in PartyMemberKind.choices}
+    by_label |= {str(label): key for key, label in PartyMemberKind.choices}
     if value in PartyMemberKind.values:
         return value
     if value in by_label:

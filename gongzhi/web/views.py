@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.accounts import actions as account_actions
@@ -147,11 +148,11 @@ class RoleCard:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
+# Lazy: built at import, translated when shown, so an English page shows English.
 FUTURE_TEXT = {
-    Role.DEPARTMENT: _("“街道吹哨、部门报到”的案件接收、报到和办理反馈将在后续版本上线。"),
-    Role.PARTY_MEMBER: _("微心愿领单、党员责任区服务记录将在后续版本上线；现在可以查看所在党组织。"),
-    Role.VOLUNTEER: _("志愿活动报名、扫码签到、服务时长和积分将在后续版本上线。"),
-    Role.PARTNER: _("资源清单发布、共建项目认领和积分商城赞助将在后续版本上线。"),
+    Role.DEPARTMENT: gettext_lazy("吹哨报到的报到、进展与结果反馈目前通过接口办理，部门工作台页面将在后续版本上线。"),
+    Role.PARTY_MEMBER: gettext_lazy("微心愿领单、党员责任区服务记录将在后续版本上线；现在可以查看所在党组织。"),
+    Role.PARTNER: gettext_lazy("资源清单发布和共建项目认领将在后续版本上线；积分商城的赞助商品由街道登记。"),
 }
 
 
@@ -179,9 +180,13 @@ def home(request: HttpRequest) -> HttpResponse:
     for m in memberships:
         if m.role in STAFF_ROLES or m.role == Role.RESIDENT:
             continue
-        card = RoleCard(role=m.role, role_label=m.get_role_display(), area=m.area, future=str(FUTURE_TEXT[m.role]))
+        card = RoleCard(
+            role=m.role, role_label=m.get_role_display(), area=m.area, future=str(FUTURE_TEXT.get(m.role, ""))
+        )
         if m.role == Role.PARTY_MEMBER and rules.allows(user, "party.view", m.area.code):
             card.links.append((reverse("web:party"), _("党组织")))
+        if m.role in (Role.VOLUNTEER, Role.PARTY_MEMBER):
+            card.links.append((reverse("volunteering:activities"), _("志愿服务")))
         cards.append(card)
     resident = None
     if any(m.role == Role.RESIDENT for m in memberships) and user.resident_id:

@@ -29,10 +29,16 @@ def test_admin_gets_the_admin_link(district, client_for):
 
 
 def test_roles_without_pages_yet_are_told_so(district, client_for):
-    for persona, words in [("department", "部门报到"), ("volunteer_a", "志愿活动报名"), ("partner", "共建项目认领")]:
+    for persona, words in [("department", "部门工作台"), ("partner", "共建项目认领")]:
         html = client_for(district[persona]).get("/").content.decode()
         assert "即将上线" in html and words in html
         assert "我的辖区" not in html
+
+
+def test_volunteer_gets_a_real_link_to_activities_and_no_coming_soon(district, client_for):
+    html = client_for(district["volunteer_a"]).get("/").content.decode()
+    assert "即将上线" not in html
+    assert 'class="btn" href="/volunteering/"' in html
 
 
 def test_party_member_gets_a_real_link_to_party_organisations(district, client_for):
