@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from gongzhi.core import ledger
 from tests import factories
-from tests.browser.test_login_map_search import ARTIFACTS, browser, vendor_assets  # noqa: F401 (fixtures)
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import COMMUNITY_A, GRID_A, MICRO_A, STREET
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -27,7 +27,7 @@ def sign_in(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
-def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, transactional_db, areas):  # noqa: F811
+def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, transactional_db, areas):
     from gongzhi.points import actions, store
     from gongzhi.points.models import RedemptionOrder
 

@@ -10,7 +10,7 @@ import time_machine
 from django.utils import timezone
 
 from tests import factories
-from tests.browser.test_login_map_search import ARTIFACTS, browser, vendor_assets  # noqa: F401 (fixtures)
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import COMMUNITY_A
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -28,7 +28,7 @@ def sign_in(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
-def test_sign_up_check_in_confirm_certificate(live_server, browser, transactional_db, areas):  # noqa: F811
+def test_sign_up_check_in_confirm_certificate(live_server, browser, transactional_db, areas):
     from gongzhi.volunteering import actions, codes
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
