@@ -30,10 +30,15 @@ def build_world(run_id: str, households: int):
     from gongzhi.core import ledger
     from gongzhi.people.models import Household
     from gongzhi.points import actions
+    from gongzhi.points.models import PointsScheme
 
-    n = int(run_id[-6:])  # a fresh street code per run
-    street_code = f"370299{n % 1000:03d}"
-    street, _ = Area.objects.get_or_create(code=street_code, defaults={"name": f"基准街道{n}", "level": "street"})
+    # A street without a scheme yet; each client process looks in its own block of codes.
+    block = int(run_id[-2:]) % 20 if len(run_id) == 8 else 19
+    taken = set(PointsScheme.objects.filter(area_code__startswith="370299").values_list("area_code", flat=True))
+    street_code = next(code for i in range(50) if (code := f"370299{block * 50 + i:03d}") not in taken)
+    street, _ = Area.objects.get_or_create(
+        code=street_code, defaults={"name": f"基准街道{street_code}", "level": "street"}
+    )
     community, _ = Area.objects.get_or_create(
         code=f"{street_code}001", defaults={"name": "基准社区", "level": "community", "parent": street}
     )
@@ -136,6 +141,46 @@ def scenario_redeem(world, *, accounts: int) -> Callable[[int], list[Op]]:
     return make
 
 
+def _child(kind: str, index: int, run_id: str, seconds: float, barrier, results) -> None:
+    """One client process: its own connection, household and work, started together with the others."""
+    from django.db import connections
+
+    connections.close_all()  # never share the parent's socket
+    world = build_world(f"{run_id}{index + (10 if kind == 'redeem' else 0):02d}", households=1)
+    if kind == "award":
+        ids = iter(published_awards(world, per_account=int(400 * seconds) + 50)[0])
+        op = scenario_awards(world, [list(ids)])(1)[0]
+    else:
+        op = scenario_redeem(world, accounts=1)(1)[0]
+    op()  # warm-up
+    barrier.wait()
+    done, deadline = 0, time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        op()
+        done += 1
+    results.put(done)
+    connections.close_all()
+
+
+def processes_throughput(kind: str, *, processes: int, seconds: float, run_id: str) -> dict[str, float]:
+    """Like throughput() but with one OS process per client: what several app or worker processes reach, without
+    the one interpreter lock that all threads of one process share."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(processes), ctx.Queue()
+    children = [ctx.Process(target=_child, args=(kind, i, run_id, seconds, barrier, results)) for i in range(processes)]
+    for c in children:
+        c.start()
+    total = sum(results.get(timeout=seconds * 20 + 120) for _ in children)
+    for c in children:
+        c.join()
+    return {"tps": total / seconds, "postings_per_s": 2 * total / seconds, "failures": 0, "transactions": total}
+
+
 def fill_postings(account, n: int) -> float:
     """n postings on a points account (and n on the issuance account), set-wise, interleaved as real posting would."""
     from django.db import connection, transaction
@@ -184,6 +229,7 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--skip-pgbench", action="store_true")
     parser.add_argument("--postings", type=int, default=100_000)
+    parser.add_argument("--processes", type=int, default=4, help="client processes for the *_procs rows (0: skip)")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -227,6 +273,10 @@ def main() -> None:
         ("redeem_32_on_1", scenario_redeem(world, accounts=1), 32),
     ]:
         report(name, threads, throughput(make, threads=threads, seconds=args.seconds))
+    if args.processes:
+        for kind in ("award", "redeem"):
+            r = processes_throughput(kind, processes=args.processes, seconds=args.seconds, run_id=run_id[-6:])
+            report(f"{kind}_procs{args.processes}_own_accounts", args.processes, r)
 
     from gongzhi.points import statements
 
