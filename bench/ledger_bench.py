@@ -204,7 +204,6 @@ def build_long_account(n: int):
 
     The rows satisfy the PostgreSQL guards (balance chain, balanced transactions), which check them as they go in.
     """
-    from django.db import connection, transaction
 
     from gongzhi.core import ledger
     from gongzhi.core.models_ledger import Posting
@@ -215,26 +214,36 @@ def build_long_account(n: int):
     if have >= n:
         return holder, have, 0.0
     started = time.perf_counter()
-    missing = n - have
+    bulk_postings(holder=holder, source=issuance, n=n - have, kind="bench.fill", memo="")
+    return holder, n, time.perf_counter() - started
+
+
+def bulk_postings(*, holder, source, n: int, kind: str, memo: str, analyze: bool = False) -> None:
+    """n two-line transactions moving 1 from `source` to `holder`, inserted set-wise in SQL.
+
+    Interleaved as real posting would (holder, source, holder, …); each account's balance_after follows the one
+    before, so the PostgreSQL guards accept the rows. (Holder rows all first would leave the newest ids to the
+    source account, and the planner then walks the primary key backwards through them for the holder's first
+    page: 17 ms, not 0.3.)
+    """
+    from django.db import connection, transaction
+
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [holder.pk])
         (start_h,) = cur.fetchone()
-        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [issuance.pk])
-        (start_i,) = cur.fetchone()
+        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [source.pk])
+        (start_s,) = cur.fetchone()
         cur.execute(
             """
             CREATE TEMP TABLE bench_new_txn ON COMMIT DROP AS
             WITH ins AS (
                 INSERT INTO core_ledgertransaction (kind, memo, occurred_at)
-                SELECT 'bench.fill', '', now() FROM generate_series(1, %s)
+                SELECT %s, %s, now() FROM generate_series(1, %s)
                 RETURNING id
             ) SELECT id, row_number() OVER (ORDER BY id) AS n FROM ins
             """,
-            [missing],
+            [kind, memo, n],
         )
-        # Interleaved as real posting would (holder, issuance, holder, …); each account's balance_after follows the
-        # one before. (Holder rows all first would leave the newest 100,000 ids to the issuance account, and the
-        # planner then walks the primary key backwards through them for the holder's first page: 17 ms, not 0.3.)
         cur.execute(
             """
             INSERT INTO core_posting (transaction_id, account_id, amount, balance_after)
@@ -243,11 +252,12 @@ def build_long_account(n: int):
             CROSS JOIN LATERAL (VALUES (%s, 1, %s + t.n), (%s, -1, %s - t.n)) AS x(account, amount, after)
             ORDER BY t.id, x.amount DESC
             """,
-            [holder.pk, start_h, issuance.pk, start_i],
+            [holder.pk, start_h, source.pk, start_s],
         )
-        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_h + missing, holder.pk])
-        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_i - missing, issuance.pk])
-    return holder, n, time.perf_counter() - started
+        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_h + n, holder.pk])
+        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_s - n, source.pk])
+        if analyze:
+            cur.execute("ANALYZE core_posting")
 
 
 def time_call(fn, n: int) -> dict[str, float]:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from _common import machine_facts, setup_django
-from ledger_bench import Op, ensure_database, pgbench_tps, scenario_pairs, throughput, time_call
+from ledger_bench import Op, bulk_postings, ensure_database, pgbench_tps, scenario_pairs, throughput, time_call
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_points"
 
@@ -183,42 +183,18 @@ def processes_throughput(kind: str, *, processes: int, seconds: float, run_id: s
 
 def fill_postings(account, n: int) -> float:
     """n postings on a points account (and n on the issuance account), set-wise, interleaved as real posting would."""
-    from django.db import connection, transaction
-
     from gongzhi.core import ledger
 
     issuance = ledger.account_by_code(code=account.scheme.system_code("issuance"))
     started = time.perf_counter()
-    holder = account.ledger_account
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [holder.pk])
-        (start_h,) = cur.fetchone()
-        cur.execute("SELECT balance FROM core_ledgeraccount WHERE id = %s FOR UPDATE", [issuance.pk])
-        (start_i,) = cur.fetchone()
-        cur.execute(
-            """
-            CREATE TEMP TABLE bench_points_txn ON COMMIT DROP AS
-            WITH ins AS (
-                INSERT INTO core_ledgertransaction (kind, memo, occurred_at)
-                SELECT 'points.award', '参加人居环境整治 +1', now() FROM generate_series(1, %s)
-                RETURNING id
-            ) SELECT id, row_number() OVER (ORDER BY id) AS n FROM ins
-            """,
-            [n],
-        )
-        cur.execute(
-            """
-            INSERT INTO core_posting (transaction_id, account_id, amount, balance_after)
-            SELECT t.id, x.account, x.amount, x.after
-            FROM bench_points_txn t
-            CROSS JOIN LATERAL (VALUES (%s, 1, %s + t.n), (%s, -1, %s - t.n)) AS x(account, amount, after)
-            ORDER BY t.id, x.amount DESC
-            """,
-            [holder.pk, start_h, issuance.pk, start_i],
-        )
-        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_h + n, holder.pk])
-        cur.execute("UPDATE core_ledgeraccount SET balance = %s WHERE id = %s", [start_i - n, issuance.pk])
-        cur.execute("ANALYZE core_posting")
+    bulk_postings(
+        holder=account.ledger_account,
+        source=issuance,
+        n=n,
+        kind="points.award",
+        memo="参加人居环境整治 +1",
+        analyze=True,
+    )
     return time.perf_counter() - started
 
 
