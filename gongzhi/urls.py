@@ -17,5 +17,6 @@ urlpatterns = [
     path("appeals/measures/", include("gongzhi.appeals.measures_urls")),
     path("appeals/staff/", include("gongzhi.appeals.staff_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
+    path("board/", include("gongzhi.noticeboard.urls")),
     path("", include("gongzhi.web.urls")),
 ]
