@@ -164,30 +164,43 @@ OUTBOX_COLUMNS = (
 
 
 def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> None:
-    """Multi-row INSERTs of pending outbox rows, INSERT_BATCH rows a statement (well under either database's
-    bound-parameter limit: 13 × 2000 = 26,000 < 32,766 on SQLite ≥ 3.32 and < 65,535 on PostgreSQL)."""
-    meta = OutboxMessage._meta
-    data_field = meta.get_field("data")
-    at = meta.get_field("created_at").get_db_prep_save(now, connection)
-    table = connection.ops.quote_name(meta.db_table)
+    """Pending outbox rows written without the ORM's per-value preparation (the sweep writes tens of thousands).
+
+    PostgreSQL: one INSERT … SELECT FROM unnest() of column arrays per INSERT_BATCH rows, a handful of bound
+    parameters each (a multi-row VALUES list costs more in the driver's parameter handling than in the server).
+    SQLite: multi-row VALUES of INSERT_BATCH rows (13 × 2000 parameters, under SQLite's 32,766 since 3.32).
+    """
+    rows = [
+        (note.user_id, channel, note.kind, note.title, note.body, note.link, data, new_delivery_key())
+        for note in notes
+        for data in (json.dumps(note.data),)
+        for channel in channels
+    ]
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in OUTBOX_COLUMNS)
-    placeholder = "(" + ", ".join(["%s"] * len(OUTBOX_COLUMNS)) + ")"
-    params: list[Any] = []
-    for note in notes:
-        data = data_field.get_db_prep_save(note.data, connection)
-        for channel in channels:
-            params += [note.user_id, channel, note.kind, note.title, note.body, note.link, data]
-            params += [new_delivery_key(), OutboxStatus.PENDING.value, 0, "", at, at]
-    width = len(OUTBOX_COLUMNS)
-    rows_per_statement = INSERT_BATCH
-    if connection.vendor == "sqlite" and sqlite3.sqlite_version_info < (3, 32):
-        rows_per_statement = min(rows_per_statement, 999 // width)  # older SQLite builds allow 999 parameters
-    step = rows_per_statement * width
+    at = OutboxMessage._meta.get_field("created_at").get_db_prep_save(now, connection)
+    pending = OutboxStatus.PENDING.value
     with connection.cursor() as cursor:
-        for start in range(0, len(params), step):
-            chunk = params[start : start + step]
-            values = ", ".join([placeholder] * (len(chunk) // width))
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", chunk)  # noqa: S608 - our names
+        if connection.vendor == "postgresql":
+            sql = (
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our own table and column names
+                "SELECT u, c, k, t, b, l, d::jsonb, dk, %s, 0, '', %s, %s "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+                "%s::text[]) AS r(u, c, k, t, b, l, d, dk)"
+            )
+            for start in range(0, len(rows), INSERT_BATCH):
+                columns_of_chunk = [list(col) for col in zip(*rows[start : start + INSERT_BATCH], strict=True)]
+                cursor.execute(sql, [pending, at, at, *columns_of_chunk])
+            return
+        per_statement = INSERT_BATCH
+        if sqlite3.sqlite_version_info < (3, 32):
+            per_statement = min(per_statement, 999 // len(OUTBOX_COLUMNS))  # older builds allow 999 parameters
+        placeholder = "(" + ", ".join(["%s"] * len(OUTBOX_COLUMNS)) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [value for row in chunk for value in (*row, pending, 0, "", at, at)]
+            values = ", ".join([placeholder] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608 - our names
 
 
 def _enqueue(ids: list[int]) -> None:
