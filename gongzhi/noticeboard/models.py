@@ -9,11 +9,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
+from gongzhi.core.models import AppendOnlyError
 
 
 class NoticeKind(models.TextChoices):
     APPEAL_RESULT = "appeal_result", _("诉求办理结果")
     ANNOUNCEMENT = "announcement", _("通知公告")
+
+
+class NoticeQuerySet(models.QuerySet):
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError("notices are never deleted: withdraw them instead")
 
 
 class Notice(models.Model):
@@ -48,6 +54,8 @@ class Notice(models.Model):
     )
     withdraw_reason = models.CharField(_("撤下理由"), max_length=500, blank=True)
 
+    objects = NoticeQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("公示")
         verbose_name_plural = _("公示")
@@ -74,4 +82,4 @@ class Notice(models.Model):
         return self.withdrawn_at is None
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise TypeError("notices are append-only: withdraw instead of deleting")
+        raise AppendOnlyError("notices are never deleted: withdraw them instead")

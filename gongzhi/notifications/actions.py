@@ -166,16 +166,10 @@ OUTBOX_COLUMNS = (
 def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> None:
     """Pending outbox rows written without the ORM's per-value preparation (the sweep writes tens of thousands).
 
-    PostgreSQL: one INSERT … SELECT FROM unnest() of column arrays per INSERT_BATCH rows, a handful of bound
-    parameters each (a multi-row VALUES list costs more in the driver's parameter handling than in the server).
+    PostgreSQL: INSERT … SELECT FROM json_to_recordset() of INSERT_BATCH rows sent as one JSON text (the
+    driver's per-value adaptation of a VALUES list or of text arrays costs more than the server's work).
     SQLite: multi-row VALUES of INSERT_BATCH rows (13 × 2000 parameters, under SQLite's 32,766 since 3.32).
     """
-    rows = [
-        (note.user_id, channel, note.kind, note.title, note.body, note.link, data, new_delivery_key())
-        for note in notes
-        for data in (json.dumps(note.data),)
-        for channel in channels
-    ]
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in OUTBOX_COLUMNS)
     at = OutboxMessage._meta.get_field("created_at").get_db_prep_save(now, connection)
@@ -184,22 +178,32 @@ def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> No
         if connection.vendor == "postgresql":
             sql = (
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our own table and column names
-                "SELECT u, c, k, t, b, l, d::jsonb, dk, %s, 0, '', %s, %s "
-                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::text[]) AS r(u, c, k, t, b, l, d, dk)"
+                "SELECT u, c, k, t, b, l, d, dk, %s, 0, '', %s, %s FROM json_to_recordset(%s::json) "
+                "AS r(u bigint, c text, k text, t text, b text, l text, d jsonb, dk text)"
             )
+            rows = [
+                {"u": n.user_id, "c": c, "k": n.kind, "t": n.title, "b": n.body, "l": n.link, "d": n.data}
+                | {"dk": new_delivery_key()}
+                for n in notes
+                for c in channels
+            ]
             for start in range(0, len(rows), INSERT_BATCH):
-                columns_of_chunk = [list(col) for col in zip(*rows[start : start + INSERT_BATCH], strict=True)]
-                cursor.execute(sql, [pending, at, at, *columns_of_chunk])
+                cursor.execute(sql, [pending, at, at, json.dumps(rows[start : start + INSERT_BATCH])])
             return
         per_statement = INSERT_BATCH
         if sqlite3.sqlite_version_info < (3, 32):
             per_statement = min(per_statement, 999 // len(OUTBOX_COLUMNS))  # older builds allow 999 parameters
         placeholder = "(" + ", ".join(["%s"] * len(OUTBOX_COLUMNS)) + ")"
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [value for row in chunk for value in (*row, pending, 0, "", at, at)]
+        values_of = [
+            (n.user_id, c, n.kind, n.title, n.body, n.link, data, new_delivery_key(), pending, 0, "", at, at)
+            for n in notes
+            for data in (json.dumps(n.data),)
+            for c in channels
+        ]
+        for start in range(0, len(values_of), per_statement):
+            chunk = values_of[start : start + per_statement]
             values = ", ".join([placeholder] * len(chunk))
+            params = [value for row in chunk for value in row]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608 - our names
 
 

@@ -7,6 +7,7 @@ from PIL import Image
 
 from gongzhi.appeals.actions import appeal_photo_add
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import AppendOnlyError
 from gongzhi.noticeboard.actions import notice_publish, notice_withdraw, scrub
 from gongzhi.noticeboard.models import Notice
 from tests.conftest import COMMUNITY_A, COMMUNITY_B, STREET
@@ -107,8 +108,10 @@ def test_withdraw_needs_a_reason_a_live_notice_and_an_existing_one(close, duty):
 
 def test_notices_are_append_only(close):
     close()
-    with pytest.raises(TypeError):
+    with pytest.raises(AppendOnlyError):
         Notice.objects.get().delete()
+    with pytest.raises(AppendOnlyError):
+        Notice.objects.all().delete()
     assert Notice.objects.count() == 1
 
 
