@@ -247,3 +247,13 @@ def test_the_channels_follow_the_setting(submit, duty, settings):
     settings.APPEALS_NOTIFICATION_CHANNELS = ["inbox", "sms"]
     submit()
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["inbox", "sms"]
+
+
+def test_an_english_reader_gets_the_english_text(submit, duty):
+    appeal = submit()
+    message = appeal_notify.Message("escalated", appeal, category="垃圾堆放", level=appeal_notify.LEVEL_LABELS["grid"])
+    texts = appeal_notify.Texts()
+    english = message.note_for(appeal_notify._UserRef(1, "en"), texts)
+    chinese = message.note_for(appeal_notify._UserRef(2), texts)
+    assert english.title == f"Appeal escalated to Grid: {appeal.number}"
+    assert chinese.title == f"诉求上报至网格：{appeal.number}"
