@@ -13,7 +13,7 @@ from gongzhi.appeals.actions import appeal_transition
 from gongzhi.appeals.models import Appeal
 from tests.appeals.conftest import T0, point_in
 from tests.appeals.staff_fixtures import as_
-from tests.conftest import MICRO_A, MICRO_B
+from tests.conftest import MICRO_B
 
 pytestmark = pytest.mark.django_db
 BOARD = reverse("appeals_staff:board")
@@ -125,7 +125,6 @@ def test_the_board_query_count_does_not_grow_with_rows(client, submit, duty, cat
     for i in range(40):
         submit(category="noise" if i % 2 else None, description=f"批量{i}")
     many = count()
-    print("board queries", few, many)
     assert many == few and many <= 10, many
 
 
