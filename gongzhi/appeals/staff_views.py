@@ -406,6 +406,7 @@ def _summons_row(s: Summons, now: dt.datetime, notes: list[AppealEvent]) -> dict
     left = int((s.report_by - now).total_seconds()) if waiting else None
     return {
         "s": s,
+        "left": left,
         "countdown": countdown(left) if waiting else "",
         "late_now": waiting and left is not None and left < 0,
         "notes": notes,

@@ -23,12 +23,15 @@
     return (seconds >= 0 ? i18n.left || "" : i18n.over || "-") + " " + span;
   }
 
+  // The server says how many seconds were left when it rendered the element; counting from when this page
+  // first saw it keeps the countdown right even when the device's clock is off.
   function tick() {
     var now = Date.now();
-    document.querySelectorAll("[data-due]").forEach(function (el) {
-      var due = Date.parse(el.dataset.due);
-      if (isNaN(due)) return;
-      var seconds = Math.round((due - now) / 1000);
+    document.querySelectorAll("[data-left]").forEach(function (el) {
+      var left = parseInt(el.dataset.left, 10);
+      if (isNaN(left)) return;
+      if (!el.dataset.seen) el.dataset.seen = String(now);
+      var seconds = left - Math.round((now - parseInt(el.dataset.seen, 10)) / 1000);
       el.textContent = words(seconds);
       el.classList.toggle("over", seconds < 0);
     });

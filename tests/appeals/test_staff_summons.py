@@ -62,7 +62,7 @@ def test_the_street_summons_departments_and_sees_their_report_in(client, submit,
             page_url(appeal), {"departments": ["housing", "police"], "reason": "楼体开裂", "report_minutes": "20"}
         )
         assert response.status_code == 302
-        housing, police = Summons.objects.order_by("department__code")
+        housing, _police = Summons.objects.order_by("department__code")
         assert housing.report_by == T0 + dt.timedelta(minutes=20)
         traveller.shift(dt.timedelta(minutes=25))
         summons_report_in(actor=departments["housing"], summons_id=housing.pk)
