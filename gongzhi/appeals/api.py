@@ -427,7 +427,7 @@ def create_summons(request: HttpRequest, appeal_id: int, data: SummonsIn) -> Sta
 
 
 class SummonsActionIn(Schema):
-    action: str = Field(..., description="report_in (department), result (department), rate (street)", max_length=16)
+    action: str = Field(..., description="report_in, progress, result (department); rate (street)", max_length=16)
     note: str = Field("", max_length=2000)
     result: str | None = Field(None, max_length=4000, description="result: what the department did")
     score: int | None = Field(None, ge=1, le=5, description="rate: 1–5")
@@ -438,6 +438,8 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
     user = request.auth  # type: ignore[attr-defined]
     if data.action == "report_in":
         s = summons.summons_report_in(actor=user, summons_id=summons_id, note=data.note)
+    elif data.action == "progress":
+        s = summons.summons_progress(actor=user, summons_id=summons_id, note=data.note)
     elif data.action == "result":
         s = summons.summons_result(actor=user, summons_id=summons_id, result=data.result or "")
     elif data.action == "rate":
@@ -445,5 +447,5 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
             raise ValidationFailed(_("请给出评分（1 到 5）"), field="score")
         s = summons.summons_rate(actor=user, summons_id=summons_id, score=data.score, note=data.note)
     else:
-        raise ValidationFailed(_("操作只能是：report_in、result、rate"), field="action")
+        raise ValidationFailed(_("操作只能是：report_in、progress、result、rate"), field="action")
     return summons_out(s)

@@ -99,6 +99,7 @@ ACTION_LABELS = {
     # Timeline entries that do not move the appeal (summons).
     "summon": gettext_lazy("吹哨"),
     "report_in": gettext_lazy("部门报到"),
+    "summons_progress": gettext_lazy("部门进展"),
     "summons_result": gettext_lazy("部门反馈结果"),
     "summons_rate": gettext_lazy("评价部门"),
 }
