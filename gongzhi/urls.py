@@ -18,5 +18,6 @@ urlpatterns = [
     path("appeals/categories/", include("gongzhi.appeals.category_urls")),
     path("appeals/staff/", include("gongzhi.appeals.staff_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
+    path("board/", include("gongzhi.noticeboard.urls")),
     path("", include("gongzhi.web.urls")),
 ]

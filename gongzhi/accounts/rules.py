@@ -51,6 +51,7 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.report_in": frozenset({R.DEPARTMENT}),
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "board.manage": OFFICE,
 }
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import (
     Appeal,
@@ -542,6 +543,8 @@ def appeal_transition(
         from gongzhi.appeals.photos import attach_photos
 
         attach_photos(appeal=appeal, event=event, photo_ids=photo_ids)
+    # Queued in this transaction: a move that rolls back tells nobody.
+    appeal_notify.after_move(appeal, action, actor=None if system else actor, note=note, event_data=event_data)
     if follow_up == "reopen":
         return appeal_transition(
             actor=actor,
@@ -640,4 +643,5 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             updated_at=at,
         )
     AppealEvent.objects.bulk_create(events, batch_size=500)
+    appeal_notify.escalated(appeals)  # one note per appeal, inserted in bulk
     return [a.pk for a in appeals]
