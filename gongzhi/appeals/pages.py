@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,7 +93,7 @@ def _countdown_ctx(appeal: Any, now: Any) -> dict[str, Any] | None:
     return {
         "label": c.label,
         "at": c.at,
-        "iso": c.at.isoformat(),
+        "iso": timezone.localtime(c.at).isoformat(),
         "text": page_data.duration_text(c.seconds),
         "overdue": c.overdue,
         "paused": c.paused,
