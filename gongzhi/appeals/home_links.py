@@ -10,15 +10,16 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.worklists import TASK_STATES
 
 STAFF_PAGES = [
-    ("appeals_staff:board", "appeals.dispatch", "诉求调度台"),
-    ("appeals_staff:department", "appeals.report_in", "部门工作台"),
-    ("appeals_staff:intake", "appeals.intake", "代录诉求"),
+    ("appeals_staff:board", "appeals.dispatch", gettext_lazy("诉求调度台")),
+    ("appeals_staff:department", "appeals.report_in", gettext_lazy("部门工作台")),
+    ("appeals_staff:intake", "appeals.intake", gettext_lazy("代录诉求")),
 ]
 
 
@@ -39,9 +40,8 @@ def appeal_links(user: Any) -> dict[str, Any]:
     if rules.scope_codes(user, "appeals.handle"):
         links["worker"].append((reverse("appeals:tasks"), _("我的任务")))
         links["open_tasks"] = Appeal.objects.filter(assignee_id=user.pk, state__in=TASK_STATES).count()
-    labels = {"诉求调度台": _("诉求调度台"), "部门工作台": _("部门工作台"), "代录诉求": _("代录诉求")}
     for name, rule, text in STAFF_PAGES:
         url = _reverse(name)
         if url and rules.scope_codes(user, rule):
-            links["staff"].append((url, labels[text]))
+            links["staff"].append((url, str(text)))
     return links
