@@ -1,14 +1,14 @@
 """The home page's appeal card: links for residents, grid workers and staff, each shown to whoever may use it.
 
-Staff pages (dispatch board, department console, intake) are built separately; until their URL names exist the
-links simply do not show.
+Staff links (dispatch board, intake, department console, measures, categories, the working-day calendar) show
+to whoever holds the page's rule somewhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -20,14 +20,10 @@ STAFF_PAGES = [
     ("appeals_staff:board", "appeals.dispatch", gettext_lazy("诉求调度台")),
     ("appeals_staff:department", "appeals.report_in", gettext_lazy("部门工作台")),
     ("appeals_staff:intake", "appeals.intake", gettext_lazy("代录诉求")),
+    ("appeals_measures:page", "appeals.view", gettext_lazy("考核指标")),
+    ("appeals_categories:list", "appeals.configure", gettext_lazy("诉求分类维护")),
+    ("web:calendar", "calendar.manage", gettext_lazy("工作日历")),
 ]
-
-
-def _reverse(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
 
 
 def appeal_links(user: Any) -> dict[str, Any]:
@@ -41,7 +37,6 @@ def appeal_links(user: Any) -> dict[str, Any]:
         links["worker"].append((reverse("appeals:tasks"), _("我的任务")))
         links["open_tasks"] = Appeal.objects.filter(assignee_id=user.pk, state__in=TASK_STATES).count()
     for name, rule, text in STAFF_PAGES:
-        url = _reverse(name)
-        if url and rules.scope_codes(user, rule):
-            links["staff"].append((url, str(text)))
+        if rules.scope_codes(user, rule):
+            links["staff"].append((reverse(name), str(text)))
     return links

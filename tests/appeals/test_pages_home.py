@@ -25,16 +25,19 @@ def test_worker_sees_my_tasks_with_the_open_count(submit, duty):
     assert "/appeals/tasks/" in html and "我的任务 (2)" in html
 
 
-def test_staff_links_stay_hidden_until_the_staff_pages_exist(duty):
-    html = card(client_for(duty["street_staff"]))
-    assert "/appeals/staff/" not in html
-
-
-def test_staff_links_show_once_the_names_exist(duty, settings):
-    settings.ROOT_URLCONF = "tests.appeals.staff_urls_stub"
+def test_each_staff_role_sees_the_staff_pages_it_may_use(duty):
     street = card(client_for(duty["street_staff"]))
-    assert "/appeals/staff/board/" in street and "/appeals/staff/intake/" in street
+    for url in (
+        "/appeals/staff/",
+        "/appeals/staff/intake/",
+        "/appeals/measures/",
+        "/appeals/categories/",
+        "/calendar/",
+    ):
+        assert f'href="{url}"' in street
     assert "/appeals/staff/department/" not in street
     department = card(client_for(duty["department"]))
-    assert "/appeals/staff/department/" in department and "/appeals/staff/board/" not in department
-    assert "/appeals/staff/" not in card(client_for(duty["resident_a"]))
+    assert 'href="/appeals/staff/department/"' in department and 'href="/appeals/staff/"' not in department
+    assert "/appeals/categories/" not in department
+    resident = card(client_for(duty["resident_a"]))
+    assert "/appeals/staff/" not in resident and "/calendar/" not in resident
