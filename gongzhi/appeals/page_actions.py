@@ -11,10 +11,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import rules
 from gongzhi.appeals import actions
 from gongzhi.appeals.models import Appeal, Channel, PhotoKind
 from gongzhi.appeals.photos import MAX_BYTES, inspect
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.people.models import AssignmentKind, GridAssignment
 from gongzhi.points.models import IdempotencyKey
 
 SUBMIT_ENDPOINT = "appeals.page_submit"
@@ -50,6 +52,19 @@ def _add_photos(*, actor: Any, appeal: Appeal, uploads: list[Any], kind: str) ->
     return ids
 
 
+def channel_for(user: Any) -> str:
+    """The intake channel of the submit page for this user.
+
+    A part-time grid worker (兼职网格员, e.g. a delivery rider) reports by snapshot (随手拍); staff who record
+    appeals report from their patrol (网格员巡查上报); everyone else is a resident on the web page.
+    """
+    if GridAssignment.objects.filter(user_id=user.pk, kind=AssignmentKind.PART_TIME, ended_on__isnull=True).exists():
+        return Channel.SNAPSHOT
+    if rules.scope_codes(user, "appeals.intake"):
+        return Channel.GRID_REPORT
+    return Channel.RESIDENT_WEB
+
+
 def _stored_appeal(user: Any, token: str) -> Appeal | None:
     row = IdempotencyKey.objects.filter(user=user, key=token, endpoint=SUBMIT_ENDPOINT).first()
     if row is None:
@@ -57,7 +72,9 @@ def _stored_appeal(user: Any, token: str) -> Appeal | None:
     return Appeal.objects.filter(pk=row.response.get("appeal_id")).first()
 
 
-def submit_from_page(*, actor: Any, token: str, photos: list[Any], **fields: Any) -> tuple[Appeal, bool]:
+def submit_from_page(
+    *, actor: Any, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
+) -> tuple[Appeal, bool]:
     """Submit from the resident page; the form's one-time token makes a re-POST answer with the same appeal.
 
     The token row is written in the same transaction as the appeal, so two racing posts cannot both create one.
@@ -72,7 +89,7 @@ def submit_from_page(*, actor: Any, token: str, photos: list[Any], **fields: Any
     check_photos(photos)
     try:
         with transaction.atomic():
-            appeal = actions.appeal_submit(actor=actor, channel=Channel.RESIDENT_WEB, **fields).appeal
+            appeal = actions.appeal_submit(actor=actor, channel=channel, **fields).appeal
             _add_photos(actor=actor, appeal=appeal, uploads=photos, kind=PhotoKind.REPORT)
             IdempotencyKey.objects.create(
                 user=actor,

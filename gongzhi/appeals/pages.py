@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import rules
 from gongzhi.appeals import page_actions, page_data, selectors
 from gongzhi.appeals.classifier import suggest_categories
-from gongzhi.appeals.models import AppealPhoto, Category, Rating
+from gongzhi.appeals.models import AppealPhoto, Category, Channel, Rating
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
@@ -111,6 +111,7 @@ def _submit_context(request: HttpRequest, *, values: dict[str, Any], errors: dic
         "groups": page_data.subcategories(),
         "map_data": page_data.pin_map_data(request.user, lat=values.get("lat"), lng=values.get("lng")),
         "max_photos": page_actions.MAX_PHOTOS_PER_FORM,
+        "channel": Channel(page_actions.channel_for(request.user)),
     }
 
 
@@ -146,6 +147,7 @@ def submit(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 token=values["token"],
                 photos=request.FILES.getlist("photos"),
+                channel=page_actions.channel_for(request.user),
                 description=values["description"],
                 category=values["category"] or None,
                 lat=lat,
