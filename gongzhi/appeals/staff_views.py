@@ -143,7 +143,15 @@ def eligible_workers(area_code: str) -> list[dict[str, Any]]:
 def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) -> dict[str, Any]:
     remaining = selectors.remaining_seconds(appeal, at=now)
     moves = [a for a in allowed_actions(appeal, user) if a in BOARD_ACTIONS]
+    # Before acceptance the 7135 clock has not started; the 7-minute arrival is what runs then.
+    arrive_left = (
+        int((appeal.arrive_by - now).total_seconds())
+        if appeal.state == S.DISPATCHED and appeal.arrive_by is not None and appeal.due_at is None
+        else None
+    )
     return {
+        "arrive_left": arrive_left,
+        "arrive_countdown": countdown(arrive_left),
         "appeal": appeal,
         "remaining": remaining,
         "countdown": countdown(remaining),

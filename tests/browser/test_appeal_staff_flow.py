@@ -107,4 +107,16 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         desk.screenshot(path=str(ARTIFACTS / "appeal-staff-4-rated.png"), full_page=True)
         summons = appeal.summons.get()
         assert (summons.state, summons.score, summons.late) == ("rated", 5, False)
+        pocket = browser.new_context(**PHONE).new_page()
+        pocket.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(pocket, base, "jd_li")
+        pocket.goto(f"{base}/appeals/staff/?queue=all")
+        assert appeal.number in pocket.inner_text(f"#appeal-{appeal.pk}")
+        pocket.screenshot(path=str(ARTIFACTS / "appeal-staff-5-board-phone.png"), full_page=True)
+        wide = pocket.evaluate(
+            "Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391)"
+            ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+        )
+        width = pocket.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (width, wide[:8])
         assert errors == []
