@@ -260,5 +260,3 @@ def test_the_row_links_to_the_summons_page_for_those_who_may_summon(client, subm
     summons_url = reverse("appeals_staff:summons", args=[appeal.pk])
     assert summons_url in as_(client, duty["street_staff"]).get(BOARD).content.decode()
     assert summons_url not in as_(client, duty["community_worker_a"]).get(BOARD).content.decode()
-
-

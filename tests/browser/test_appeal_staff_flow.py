@@ -38,9 +38,11 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
     with time_machine.travel(START, tick=True):
         env = Category.objects.create(code="env", name="环境卫生")
         Category.objects.create(code="env-light", name="路灯损坏", parent=env, default_tier="minor")
-        street = factories.make_user("jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
+        factories.make_user("jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
         worker = factories.make_user("wg_wang", role="grid_worker", at=areas[GRID_A], display_name="王网格")
-        GridAssignment.objects.create(user=worker, area=areas[GRID_A], area_code=GRID_A, kind="full_time", is_owner=True)
+        GridAssignment.objects.create(
+            user=worker, area=areas[GRID_A], area_code=GRID_A, kind="full_time", is_owner=True
+        )
         housing = Department.objects.create(code="housing", name="住建局", kind="government")
         officer = factories.make_user("zj_zhou", display_name="周科长")
         membership_grant(actor=None, user=officer, role="department", area=areas[STREET], department=housing)
