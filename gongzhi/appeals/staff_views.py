@@ -312,6 +312,9 @@ def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
             raise first_error(form)
         actions.appeal_transition(actor=user, appeal=appeal.pk, **form.transition_kwargs())
     except DomainError as exc:
+        if not request.headers.get("HX-Request"):
+            messages.error(request, str(exc.message))
+            return _back_to_board(appeal)
         still_allowed = open_action in allowed_actions(
             Appeal.objects.select_related("category").get(pk=appeal.pk), user
         )
@@ -323,7 +326,15 @@ def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
             values=request.POST,
             status=exc.status_code,
         )
-    return _render_row(request, appeal.pk, done=_("已%(action)s") % {"action": label(action)})
+    done = _("已%(action)s") % {"action": label(action)}
+    if not request.headers.get("HX-Request"):  # a plain form post (no JavaScript): back to the board
+        messages.success(request, f"{appeal.number} {done}")
+        return _back_to_board(appeal)
+    return _render_row(request, appeal.pk, done=done)
+
+
+def _back_to_board(appeal: Appeal) -> HttpResponse:
+    return redirect(reverse("appeals_staff:board") + "?" + urlencode({"q": appeal.number}))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -114,6 +114,12 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         sign_in(pocket, base, "jd_li")
         pocket.goto(f"{base}/appeals/staff/?queue=all")
         assert appeal.number in pocket.inner_text(f"#appeal-{appeal.pk}")
+        pocket.click("a[data-queue=active]")
+        pocket.wait_for_selector("a[data-queue=active][aria-current=true]")
+        pocket.select_option("select[name=category]", "env-light")
+        pocket.wait_for_url("**category=env-light**")
+        assert "queue=active" in pocket.url
+        assert appeal.number in pocket.inner_text(f"#appeal-{appeal.pk}")
         pocket.screenshot(path=str(ARTIFACTS / "appeal-staff-5-board-phone.png"), full_page=True)
         wide = pocket.evaluate(
             "Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391)"
