@@ -270,3 +270,11 @@ def test_without_javascript_a_move_returns_to_the_board_with_a_message(client, s
     response = c.post(act_url(appeal), {"action": "cancel", "note": "重复"}, follow=True)
     assert f"{appeal.number} 已作废" in response.content.decode()
     assert Appeal.objects.get(pk=appeal.pk).state == "cancelled"
+
+
+def test_the_board_speaks_english_too(client, submit, duty, settings):
+    submit(category=None)
+    c = as_(client, duty["street_staff"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = c.get(BOARD).content.decode()
+    assert "Appeal dispatch board" in page and "To register" in page and "Register" in page
