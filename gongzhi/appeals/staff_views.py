@@ -344,11 +344,12 @@ def _back_to_board(appeal: Appeal) -> HttpResponse:
 def _intake_context(user: Any, form: Any) -> dict[str, Any]:
     micro = list(
         Area.objects.filter(rules.scope_q(user, "appeals.intake", field="code"), level=AreaLevel.MICROGRID)
-        .only("code", "name", "point_lat", "point_lng")
+        .only("code", "name", "point_lat", "point_lng", "boundary")
         .order_by("code")[:2000]
     )
     return {
         "form": form,
+        "map_areas": [{"code": m.code, "name": m.name, "boundary": m.boundary} for m in micro if m.boundary],
         "values": form.data if form is not None and form.is_bound else {},
         "microgrids": micro,
         "categories": _categories(),

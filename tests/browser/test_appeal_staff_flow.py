@@ -57,6 +57,7 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         desk.fill("input[name=contact_name]", "王先生")
         desk.fill("input[name=contact_phone]", "13812345678")
         desk.fill("textarea[name=description]", "小区东门路灯不亮已一周，夜间出行不便")
+        assert desk.locator("#intake-map path.leaflet-interactive").count() >= 1  # micro-grid outlines
         desk.select_option("select[name=area_code]", MICRO_A)
         desk.screenshot(path=str(ARTIFACTS / "appeal-staff-1-intake.png"), full_page=True)
         desk.click("button:has-text('登记诉求')")
