@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import FINISHED_STATES, Appeal, AppealEvent, Summons, SummonsState
 from gongzhi.core import clock
@@ -90,6 +91,7 @@ def summons_create(
         data={"departments": list(dict.fromkeys(departments)), "report_minutes": minutes},
         at=now,
     )
+    appeal_notify.summoned(appeal, created, actor=actor, reason=reason)
     return created
 
 
@@ -133,6 +135,8 @@ def summons_report_in(*, actor: Any, summons_id: int, note: str = "") -> Summons
         data={"department": summons.department.code, "late": summons.late},
         at=now,
     )
+    if summons.late:
+        appeal_notify.reported_in_late(summons, actor=actor)
     return summons
 
 

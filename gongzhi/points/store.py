@@ -222,14 +222,19 @@ def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> Redempt
 
 
 @transaction.atomic
-def redemption_fulfil(*, actor: Any, pickup_code: str) -> RedemptionOrder:
-    """Hand the goods over at the counter (the pickup code scanned from the resident's QR code)."""
+def redemption_fulfil(*, actor: Any, pickup_code: str, event_id: int | None = None) -> RedemptionOrder:
+    """Hand the goods over at the counter (the pickup code scanned from the resident's QR code). With `event_id`
+    the counter serves one redemption day, and an order of another event is refused rather than handed out."""
     code = _text(pickup_code, field="pickup_code", max_length=16, required=True).upper()
     found = RedemptionOrder.objects.filter(pickup_code=code).values_list("pk", flat=True).first()
     if found is None:
         raise NotFound(_("取货码无效：%(code)s") % {"code": code}, field="pickup_code")
     order = _order_for_update(found)
     rules.require(actor, "store.counter", order.area_code)
+    if event_id is not None and order.offer.event_id != event_id:
+        raise ValidationFailed(
+            _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}, field="event"
+        )
     if order.state != OrderState.PLACED:
         raise ValidationFailed(
             _("订单状态为「%(state)s」，不能再领取") % {"state": order.get_state_display()}, field="pickup_code"

@@ -7,6 +7,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
+from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Household, Partner
@@ -32,6 +34,7 @@ from gongzhi.points.models import (
     RedemptionOrder,
     StoreItem,
 )
+from gongzhi.points.pickup import parse_pickup_code
 from gongzhi.web.views import page
 
 QUEUE_STATES = (
@@ -468,35 +471,95 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _counter_events(user: Any) -> list[RedemptionEvent]:
+    """Redemption days a counter worker may serve now: events over, at or inside their areas, not long over."""
+    tops = rules.scope_codes(user, "store.counter")
+    events = RedemptionEvent.objects.filter(ends_at__gt=clock.now() - dt.timedelta(hours=12))
+    if "" not in tops:
+        q = Q(pk__in=[])
+        for top in tops:
+            q |= Q(area_code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)]) | code_range_q(top, "area_code")
+        events = events.filter(q)
+    return list(events.order_by("starts_at")[:20])
+
+
+def _counter_problem(order: RedemptionOrder, event: RedemptionEvent | None) -> str:
+    """Why this order cannot be handed out here, in words for the worker at the table ("" when it can)."""
+    if order.state == OrderState.FULFILLED:
+        return _("该订单已于 %(time)s 领取，不能重复领取") % {
+            "time": timezone.localtime(order.fulfilled_at).strftime("%m-%d %H:%M")
+        }
+    if order.state == OrderState.CANCELLED:
+        return _("该订单已取消，积分已退回，不能领取")
+    if event is not None and order.offer.event_id != event.pk:
+        return _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}
+    return ""
+
+
 @page("store.counter")
 def counter(request: HttpRequest) -> HttpResponse:
-    """Redemption day: the pickup code typed, or scanned from the resident's QR code (which opens this page with
-    ?code=…); the worker checks the goods and confirms."""
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
-    order = None
-    if request.method == "POST":
+    """Redemption day: the camera (qr_scan.js), a keyboard-wedge scanner or the worker's typing puts what was read
+    into `code`; the order is shown with the holder masked, and a POST hands the goods over."""
+    data = request.POST if request.method == "POST" else request.GET
+    events = _counter_events(request.user)
+    event_id = _int_param(data.get("event"), field="event")
+    event = next((e for e in events if e.pk == event_id), None)
+    if event_id is not None and event is None:
+        raise NotFound(_("兑换活动不存在或不在您的辖区：%(id)s") % {"id": event_id}, field="event")
+    here = reverse("points:counter") + (f"?event={event.pk}" if event else "")
+    scanned = (data.get("code") or "").strip()
+    order = problem = None
+    code = ""
+    if scanned or request.method == "POST":
         try:
-            order = store.redemption_fulfil(actor=request.user, pickup_code=code)
+            code = parse_pickup_code(scanned)
+        except ValidationFailed as exc:
+            problem = str(exc.message)
+    if request.method == "POST":
+        if problem:
+            messages.error(request, problem)
+            return redirect(here)
+        try:
+            order = store.redemption_fulfil(actor=request.user, pickup_code=code, event_id=event.pk if event else None)
         except (ValidationFailed, NotFound, PermissionDenied) as exc:
             messages.error(request, str(exc.message))
-        else:
-            messages.success(
-                request,
-                _("已领取：%(item)s ×%(n)d（取货码 %(code)s）")
-                % {"item": order.offer.item.name, "n": order.quantity, "code": order.pickup_code},
-            )
-            return redirect("points:counter")
-    elif code:
+            return redirect(here + ("&" if event else "?") + f"code={code}")
+        messages.success(
+            request,
+            _("已领取：%(item)s ×%(n)d（取货码 %(code)s）")
+            % {"item": order.offer.item.name, "n": order.quantity, "code": order.pickup_code},
+        )
+        return redirect(here)
+    if code:
         order = (
             RedemptionOrder.objects.filter(pickup_code=code)
             .select_related("offer__item", "offer__event", "account")
             .first()
         )
         if order is not None and not rules.allows(request.user, "store.counter", order.area_code):
-            order = None
+            order = None  # another area's order looks exactly like an unknown code: nothing leaks
         if order is None:
-            messages.error(request, _("取货码无效：%(code)s") % {"code": code})
+            problem = _("取货码无效：%(code)s（没有这个订单，或不在您的辖区）") % {"code": code}
+        else:
+            problem = _counter_problem(order, event)
+    holder = statements.public_labels([order.account])[order.account_id] if order else None
     recent = RedemptionOrder.objects.filter(
         rules.scope_q(request.user, "store.counter"), state=OrderState.FULFILLED
-    ).select_related("offer__item")[:10]
-    return render(request, "points/counter.html", {"code": code, "order": order, "recent": recent})
+    ).select_related("offer__item", "offer__event")
+    if event:
+        recent = recent.filter(offer__event=event)
+    return render(
+        request,
+        "points/counter.html",
+        {
+            "scanned": scanned,
+            "code": code,
+            "order": order,
+            "holder": holder,
+            "problem": problem,
+            "events": events,
+            "event": event,
+            "recent": recent.order_by("-fulfilled_at")[:10],
+            **_staff_links(request.user),
+        },
+    )
