@@ -143,7 +143,15 @@ def eligible_workers(area_code: str) -> list[dict[str, Any]]:
 def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) -> dict[str, Any]:
     remaining = selectors.remaining_seconds(appeal, at=now)
     moves = [a for a in allowed_actions(appeal, user) if a in BOARD_ACTIONS]
+    # Before acceptance the 7135 clock has not started; the 7-minute arrival is what runs then.
+    arrive_left = (
+        int((appeal.arrive_by - now).total_seconds())
+        if appeal.state == S.DISPATCHED and appeal.arrive_by is not None and appeal.due_at is None
+        else None
+    )
     return {
+        "arrive_left": arrive_left,
+        "arrive_countdown": countdown(arrive_left),
         "appeal": appeal,
         "remaining": remaining,
         "countdown": countdown(remaining),
@@ -304,6 +312,9 @@ def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
             raise first_error(form)
         actions.appeal_transition(actor=user, appeal=appeal.pk, **form.transition_kwargs())
     except DomainError as exc:
+        if not request.headers.get("HX-Request"):
+            messages.error(request, str(exc.message))
+            return _back_to_board(appeal)
         still_allowed = open_action in allowed_actions(
             Appeal.objects.select_related("category").get(pk=appeal.pk), user
         )
@@ -315,7 +326,15 @@ def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
             values=request.POST,
             status=exc.status_code,
         )
-    return _render_row(request, appeal.pk, done=_("已%(action)s") % {"action": label(action)})
+    done = _("已%(action)s") % {"action": label(action)}
+    if not request.headers.get("HX-Request"):  # a plain form post (no JavaScript): back to the board
+        messages.success(request, f"{appeal.number} {done}")
+        return _back_to_board(appeal)
+    return _render_row(request, appeal.pk, done=done)
+
+
+def _back_to_board(appeal: Appeal) -> HttpResponse:
+    return redirect(reverse("appeals_staff:board") + "?" + urlencode({"q": appeal.number}))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -325,11 +344,12 @@ def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
 def _intake_context(user: Any, form: Any) -> dict[str, Any]:
     micro = list(
         Area.objects.filter(rules.scope_q(user, "appeals.intake", field="code"), level=AreaLevel.MICROGRID)
-        .only("code", "name", "point_lat", "point_lng")
+        .only("code", "name", "point_lat", "point_lng", "boundary")
         .order_by("code")[:2000]
     )
     return {
         "form": form,
+        "map_areas": [{"code": m.code, "name": m.name, "boundary": m.boundary} for m in micro if m.boundary],
         "values": form.data if form is not None and form.is_bound else {},
         "microgrids": micro,
         "categories": _categories(),

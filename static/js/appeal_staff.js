@@ -57,12 +57,25 @@
       L.circleMarker([a, b], { radius: 4, color: "#2b6cb0", weight: 1 }).bindTooltip(opt.textContent).addTo(map);
       bounds.extend([a, b]);
     });
+    var pin = null;
+    // Micro-grid outlines: a click inside one pins the spot and picks that micro-grid in the list too.
+    var outlines = document.getElementById("intake-map-areas");
+    (outlines ? JSON.parse(outlines.textContent) : []).forEach(function (area) {
+      var layer = L.geoJSON(area.boundary, { style: { color: "#2f855a", weight: 1, fillOpacity: 0.08 } });
+      layer.bindTooltip(area.name, { sticky: true });
+      layer.on("click", function (e) {
+        L.DomEvent.stopPropagation(e);
+        place(e.latlng);
+        select.value = area.code;
+      });
+      layer.addTo(map);
+      bounds.extend(layer.getBounds());
+    });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
     else map.setView([36, 120], 12);
-    var pin = null;
     function place(latlng) {
       if (pin) pin.setLatLng(latlng);
-      else pin = L.marker(latlng).addTo(map);
+      else pin = L.circleMarker(latlng, { radius: 8, color: "#b32025", weight: 2, fillOpacity: 0.6 }).addTo(map);
       lat.value = latlng.lat.toFixed(6);
       lng.value = latlng.lng.toFixed(6);
     }

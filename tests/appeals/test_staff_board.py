@@ -260,3 +260,21 @@ def test_the_row_links_to_the_summons_page_for_those_who_may_summon(client, subm
     summons_url = reverse("appeals_staff:summons", args=[appeal.pk])
     assert summons_url in as_(client, duty["street_staff"]).get(BOARD).content.decode()
     assert summons_url not in as_(client, duty["community_worker_a"]).get(BOARD).content.decode()
+
+
+def test_without_javascript_a_move_returns_to_the_board_with_a_message(client, submit, duty):
+    appeal = submit(category=None)
+    c = as_(client, duty["street_staff"])
+    response = c.post(act_url(appeal), {"action": "cancel", "note": ""}, follow=True)
+    assert "理由或说明" in response.content.decode() and response.redirect_chain[-1][1] == 302
+    response = c.post(act_url(appeal), {"action": "cancel", "note": "重复"}, follow=True)
+    assert f"{appeal.number} 已作废" in response.content.decode()
+    assert Appeal.objects.get(pk=appeal.pk).state == "cancelled"
+
+
+def test_the_board_speaks_english_too(client, submit, duty, settings):
+    submit(category=None)
+    c = as_(client, duty["street_staff"])
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = c.get(BOARD).content.decode()
+    assert "Appeal dispatch board" in page and "To register" in page and "Register" in page

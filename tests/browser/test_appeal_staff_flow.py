@@ -38,7 +38,7 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
     with time_machine.travel(START, tick=True):
         env = Category.objects.create(code="env", name="环境卫生")
         Category.objects.create(code="env-light", name="路灯损坏", parent=env, default_tier="minor")
-        street = factories.make_user("jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
+        factories.make_user("jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
         worker = factories.make_user("wg_wang", role="grid_worker", at=areas[GRID_A], display_name="王网格")
         GridAssignment.objects.create(
             user=worker, area=areas[GRID_A], area_code=GRID_A, kind="full_time", is_owner=True
@@ -57,6 +57,7 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         desk.fill("input[name=contact_name]", "王先生")
         desk.fill("input[name=contact_phone]", "13812345678")
         desk.fill("textarea[name=description]", "小区东门路灯不亮已一周，夜间出行不便")
+        assert desk.locator("#intake-map path.leaflet-interactive").count() >= 1  # micro-grid outlines
         desk.select_option("select[name=area_code]", MICRO_A)
         desk.screenshot(path=str(ARTIFACTS / "appeal-staff-1-intake.png"), full_page=True)
         desk.click("button:has-text('登记诉求')")
@@ -109,4 +110,22 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         desk.screenshot(path=str(ARTIFACTS / "appeal-staff-4-rated.png"), full_page=True)
         summons = appeal.summons.get()
         assert (summons.state, summons.score, summons.late) == ("rated", 5, False)
+        pocket = browser.new_context(**PHONE).new_page()
+        pocket.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(pocket, base, "jd_li")
+        pocket.goto(f"{base}/appeals/staff/?queue=all")
+        assert appeal.number in pocket.inner_text(f"#appeal-{appeal.pk}")
+        pocket.click("a[data-queue=active]")
+        pocket.wait_for_selector("a[data-queue=active][aria-current=true]")
+        pocket.select_option("select[name=category]", "env-light")
+        pocket.wait_for_url("**category=env-light**")
+        assert "queue=active" in pocket.url
+        assert appeal.number in pocket.inner_text(f"#appeal-{appeal.pk}")
+        pocket.screenshot(path=str(ARTIFACTS / "appeal-staff-5-board-phone.png"), full_page=True)
+        wide = pocket.evaluate(
+            "Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 391)"
+            ".map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+        )
+        width = pocket.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (width, wide[:8])
         assert errors == []
