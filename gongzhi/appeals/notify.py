@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts import rules
@@ -104,7 +105,7 @@ def _when(value: Any) -> str:
 
 
 class Message:
-    """One event about one appeal; rendered once per language, sent to any number of users."""
+    """One event about one appeal, sent to any number of users, each in their language."""
 
     def __init__(self, kind: str, appeal: Appeal, *, category: str = "", **params: Any) -> None:
         self.kind = kind
@@ -117,20 +118,17 @@ class Message:
             "due": _when(appeal.due_at),
             "level": "",
             "department": "",
-            **{k: v for k, v in params.items() if v not in (None, "")},
+            # `is`/isinstance, not ==: comparing a lazy label would translate it once per appeal.
+            **{k: v for k, v in params.items() if v is not None and not (isinstance(v, str) and not v)},
         }
-        self._rendered: dict[str, tuple[str, str]] = {}
 
-    def render(self, language: str) -> tuple[str, str]:
-        if language not in self._rendered:
-            title, body = MESSAGES[self.kind]
-            with translation.override(language):
-                params = {k: str(v) for k, v in self.params.items()}
-                self._rendered[language] = ((str(title) % params)[:200], str(body) % params)
-        return self._rendered[language]
+    def render(self, language: str, texts: Texts) -> tuple[str, str]:
+        title, body = texts.templates(self.kind, language)
+        params = {k: texts.text(v, language) for k, v in self.params.items()}
+        return (title % params)[:200], body % params
 
-    def note_for(self, user: Any) -> Note:
-        title, body = self.render(_language(user))
+    def note_for(self, user: Any, texts: Texts) -> Note:
+        title, body = self.render(_language(user), texts)
         return Note(
             user_id=user.pk,
             kind=KIND_PREFIX + self.kind,
@@ -141,9 +139,36 @@ class Message:
         )
 
 
+class Texts:
+    """Translations looked up once per batch and language (switching the active language per note costs more
+    than the rest of a note put together when the sweep sends ten thousand)."""
+
+    def __init__(self) -> None:
+        self._templates: dict[tuple[str, str], tuple[str, str]] = {}
+        self._lazy: dict[tuple[str, int], str] = {}
+
+    def templates(self, kind: str, language: str) -> tuple[str, str]:
+        key = (kind, language)
+        if key not in self._templates:
+            title, body = MESSAGES[kind]
+            with translation.override(language):
+                self._templates[key] = (str(title), str(body))
+        return self._templates[key]
+
+    def text(self, value: Any, language: str) -> str:
+        if not isinstance(value, Promise):
+            return value if isinstance(value, str) else str(value)
+        key = (language, id(value))
+        if key not in self._lazy:
+            with translation.override(language):
+                self._lazy[key] = str(value)
+        return self._lazy[key]
+
+
 def _send(pairs: Iterable[tuple[Message, Iterable[Any]]], *, actor: Any = None) -> int:
     """Queue each message to its users (not the actor, each user once per message) in one bulk insert."""
     actor_id = getattr(actor, "pk", None)
+    texts = Texts()
     notes = []
     for message, users in pairs:
         seen: set[int] = set()
@@ -151,7 +176,7 @@ def _send(pairs: Iterable[tuple[Message, Iterable[Any]]], *, actor: Any = None) 
             if user is None or user.pk in seen or user.pk == actor_id:
                 continue
             seen.add(user.pk)
-            notes.append(message.note_for(user))
+            notes.append(message.note_for(user, texts))
     notify_many(notes=notes, channels=channels())
     return len(notes)
 
@@ -192,8 +217,11 @@ def _category_name(appeal: Appeal) -> str:
     return appeal.category.name if appeal.category_id is not None else ""
 
 
-def _level_label(level: str) -> str:
-    return Level(level).label if level in Level.values else level
+LEVEL_LABELS = {level.value: level.label for level in Level}
+
+
+def _level_label(level: str) -> Any:
+    return LEVEL_LABELS.get(level, level)
 
 
 # ---------------------------------------------------------------------------------------------------------------

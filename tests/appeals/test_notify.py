@@ -240,7 +240,7 @@ def test_the_recipients_language_is_used_when_the_user_has_one(submit, duty):
     assert appeal_notify._language(plain) == "zh-hans"
     assert appeal_notify._language(appeal_notify._UserRef(3, "xx")) == "zh-hans"
     message = appeal_notify.Message("dispatched", appeal, category="垃圾堆放")
-    assert message.note_for(plain).title == f"新的派单：{appeal.number}"
+    assert message.note_for(plain, appeal_notify.Texts()).title == f"新的派单：{appeal.number}"
 
 
 def test_the_channels_follow_the_setting(submit, duty, settings):
