@@ -143,8 +143,12 @@ def test_anonymous_is_sent_to_sign_in(db):
     assert r.status_code == 302 and "/login/" in r["Location"]
 
 
-def test_category_suggestion_partial(duty, categories):
+def test_category_suggestion_partial(duty):
+    from gongzhi.appeals.management.commands.seed_categories import categories_seed
+
+    categories_seed()
     c = client_for(duty["resident_a"])
-    r = c.get("/appeals/new/suggest/", {"description": "楼下垃圾堆了好几天没人清理，臭味很大"})
-    assert r.status_code == 200
-    assert c.get("/appeals/new/suggest/", {"description": "a"}).content.decode().strip() == ""
+    r = c.get("/appeals/new/suggest/", {"description": "小区垃圾桶满了，垃圾清运不及时，好几天没人来收"})
+    assert r.status_code == 200 and 'data-category="sanitation-garbage"' in r.content.decode()
+    assert r.content.decode().count("data-category=") == 3
+    assert c.get("/appeals/new/suggest/", {"description": "垃圾"}).content.decode().strip() == ""
