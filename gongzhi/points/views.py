@@ -62,6 +62,17 @@ def _own_account(user: Any, *, open_if_missing: bool = False) -> PointsAccount |
     return account
 
 
+def _own_household(user: Any) -> Household | None:
+    """The resident's household when it lies under a points scheme, whether or not its account is open yet."""
+    resident = getattr(user, "resident", None)
+    if resident is None or resident.household_id is None:
+        return None
+    household = Household.objects.filter(pk=resident.household_id).first()
+    if household is None or selectors.scheme_for_area_code(household.area_code) is None:
+        return None
+    return household
+
+
 def _int_param(value: str | None, *, field: str) -> int | None:
     if value in (None, ""):
         return None
@@ -90,8 +101,13 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 def my_points(request: HttpRequest) -> HttpResponse:
     account = _own_account(request.user)
     if account is None:
-        return render(request, "points/my_points.html", {"account": None, **_staff_links(request.user)})
+        return _render(request, "points/my_points.html", {"account": None})
     return _passbook_page(request, account, mine=True)
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Every points page carries the tabs its viewer may use (review, store management, counter)."""
+    return render(request, template, {**_staff_links(request.user), **context})
 
 
 def _staff_links(user: Any) -> dict[str, bool]:
@@ -118,11 +134,10 @@ def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) 
         "orders": RedemptionOrder.objects.filter(account=account, state=OrderState.PLACED).select_related(
             "offer__item", "offer__event"
         )[:20],
-        **_staff_links(request.user),
     }
     if request.headers.get("HX-Request") and before is not None:
-        return render(request, "points/_passbook_rows.html", context)
-    return render(request, "points/my_points.html", context)
+        return _render(request, "points/_passbook_rows.html", context)
+    return _render(request, "points/my_points.html", context)
 
 
 @page()
@@ -156,21 +171,29 @@ def account_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def store_index(request: HttpRequest) -> HttpResponse:
     account = _own_account(request.user)
-    area_code = request.GET.get("area", "") or (account.area_code if account else "")
+    household = _own_household(request.user) if account is None else None
+    counter_tops = [top for top in rules.scope_codes(request.user, "store.counter") if top]
+    area_code = request.GET.get("area", "") or (
+        account.area_code if account else household.area_code if household else counter_tops[0] if counter_tops else ""
+    )
     if area_code and not area_code.isdigit():
         raise ValidationFailed(_("区域编码只能包含数字"), field="area")
-    if account is None and area_code:
+    if account is None and household is None and area_code:
         rules.require(request.user, "store.counter", area_code)
     offers = store.items_on_offer(area_code=area_code) if area_code else []
     events: dict[int, dict[str, Any]] = {}
     for offer in offers:
         events.setdefault(offer.event_id, {"event": offer.event, "offers": []})["offers"].append(offer)
     balance = ledger.balance(account=account.ledger_account) if account else None
-    return render(
+    return _render(
         request,
         "points/store.html",
         {
             "account": account,
+            "household": household,
+            "staff_view": account is None and household is None and bool(area_code),
+            "opening": selectors.scheme_for_area_code(household.area_code).opening_balance if household else None,
+            "area": Area.objects.filter(code=area_code).first() if area_code else None,
             "balance": balance,
             "spendable": balance - account.ledger_account.floor if account else None,
             "events": list(events.values()),
@@ -215,7 +238,7 @@ def _order_visible(request: HttpRequest, order_id: int) -> RedemptionOrder:
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_visible(request, order_id)
     counter_url = request.build_absolute_uri(reverse("points:counter") + f"?code={order.pickup_code}")
-    return render(
+    return _render(
         request,
         "points/order.html",
         {"order": order, "qr_svg": _qr_svg(counter_url) if order.state == OrderState.PLACED else ""},
@@ -262,7 +285,7 @@ def board(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("area") or _default_area(request.user, "points.view")
     area = _area(code) if code else None
     rows = statements.public_board(area_code=area.code) if area else []
-    return render(request, "points/board.html", {"area": area, "rows": rows})
+    return _render(request, "points/board.html", {"area": area, "rows": rows})
 
 
 @page()
@@ -280,7 +303,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "children": Area.objects.filter(parent__code=area.code).order_by("code") if area else [],
         "parent": area.parent if area else None,
     }
-    return render(request, "points/rankings.html", context)
+    return _render(request, "points/rankings.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -303,7 +326,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A worker below a street scheme: the scheme over their own area.
         tops = rules.scope_codes(request.user, "points.propose")
         scheme = selectors.scheme_for_area_code(tops[0]) if tops and tops[0] else None
-    return render(
+    return _render(
         request,
         "points/queue.html",
         {
@@ -455,7 +478,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     events = list(
         RedemptionEvent.objects.filter(scheme=scheme).prefetch_related("offers__item").order_by("-starts_at")[:20]
     )
-    return render(
+    return _render(
         request,
         "points/manage.html",
         {
@@ -548,7 +571,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     ).select_related("offer__item", "offer__event")
     if event:
         recent = recent.filter(offer__event=event)
-    return render(
+    return _render(
         request,
         "points/counter.html",
         {
@@ -560,6 +583,5 @@ def counter(request: HttpRequest) -> HttpResponse:
             "events": events,
             "event": event,
             "recent": recent.order_by("-fulfilled_at")[:10],
-            **_staff_links(request.user),
         },
     )
