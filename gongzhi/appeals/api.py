@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
-from gongzhi.appeals import actions, selectors, summons
+from gongzhi.appeals import actions, selectors, summons, worklists
 from gongzhi.appeals.classifier import suggest_categories
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, Channel, PhotoKind, Rating, State, Tier
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
@@ -347,6 +347,57 @@ def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
         "items": [_base(a, user) for a in rows],
         "next_before_id": rows[-1].pk if len(rows) == q.limit else None,
     }
+
+
+class TaskOut(Schema):
+    """One row of a worker's task list: what to do, where, and by when (no contact data, no history)."""
+
+    id: int
+    number: str
+    state: str
+    state_label: str
+    category: str | None
+    category_name: str | None
+    tier: str
+    description: str
+    address: str
+    area_code: str
+    arrive_by: dt.datetime | None = Field(None, description="on site within this (on-site categories)")
+    due_at: dt.datetime | None = Field(None, description="closure deadline")
+    remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
+    overdue: bool
+    paused: bool
+
+
+class TasksQuery(Schema):
+    limit: int = Field(100, ge=1, le=200)
+
+
+def task_out(appeal: Appeal, now: dt.datetime) -> dict[str, Any]:
+    category = appeal.category
+    return {
+        "id": appeal.pk,
+        "number": appeal.number,
+        "state": appeal.state,
+        "state_label": str(appeal.get_state_display()),
+        "category": category.code if category else None,
+        "category_name": category.name if category else None,
+        "tier": appeal.tier,
+        "description": appeal.description,
+        "address": appeal.address,
+        "area_code": appeal.area_code,
+        "arrive_by": appeal.arrive_by,
+        "due_at": appeal.due_at,
+        "remaining_seconds": selectors.remaining_seconds(appeal, at=now),
+        "overdue": appeal.state in OPEN_STATES and appeal.due_at is not None and appeal.due_at < now,
+        "paused": appeal.paused_at is not None,
+    }
+
+
+@router.get("/tasks", response=list[TaskOut], summary="My open tasks (assigned to me), the most urgent first")
+def my_tasks(request: HttpRequest, q: Query[TasksQuery]) -> list[dict[str, Any]]:
+    now = clock.now()
+    return [task_out(a, now) for a in worklists.worker_tasks(user=request.auth, limit=q.limit)]  # type: ignore[attr-defined]
 
 
 @router.get("/{appeal_id}", response=AppealDetailOut, summary="One appeal with its events and photos")
