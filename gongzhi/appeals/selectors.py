@@ -61,7 +61,7 @@ def appeals_list(
         qs = qs.filter(assignee=assignee)
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
-    return qs.select_related("category").order_by("-id")[:limit]
+    return qs.select_related("category", "category__parent").order_by("-id")[:limit]
 
 
 def remaining_seconds(appeal: Appeal, *, at: dt.datetime | None = None) -> int | None:
