@@ -6,7 +6,9 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from pydantic import TypeAdapter
 
+from gongzhi.appeals.api import TaskOut
 from gongzhi.appeals.models import Appeal
 from tests.appeals.conftest import T0
 from tests.conftest import api_client_for
@@ -33,9 +35,10 @@ def test_lists_my_open_tasks_soonest_deadline_first(duty, submit, worker):
     first = items[0]
     assert first["overdue"] is True and first["remaining_seconds"] == -3600
     assert first["state"] == "accepted" and first["state_label"]
-    assert first["category"] == "env-litter" and first["category_name"] == "垃圾堆放"
+    assert first["category"] == "env-litter" and first["category_name"] == "环境卫生/垃圾堆放"
     assert items[2]["due_at"] is None and items[2]["arrive_by"] is not None and items[2]["overdue"] is False
     assert "contact_phone" not in first
+    TypeAdapter(list[TaskOut]).validate_python(items)  # the answer is what the OpenAPI schema says
 
 
 def test_other_peoples_tasks_are_not_mine(duty, submit):
