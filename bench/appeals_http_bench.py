@@ -54,7 +54,12 @@ def seed() -> dict[str, str]:
     if not Category.objects.filter(code="env-litter").exists():
         env = Category.objects.create(code="env", name="环境卫生")
         Category.objects.create(
-            code="env-litter", name="垃圾堆放", parent=env, default_tier="minor", default_level="microgrid", on_site=True
+            code="env-litter",
+            name="垃圾堆放",
+            parent=env,
+            default_tier="minor",
+            default_level="microgrid",
+            on_site=True,
         )
     users = {}
     for name, role, code in (
@@ -154,13 +159,12 @@ def wrk(url: str, *, duration: int, connections: int, headers: dict[str, str], b
         args += ["-H", f"{k}: {v}"]
     script = None
     if body is not None:
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(
-            'wrk.method = "POST"\n'
-            f"wrk.body = {json.dumps(json.dumps(body, ensure_ascii=False))}\n"
-            'wrk.headers["Content-Type"] = "application/json"\n'
-        )
-        script.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(
+                'wrk.method = "POST"\n'
+                f"wrk.body = {json.dumps(json.dumps(body, ensure_ascii=False))}\n"
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
         args += ["-s", script.name]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
     if script is not None:
