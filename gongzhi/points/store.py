@@ -149,7 +149,7 @@ def redemption_place(
             details={"stock": offer.stock, "requested": quantity},
         )
     points = offer.item.price * quantity
-    redemption = system_account(account.scheme, "redemption")
+    redemption = system_account(account.scheme, "redemption", spread=account.pk)
     txn = ledger.post(
         kind="points.redemption",
         lines=[(account.ledger_account, -points), (redemption, points)],
