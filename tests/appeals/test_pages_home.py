@@ -25,9 +25,12 @@ def test_worker_sees_my_tasks_with_the_open_count(submit, duty):
     assert "/appeals/tasks/" in html and "我的任务 (2)" in html
 
 
-def test_staff_links_stay_hidden_until_the_staff_pages_exist(duty):
+def test_staff_links_lead_to_the_staff_pages_for_their_rule_holders(duty):
     html = card(client_for(duty["street_staff"]))
-    assert "/appeals/staff/" not in html
+    assert 'href="/appeals/staff/"' in html and "/appeals/staff/intake/" in html
+    assert "/appeals/staff/department/" not in html
+    assert "/appeals/staff/department/" in card(client_for(duty["department"]))
+    assert "/appeals/staff/" not in card(client_for(duty["resident_a"]))
 
 
 def test_staff_links_show_once_the_names_exist(duty, settings):
