@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 
 from gongzhi.accounts.api import router as auth_router
+from gongzhi.accounts.auth import api_auth
 from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
@@ -85,6 +86,17 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return api.create_response(
         request, {"code": "unauthenticated", "detail": _("请先登录或提供有效的令牌")}, status=401
     )
+
+
+class PingOut(Schema):
+    ok: bool
+
+
+@api.get(
+    "/ping", auth=api_auth, response=PingOut, tags=["meta"], summary="Token check: the cheapest authenticated call"
+)
+def ping(request: HttpRequest) -> dict[str, bool]:
+    return {"ok": True}
 
 
 api.add_router("/auth", auth_router)

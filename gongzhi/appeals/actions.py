@@ -222,7 +222,10 @@ def appeal_submit(
         appeal.state = State.DISPATCHED
         appeal.version = 2
     try:
-        with transaction.atomic():
+        if external_ref:
+            with transaction.atomic():  # a savepoint only where a duplicate ticket can make the insert fail
+                appeal.save(force_insert=True)
+        else:
             appeal.save(force_insert=True)
     except IntegrityError:
         # The same ticket arrived twice at once; the other request stored it first.

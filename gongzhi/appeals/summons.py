@@ -141,6 +141,31 @@ def summons_report_in(*, actor: Any, summons_id: int, note: str = "") -> Summons
 
 
 @transaction.atomic
+def summons_progress(*, actor: Any, summons_id: int, note: str) -> Summons:
+    """A department's progress note between report-in and result: on the timeline, no state moves."""
+    summons = _summons_for_update(summons_id)
+    _require_department(actor, summons)
+    if summons.state != SummonsState.REPORTED_IN:
+        raise ValidationFailed(
+            _("报到后、反馈结果前才能填写进展"), field="summons_id", details={"state": summons.state}
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(_("请填写进展情况"), field="note")
+    if len(note) > 2000:
+        raise ValidationFailed(_("进展情况太长：最多 2000 个字符"), field="note")
+    _note(
+        summons.appeal,
+        actor=actor,
+        action="summons_progress",
+        note=note,
+        data={"department": summons.department.code, "summons_id": summons.pk},
+        at=clock.now(),
+    )
+    return summons
+
+
+@transaction.atomic
 def summons_result(*, actor: Any, summons_id: int, result: str) -> Summons:
     summons = _summons_for_update(summons_id)
     _require_department(actor, summons)

@@ -100,6 +100,7 @@ ACTION_LABELS = {
     # Timeline entries that do not move the appeal (summons).
     "summon": gettext_lazy("吹哨"),
     "report_in": gettext_lazy("部门报到"),
+    "summons_progress": gettext_lazy("部门进展"),
     "summons_result": gettext_lazy("部门反馈结果"),
     "summons_rate": gettext_lazy("评价部门"),
 }
@@ -332,7 +333,7 @@ KNOWN_DATA = {
     "rate": {"rating"},
     "extend": {"due_at", "days"},
     "handle": {"photo_ids"},
-    "arrive": {"photo_ids"},
+    "arrive": {"photo_ids", "location"},
 }
 
 
@@ -438,6 +439,10 @@ def appeal_transition(
         appeal.arrived_at = now
         late = appeal.arrive_by is not None and now > appeal.arrive_by
         event_data.update(late=late, arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None)
+        if data.get("location") is not None:
+            from gongzhi.appeals.checkin import checkin_location
+
+            event_data["location"] = checkin_location(data["location"])
         fields.append("arrived_at")
     elif action == "handle":
         appeal.handled_at = now
