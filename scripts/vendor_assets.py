@@ -14,6 +14,7 @@ FILES = {
     "leaflet/dist/images": "leaflet/images",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+    "jsqr/dist/jsQR.js": "jsqr/jsQR.js",
 }
 
 

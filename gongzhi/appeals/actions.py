@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import (
     Appeal,
@@ -247,6 +248,8 @@ def appeal_submit(
             for action, from_state, to_state, data, note in moves
         ]
     )
+    if appeal.state == State.DISPATCHED:
+        appeal_notify.dispatched(appeal, actor=actor)  # one outbox insert (the assignee is already loaded)
     return Submitted(appeal=appeal, created=True)
 
 

@@ -501,6 +501,12 @@ def get_appeal(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
     return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
 
 
+class CheckinLocationIn(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lng: float = Field(..., ge=-180, le=180)
+    accuracy: float | None = Field(None, ge=0, le=100_000, description="metres, as the phone reports it")
+
+
 class TransitionIn(Schema):
     action: str = Field(..., description="one of: " + ", ".join(TRANSITIONS), max_length=24)
     note: str = Field("", max_length=2000, description="the reason for cancel, return, suspend, extend, reopen …")
@@ -512,6 +518,7 @@ class TransitionIn(Schema):
     due_at: dt.datetime | None = Field(None, description="extend: the new deadline")
     days: int | None = Field(None, ge=1, le=90, description="extend: days added (in the policy's day unit)")
     photo_ids: list[int] | None = Field(None, max_length=30, description="handle/arrive: uploaded evidence photos")
+    location: CheckinLocationIn | None = Field(None, description="arrive: the phone's position at the check-in")
     expected_version: int | None = Field(None, ge=0, le=2**31, description="refuse if the appeal changed since")
 
 
@@ -573,7 +580,7 @@ def create_summons(request: HttpRequest, appeal_id: int, data: SummonsIn) -> Sta
 
 
 class SummonsActionIn(Schema):
-    action: str = Field(..., description="report_in (department), result (department), rate (street)", max_length=16)
+    action: str = Field(..., description="report_in, progress, result (department); rate (street)", max_length=16)
     note: str = Field("", max_length=2000)
     result: str | None = Field(None, max_length=4000, description="result: what the department did")
     score: int | None = Field(None, ge=1, le=5, description="rate: 1–5")
@@ -584,6 +591,8 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
     user = request.auth  # type: ignore[attr-defined]
     if data.action == "report_in":
         s = summons.summons_report_in(actor=user, summons_id=summons_id, note=data.note)
+    elif data.action == "progress":
+        s = summons.summons_progress(actor=user, summons_id=summons_id, note=data.note)
     elif data.action == "result":
         s = summons.summons_result(actor=user, summons_id=summons_id, result=data.result or "")
     elif data.action == "rate":
@@ -591,5 +600,5 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
             raise ValidationFailed(_("请给出评分（1 到 5）"), field="score")
         s = summons.summons_rate(actor=user, summons_id=summons_id, score=data.score, note=data.note)
     else:
-        raise ValidationFailed(_("操作只能是：report_in、result、rate"), field="action")
+        raise ValidationFailed(_("操作只能是：report_in、progress、result、rate"), field="action")
     return summons_out(s)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -118,14 +119,15 @@ KIND_LABELS = {
     "points.opening": gettext_lazy("开户"),
     "points.award": gettext_lazy("加分"),
     "points.deduction": gettext_lazy("扣分"),
-    "points.redemption": gettext_lazy("兑换"),
+    "points.redemption": gettext_lazy("积分兑换"),
 }
 
 
 def kind_label(kind: str) -> str:
+    """The passbook's category column; capitalised because the English words are shared with running text."""
     if kind.endswith(".reversal"):
         return _("冲正")
-    return str(KIND_LABELS.get(kind, kind))
+    return capfirst(str(KIND_LABELS.get(kind, kind)))
 
 
 def passbook(*, account: PointsAccount, before_id: int | None = None, limit: int = 50) -> list[PassbookLine]:

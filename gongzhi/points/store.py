@@ -149,7 +149,7 @@ def redemption_place(
             details={"stock": offer.stock, "requested": quantity},
         )
     points = offer.item.price * quantity
-    redemption = system_account(account.scheme, "redemption")
+    redemption = system_account(account.scheme, "redemption", spread=account.pk)
     txn = ledger.post(
         kind="points.redemption",
         lines=[(account.ledger_account, -points), (redemption, points)],
@@ -201,13 +201,14 @@ def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> Redempt
             _("订单状态为「%(state)s」，不能取消") % {"state": order.get_state_display()}, field="order_id"
         )
     reason = _text(reason, field="reason", max_length=200)
+    # The offer row before the accounts, the order redemption_place takes them in: no deadlock cycle.
+    EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
     order.refund = ledger.reverse(
         transaction=order.transaction,
         memo=str(_("取消兑换：%(item)s")) % {"item": order.offer.item.name},
         actor=actor,
         reference=f"points:order-cancel:{order.pk}",
     )
-    EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
     order.state = OrderState.CANCELLED
     order.cancelled_at = clock.now()
     order.save(update_fields=["refund", "state", "cancelled_at"])
@@ -222,14 +223,19 @@ def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> Redempt
 
 
 @transaction.atomic
-def redemption_fulfil(*, actor: Any, pickup_code: str) -> RedemptionOrder:
-    """Hand the goods over at the counter (the pickup code scanned from the resident's QR code)."""
+def redemption_fulfil(*, actor: Any, pickup_code: str, event_id: int | None = None) -> RedemptionOrder:
+    """Hand the goods over at the counter (the pickup code scanned from the resident's QR code). With `event_id`
+    the counter serves one redemption day, and an order of another event is refused rather than handed out."""
     code = _text(pickup_code, field="pickup_code", max_length=16, required=True).upper()
     found = RedemptionOrder.objects.filter(pickup_code=code).values_list("pk", flat=True).first()
     if found is None:
         raise NotFound(_("取货码无效：%(code)s") % {"code": code}, field="pickup_code")
     order = _order_for_update(found)
     rules.require(actor, "store.counter", order.area_code)
+    if event_id is not None and order.offer.event_id != event_id:
+        raise ValidationFailed(
+            _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}, field="event"
+        )
     if order.state != OrderState.PLACED:
         raise ValidationFailed(
             _("订单状态为「%(state)s」，不能再领取") % {"state": order.get_state_display()}, field="pickup_code"

@@ -7,6 +7,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
+from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Household, Partner
 from gongzhi.points import actions, selectors, statements, store
 from gongzhi.points.models import (
     AwardState,
+    HolderKind,
     ItemKind,
     OrderState,
     PointsAccount,
@@ -32,6 +35,7 @@ from gongzhi.points.models import (
     RedemptionOrder,
     StoreItem,
 )
+from gongzhi.points.pickup import parse_pickup_code
 from gongzhi.web.views import page
 
 QUEUE_STATES = (
@@ -49,14 +53,26 @@ def _own_account(user: Any, *, open_if_missing: bool = False) -> PointsAccount |
     if resident is None:
         return None
     accounts = PointsAccount.objects.select_related("ledger_account", "scheme", "household")
-    if resident.household_id is None:
-        return accounts.filter(resident=resident).first()
-    account = accounts.filter(household_id=resident.household_id).first()
+    # A person scheme: the resident's own account; a household scheme: the household's.
+    account = accounts.filter(resident=resident).first()
+    if account is None and resident.household_id is not None:
+        account = accounts.filter(household_id=resident.household_id).first()
     if account is None and open_if_missing:
-        household = Household.objects.get(pk=resident.household_id)
-        if selectors.scheme_for_area_code(household.area_code) is not None:
-            account = actions.account_open_for_household(household=household)
+        scheme = selectors.scheme_for_area_code(resident.area_code)
+        if scheme is not None and (scheme.holder_kind == HolderKind.PERSON or resident.household_id is not None):
+            account = actions.account_open_for_holder(resident=resident)
     return account
+
+
+def _own_household(user: Any) -> Household | None:
+    """The resident's household when it lies under a points scheme, whether or not its account is open yet."""
+    resident = getattr(user, "resident", None)
+    if resident is None or resident.household_id is None:
+        return None
+    household = Household.objects.filter(pk=resident.household_id).first()
+    if household is None or selectors.scheme_for_area_code(household.area_code) is None:
+        return None
+    return household
 
 
 def _int_param(value: str | None, *, field: str) -> int | None:
@@ -87,8 +103,13 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 def my_points(request: HttpRequest) -> HttpResponse:
     account = _own_account(request.user)
     if account is None:
-        return render(request, "points/my_points.html", {"account": None, **_staff_links(request.user)})
+        return _render(request, "points/my_points.html", {"account": None})
     return _passbook_page(request, account, mine=True)
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Every points page carries the tabs its viewer may use (review, store management, counter)."""
+    return render(request, template, {**_staff_links(request.user), **context})
 
 
 def _staff_links(user: Any) -> dict[str, bool]:
@@ -115,11 +136,10 @@ def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) 
         "orders": RedemptionOrder.objects.filter(account=account, state=OrderState.PLACED).select_related(
             "offer__item", "offer__event"
         )[:20],
-        **_staff_links(request.user),
     }
     if request.headers.get("HX-Request") and before is not None:
-        return render(request, "points/_passbook_rows.html", context)
-    return render(request, "points/my_points.html", context)
+        return _render(request, "points/_passbook_rows.html", context)
+    return _render(request, "points/my_points.html", context)
 
 
 @page()
@@ -153,21 +173,29 @@ def account_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_GET
 def store_index(request: HttpRequest) -> HttpResponse:
     account = _own_account(request.user)
-    area_code = request.GET.get("area", "") or (account.area_code if account else "")
+    household = _own_household(request.user) if account is None else None
+    counter_tops = [top for top in rules.scope_codes(request.user, "store.counter") if top]
+    area_code = request.GET.get("area", "") or (
+        account.area_code if account else household.area_code if household else counter_tops[0] if counter_tops else ""
+    )
     if area_code and not area_code.isdigit():
         raise ValidationFailed(_("区域编码只能包含数字"), field="area")
-    if account is None and area_code:
+    if account is None and household is None and area_code:
         rules.require(request.user, "store.counter", area_code)
     offers = store.items_on_offer(area_code=area_code) if area_code else []
     events: dict[int, dict[str, Any]] = {}
     for offer in offers:
         events.setdefault(offer.event_id, {"event": offer.event, "offers": []})["offers"].append(offer)
     balance = ledger.balance(account=account.ledger_account) if account else None
-    return render(
+    return _render(
         request,
         "points/store.html",
         {
             "account": account,
+            "household": household,
+            "staff_view": account is None and household is None and bool(area_code),
+            "opening": selectors.scheme_for_area_code(household.area_code).opening_balance if household else None,
+            "area": Area.objects.filter(code=area_code).first() if area_code else None,
             "balance": balance,
             "spendable": balance - account.ledger_account.floor if account else None,
             "events": list(events.values()),
@@ -212,7 +240,7 @@ def _order_visible(request: HttpRequest, order_id: int) -> RedemptionOrder:
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_visible(request, order_id)
     counter_url = request.build_absolute_uri(reverse("points:counter") + f"?code={order.pickup_code}")
-    return render(
+    return _render(
         request,
         "points/order.html",
         {"order": order, "qr_svg": _qr_svg(counter_url) if order.state == OrderState.PLACED else ""},
@@ -259,7 +287,7 @@ def board(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("area") or _default_area(request.user, "points.view")
     area = _area(code) if code else None
     rows = statements.public_board(area_code=area.code) if area else []
-    return render(request, "points/board.html", {"area": area, "rows": rows})
+    return _render(request, "points/board.html", {"area": area, "rows": rows})
 
 
 @page()
@@ -277,7 +305,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "children": Area.objects.filter(parent__code=area.code).order_by("code") if area else [],
         "parent": area.parent if area else None,
     }
-    return render(request, "points/rankings.html", context)
+    return _render(request, "points/rankings.html", context)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -300,7 +328,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         # A worker below a street scheme: the scheme over their own area.
         tops = rules.scope_codes(request.user, "points.propose")
         scheme = selectors.scheme_for_area_code(tops[0]) if tops and tops[0] else None
-    return render(
+    return _render(
         request,
         "points/queue.html",
         {
@@ -452,7 +480,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     events = list(
         RedemptionEvent.objects.filter(scheme=scheme).prefetch_related("offers__item").order_by("-starts_at")[:20]
     )
-    return render(
+    return _render(
         request,
         "points/manage.html",
         {
@@ -468,35 +496,94 @@ def manage(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _counter_events(user: Any) -> list[RedemptionEvent]:
+    """Redemption days a counter worker may serve now: events over, at or inside their areas, not long over."""
+    tops = rules.scope_codes(user, "store.counter")
+    events = RedemptionEvent.objects.filter(ends_at__gt=clock.now() - dt.timedelta(hours=12))
+    if "" not in tops:
+        q = Q(pk__in=[])
+        for top in tops:
+            q |= Q(area_code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)]) | code_range_q(top, "area_code")
+        events = events.filter(q)
+    return list(events.order_by("starts_at")[:20])
+
+
+def _counter_problem(order: RedemptionOrder, event: RedemptionEvent | None) -> str:
+    """Why this order cannot be handed out here, in words for the worker at the table ("" when it can)."""
+    if order.state == OrderState.FULFILLED:
+        return _("该订单已于 %(time)s 领取，不能重复领取") % {
+            "time": timezone.localtime(order.fulfilled_at).strftime("%m-%d %H:%M")
+        }
+    if order.state == OrderState.CANCELLED:
+        return _("该订单已取消，积分已退回，不能领取")
+    if event is not None and order.offer.event_id != event.pk:
+        return _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}
+    return ""
+
+
 @page("store.counter")
 def counter(request: HttpRequest) -> HttpResponse:
-    """Redemption day: the pickup code typed, or scanned from the resident's QR code (which opens this page with
-    ?code=…); the worker checks the goods and confirms."""
-    code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
-    order = None
-    if request.method == "POST":
+    """Redemption day: the camera (qr_scan.js), a keyboard-wedge scanner or the worker's typing puts what was read
+    into `code`; the order is shown with the holder masked, and a POST hands the goods over."""
+    data = request.POST if request.method == "POST" else request.GET
+    events = _counter_events(request.user)
+    event_id = _int_param(data.get("event"), field="event")
+    event = next((e for e in events if e.pk == event_id), None)
+    if event_id is not None and event is None:
+        raise NotFound(_("兑换活动不存在或不在您的辖区：%(id)s") % {"id": event_id}, field="event")
+    here = reverse("points:counter") + (f"?event={event.pk}" if event else "")
+    scanned = (data.get("code") or "").strip()
+    order = problem = None
+    code = ""
+    if scanned or request.method == "POST":
         try:
-            order = store.redemption_fulfil(actor=request.user, pickup_code=code)
+            code = parse_pickup_code(scanned)
+        except ValidationFailed as exc:
+            problem = str(exc.message)
+    if request.method == "POST":
+        if problem:
+            messages.error(request, problem)
+            return redirect(here)
+        try:
+            order = store.redemption_fulfil(actor=request.user, pickup_code=code, event_id=event.pk if event else None)
         except (ValidationFailed, NotFound, PermissionDenied) as exc:
             messages.error(request, str(exc.message))
-        else:
-            messages.success(
-                request,
-                _("已领取：%(item)s ×%(n)d（取货码 %(code)s）")
-                % {"item": order.offer.item.name, "n": order.quantity, "code": order.pickup_code},
-            )
-            return redirect("points:counter")
-    elif code:
+            return redirect(here + ("&" if event else "?") + f"code={code}")
+        messages.success(
+            request,
+            _("已领取：%(item)s ×%(n)d（取货码 %(code)s）")
+            % {"item": order.offer.item.name, "n": order.quantity, "code": order.pickup_code},
+        )
+        return redirect(here)
+    if code:
         order = (
             RedemptionOrder.objects.filter(pickup_code=code)
             .select_related("offer__item", "offer__event", "account")
             .first()
         )
         if order is not None and not rules.allows(request.user, "store.counter", order.area_code):
-            order = None
+            order = None  # another area's order looks exactly like an unknown code: nothing leaks
         if order is None:
-            messages.error(request, _("取货码无效：%(code)s") % {"code": code})
+            problem = _("取货码无效：%(code)s（没有这个订单，或不在您的辖区）") % {"code": code}
+        else:
+            problem = _counter_problem(order, event)
+    holder = statements.public_labels([order.account])[order.account_id] if order else None
     recent = RedemptionOrder.objects.filter(
         rules.scope_q(request.user, "store.counter"), state=OrderState.FULFILLED
-    ).select_related("offer__item")[:10]
-    return render(request, "points/counter.html", {"code": code, "order": order, "recent": recent})
+    ).select_related("offer__item", "offer__event")
+    if event:
+        recent = recent.filter(offer__event=event)
+    return _render(
+        request,
+        "points/counter.html",
+        {
+            "scanned": scanned,
+            "code": code,
+            "order": order,
+            "holder": holder,
+            "problem": problem,
+            "events": events,
+            "event": event,
+            "recent": recent.order_by("-fulfilled_at")[:10],
+        },
+    )

@@ -32,11 +32,32 @@ def vendor_assets():
 
 
 @pytest.fixture(scope="session")
-def browser(vendor_assets):
+def playwright_session(vendor_assets):
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is needed: apt-get install -y chromium fonts-wqy-zenhei"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def launch_chromium(playwright_session):
+    """`launch_chromium(*switches)`: a Chromium of the test's own with extra command-line switches (a fake camera
+    fed from a file is fixed at launch), from the same Playwright as the shared browser, closed after the test."""
+    launched = []
+
+    def launch(*switches: str):
+        started = playwright_session.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *switches])
+        launched.append(started)
+        return started
+
+    yield launch
+    for started in launched:
+        started.close()
