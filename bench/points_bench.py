@@ -205,6 +205,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--pgbench-seconds", type=int, default=15)
     parser.add_argument("--skip-pgbench", action="store_true")
+    parser.add_argument("--only", default="", help="run only the scenarios whose name contains this")
     parser.add_argument("--pgbench-db", default="gz_bench_pgbench", help="scratch database for pgbench (re-created)")
     parser.add_argument("--postings", type=int, default=100_000, help="passbook size (0: skip the passbook)")
     parser.add_argument("--processes", type=int, default=4, help="client processes for the *_procs rows (0: skip)")
@@ -250,7 +251,8 @@ def main() -> None:
         ("redeem_32_on_32", scenario_redeem(world, accounts=32), 32),
         ("redeem_32_on_1", scenario_redeem(world, accounts=1), 32),
     ]:
-        report(name, threads, throughput(make, threads=threads, seconds=args.seconds))
+        if args.only in name:
+            report(name, threads, throughput(make, threads=threads, seconds=args.seconds))
     if args.processes:
         for kind in ("award", "redeem"):
             r = processes_throughput(kind, processes=args.processes, seconds=args.seconds, run_id=run_id[-6:])
