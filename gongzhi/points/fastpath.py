@@ -29,6 +29,10 @@ _AUDIT = AuditEvent._meta.db_table
 _LEDGER_ACCOUNTS = ledger.LedgerAccount._meta.db_table
 
 
+# First key of this module's two-key advisory locks (the second is the holder's ledger account id).
+HOLDER_LOCK_SPACE = 0x504F  # "PO"
+
+
 def available() -> bool:
     return connection.vendor == "postgresql"
 
@@ -93,9 +97,14 @@ def award_post_due(*, award_id: int, at: dt.datetime | None = None, actor: Any =
 
 _REDEEM = (
     f"""
-WITH offer AS MATERIALIZED (
+WITH queue AS MATERIALIZED (
+    -- Many counters redeeming for one household queue here, in the lock manager (first come, first served),
+    -- before any row lock; taken first and only here, so it adds no lock-order cycle.
+    SELECT pg_advisory_xact_lock(%(lock_space)s, %(holder)s::int)
+),
+offer AS MATERIALIZED (
     SELECT e.id, e.stock, i.price * %(quantity)s AS points
-    FROM {_OFFERS} e JOIN points_storeitem i ON i.id = e.item_id
+    FROM queue, {_OFFERS} e JOIN points_storeitem i ON i.id = e.item_id
     WHERE e.event_id = %(event)s AND e.item_id = %(item)s AND i.is_active
     FOR UPDATE OF e
 ),
@@ -145,6 +154,7 @@ def redemption_place(
     at = clock.now()
     shard = account.pk % SYSTEM_SHARDS
     params = {
+        "lock_space": HOLDER_LOCK_SPACE,
         "event": event.pk,
         "item": item.pk,
         "quantity": quantity,
