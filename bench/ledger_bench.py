@@ -63,9 +63,11 @@ def pgbench_binary() -> str:
     return str(candidates[-1])
 
 
-def pgbench_tps(url: str, *, clients: int = 8, jobs: int = 2, seconds: int = 20, scale: int = 4) -> float:
+def pgbench_tps(
+    url: str, *, clients: int = 8, jobs: int = 2, seconds: int = 20, scale: int = 4, database: str = PGBENCH_DB
+) -> float:
     """pgbench's built-in TPC-B-like transaction on a scratch database of the same server; transactions/s."""
-    scratch = with_database(url, PGBENCH_DB)
+    scratch = with_database(url, database)
     ensure_database(scratch)
     binary = pgbench_binary()
     subprocess.run([binary, "-i", "-q", "-s", str(scale), scratch], check=True, capture_output=True)

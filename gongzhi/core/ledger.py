@@ -303,25 +303,44 @@ def post(
 
 _TRANSACTIONS = LedgerTransaction._meta.db_table
 
+
 # The whole post in one round trip. `locked` takes the row locks in primary-key order (the same order for every
 # writer, so no deadlock cycle) and, under READ COMMITTED, reads each row's latest committed version; `verdict`
 # applies the floor rule to those; only when it holds are the transaction, postings and balances written. A
 # reference or reversal already taken makes the transaction insert a no-op (ON CONFLICT), and with it the rest.
 # The CHECK constraint on the balance and the triggers of migrations 0003/0004 remain the last guard.
-_POST_PG = f"""
-WITH v(id, amount) AS (VALUES {{values}}),
+def pg_post_ctes(
+    *,
+    count_sql: str,
+    kind_sql: str,
+    memo_sql: str,
+    reference_sql: str,
+    reverses_sql: str = "NULL",
+    from_sql: str = "",
+    gate_sql: str = "TRUE",
+) -> str:
+    """The ledger's part of a one-statement write on PostgreSQL, for callers that add their own rows to the same
+    statement (the points bank posting an award with its state change, a redemption with its stock and order).
+
+    Follows the caller's `v(id, amount)` CTE (the lines) and defines `locked`, `verdict`, `txn` (the new
+    transaction's id, no row when nothing was posted), `ins` and `upd`. The caller's rows must hang off `txn`, so
+    that nothing at all is written when the post is refused. Named parameters: %(actor)s, %(at)s, plus the
+    caller's in the *_sql expressions; `gate_sql` adds the caller's own conditions (stock, state) to the verdict.
+    """
+    return f"""
 locked AS MATERIALIZED (
     SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative, v.amount
     FROM {_ACCOUNTS} a JOIN v ON v.id = a.id ORDER BY a.id FOR UPDATE OF a
 ),
 verdict AS (
-    SELECT count(*) = %s AND count(DISTINCT unit) = 1
+    SELECT count(*) = {count_sql} AND count(DISTINCT unit) = 1
         AND bool_and(amount > 0 OR allow_negative OR balance + amount >= floor) AS ok
     FROM locked
 ),
 txn AS (
     INSERT INTO {_TRANSACTIONS} (kind, memo, reference, reverses_id, actor_id, occurred_at)
-    SELECT %s, %s, %s, %s, %s, %s FROM verdict WHERE ok
+    SELECT {kind_sql}, {memo_sql}, {reference_sql}, {reverses_sql}, %(actor)s, %(at)s
+    FROM verdict{from_sql} WHERE verdict.ok AND ({gate_sql})
     ON CONFLICT DO NOTHING RETURNING id
 ),
 ins AS (
@@ -330,10 +349,22 @@ ins AS (
 ),
 upd AS (
     UPDATE {_ACCOUNTS} a SET balance = l.balance + l.amount FROM locked l, txn WHERE a.id = l.id
-)
+)"""  # noqa: S608
+
+
+_POST_PG = (
+    "WITH v(id, amount) AS (VALUES {values}),"  # noqa: S608
+    + pg_post_ctes(
+        count_sql="%(n)s",
+        kind_sql="%(kind)s",
+        memo_sql="%(memo)s",
+        reference_sql="%(reference)s",
+        reverses_sql="%(reverses)s::bigint",
+    )
+    + """
 SELECT (SELECT id FROM txn), l.id, l.code, l.name, l.unit, l.floor, l.balance, l.allow_negative, l.amount
-FROM locked l ORDER BY l.id
-"""  # noqa: S608
+FROM locked l ORDER BY l.id"""
+)
 
 
 def _post_pg(
@@ -347,10 +378,11 @@ def _post_pg(
 ) -> LedgerTransaction:
     actor = actor if getattr(actor, "is_authenticated", False) else None
     occurred_at = clock.now()
-    sql = _POST_PG.replace("{values}", ", ".join(["(%s::bigint, %s::bigint)"] * len(lines)))
-    params = [v for account, amount in lines for v in (account.pk, amount)]
-    params += [len(lines), kind, memo, reference, reverses.pk if reverses else None, actor.pk if actor else None]
-    params.append(occurred_at)
+    sql = _POST_PG.replace("{values}", ", ".join(f"(%(a{i})s::bigint, %(m{i})s::bigint)" for i in range(len(lines))))
+    params: dict[str, Any] = {"n": len(lines), "kind": kind, "memo": memo, "reference": reference}
+    params |= {"reverses": reverses.pk if reverses else None, "actor": actor.pk if actor else None, "at": occurred_at}
+    for i, (account, amount) in enumerate(lines):
+        params[f"a{i}"], params[f"m{i}"] = account.pk, amount
     with transaction.get_connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -26,12 +26,13 @@ from gongzhi.core import clock, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Household, Resident
-from gongzhi.points import selectors
+from gongzhi.points import fastpath, selectors
 from gongzhi.points.catalogue import DEFAULT_CATALOGUE
 from gongzhi.points.models import (
     ACTION_LABELS,
     COUNTING_STATES,
     POINTS_UNIT,
+    SYSTEM_SHARDS,
     TRANSITIONS,
     AwardBatch,
     AwardEvent,
@@ -82,12 +83,6 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 
 # ---------------------------------------------------------------------------------------------------------------
 # Schemes and rules
-
-
-# Each system account is split into this many sub-accounts (shard 0 keeps the plain code). Every award and
-# redemption of a scheme touches one, so a single row would serialise them all behind its lock; a holder always
-# uses the same shard (its account id modulo the count), so its postings still lock in one consistent order.
-SYSTEM_SHARDS = 8
 
 
 def system_code(scheme: PointsScheme, purpose: str, shard: int = 0) -> str:
@@ -867,6 +862,14 @@ def award_post(*, award: PointsAward, actor: Any, note: str = "") -> PointsAward
     return award
 
 
+def post_due_award(*, award_id: int) -> None:
+    """Post one award whose publicity has ended: one statement on PostgreSQL (points.fastpath), else — or when
+    that wrote nothing — award_transition, which posts it or raises the exact reason."""
+    if fastpath.available() and fastpath.award_post_due(award_id=award_id) is not None:
+        return
+    award_transition(actor=None, award_id=award_id, action="post", note="", system=True)
+
+
 def post_due_awards(*, at: dt.datetime | None = None, limit: int = 1000) -> dict[str, int]:
     """The sweep: post every award whose publicity ended (an objection moved it out of `published`).
 
@@ -882,7 +885,7 @@ def post_due_awards(*, at: dt.datetime | None = None, limit: int = 1000) -> dict
     posted = failed = 0
     for award_id in due:
         try:
-            award_transition(actor=None, award_id=award_id, action="post", note="", system=True)
+            post_due_award(award_id=award_id)
             posted += 1
         except (ValidationFailed, Conflict) as exc:
             # Moved by someone else meanwhile, or refused by the ledger (e.g. a deduction below the floor).

@@ -13,6 +13,10 @@ from gongzhi.core import clock
 from gongzhi.core.models import AppendOnlyModel
 
 POINTS_UNIT = "points"
+# Each system account is split into this many sub-accounts (shard 0 keeps the plain code). Every award and
+# redemption of a scheme touches one, so a single row would serialise them all behind its lock; a holder always
+# uses the same shard (its account id modulo the count), so its postings still lock in one consistent order.
+SYSTEM_SHARDS = 32
 
 
 class HolderKind(models.TextChoices):
