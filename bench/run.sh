@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|points   — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points — one of them
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -58,6 +58,14 @@ fi
 if [[ $which == all || $which == measures ]]; then
   echo "== issue 3: measures of a street over 1,000,000 appeals on PostgreSQL (target < 300 ms), against GET /healthz"
   "$PY" bench/measures_bench.py --database-url "${MEASURES_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_measures}"
+fi
+if [[ $which == all || $which == appeals-http ]]; then
+  echo "== issue 3: appeals over HTTP (gunicorn, wrk): intake >= 35% of GET /api/v1/ping; staff list of 100 >= 200 req/s"
+  "$PY" bench/appeals_http_bench.py --database-url "${APPEALS_HTTP_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_perf_bench_http}"
+fi
+if [[ $which == all || $which == appeals-sweep ]]; then
+  echo "== issue 3: sweep over 1,000,000 open appeals (idle < 50 ms; 10,000 due < 5 s); worker task list p99 < 50 ms"
+  "$PY" bench/appeals_sweep_bench.py --database-url "${APPEALS_SWEEP_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_perf_bench_appeals}"
 fi
 if [[ $which == all || $which == points ]]; then
   echo "== issue 4: points award_post and redemption postings/s vs pgbench TPC-B (target >= 20%); 32 clients on 32 accounts / one account; passbook of 100,000 postings (target < 100 ms)"

@@ -10,10 +10,12 @@ from ninja.errors import AuthenticationError
 from ninja.renderers import JSONRenderer
 
 from gongzhi.accounts.api import router as auth_router
+from gongzhi.accounts.auth import api_auth
 from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
+from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
@@ -86,6 +88,17 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     )
 
 
+class PingOut(Schema):
+    ok: bool
+
+
+@api.get(
+    "/ping", auth=api_auth, response=PingOut, tags=["meta"], summary="Token check: the cheapest authenticated call"
+)
+def ping(request: HttpRequest) -> dict[str, bool]:
+    return {"ok": True}
+
+
 api.add_router("/auth", auth_router)
 api.add_router("/areas", areas_router)
 api.add_router("/", people_router)
@@ -95,3 +108,4 @@ api.add_router("/", volunteering_router)
 api.add_router("/appeals/measures", appeals_measures_router)  # before /appeals: "measures" is no appeal id
 api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/board", board_router)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.appeals",
     "gongzhi.volunteering",
     "gongzhi.notifications",
+    "gongzhi.noticeboard",
     "gongzhi.open311",
     "gongzhi.web",
 ]
@@ -174,3 +175,5 @@ APPEALS_POLICY = {
     "day_unit": env_str("APPEALS_DAY_UNIT", "natural"),
     "summons_report_minutes": env_int("APPEALS_SUMMONS_REPORT_MINUTES", 30),
 }
+# The channels appeal notifications go out on (docs/notifications.md), e.g. "inbox,email,sms".
+APPEALS_NOTIFICATION_CHANNELS = env_list("APPEALS_NOTIFICATION_CHANNELS", "inbox,email")

@@ -15,7 +15,9 @@ urlpatterns = [
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),
     path("appeals/measures/", include("gongzhi.appeals.measures_urls")),
+    path("appeals/categories/", include("gongzhi.appeals.category_urls")),
     path("appeals/staff/", include("gongzhi.appeals.staff_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
+    path("board/", include("gongzhi.noticeboard.urls")),
     path("", include("gongzhi.web.urls")),
 ]

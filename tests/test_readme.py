@@ -20,3 +20,19 @@ def test_demo_login_table_matches_the_seed():
     section = README.split("## Demo logins", 1)[1].split("\n## ", 1)[0]
     rows = re.findall(r"^\| `(\w+)` \| .*? \| .*?(\d{6,17})\)?\s*\|$", section, re.M)
     assert rows == [(login.username, login.area_code) for login in DEMO_LOGINS]
+
+
+def test_every_page_in_the_pages_table_exists():
+    from django.urls import Resolver404, resolve
+
+    section = README.split("## Pages", 1)[1].split("\n## ", 1)[0]
+    urls = re.findall(r"`(/[^`]*)`", section)
+    assert len(urls) > 20
+    missing = []
+    for url in urls:
+        concrete = re.sub(r"<id>", "1", url).replace("<area code>", "370211001")
+        try:
+            resolve(concrete)
+        except Resolver404:
+            missing.append(url)
+    assert missing == []

@@ -50,6 +50,8 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.summon": frozenset({R.STREET_STAFF, R.GRID_WORKER, R.ADMIN}),
     "appeals.report_in": frozenset({R.DEPARTMENT}),
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "board.manage": OFFICE,
 }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import (
     Appeal,
@@ -221,7 +222,10 @@ def appeal_submit(
         appeal.state = State.DISPATCHED
         appeal.version = 2
     try:
-        with transaction.atomic():
+        if external_ref:
+            with transaction.atomic():  # a savepoint only where a duplicate ticket can make the insert fail
+                appeal.save(force_insert=True)
+        else:
             appeal.save(force_insert=True)
     except IntegrityError:
         # The same ticket arrived twice at once; the other request stored it first.
@@ -244,6 +248,8 @@ def appeal_submit(
             for action, from_state, to_state, data, note in moves
         ]
     )
+    if appeal.state == State.DISPATCHED:
+        appeal_notify.dispatched(appeal, actor=actor)  # one outbox insert (the assignee is already loaded)
     return Submitted(appeal=appeal, created=True)
 
 

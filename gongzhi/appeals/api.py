@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.responses import NinjaJSONEncoder
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
-from gongzhi.appeals import actions, selectors, summons
+from gongzhi.appeals import actions, selectors, summons, worklists
 from gongzhi.appeals.classifier import suggest_categories
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, Channel, PhotoKind, Rating, State, Tier
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
@@ -21,6 +23,20 @@ from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.points.idempotency import run_once
 
 router = Router(tags=["appeals"], auth=api_auth)
+
+
+def json_response(body: Any, status: int = 200) -> HttpResponse:
+    """The body as ninja would render it, for answers already built to their schema.
+
+    Ninja validates a returned dict against the response schema field by field (through its attribute getter);
+    for a page of 100 appeals that cost more than the query. The schema stays declared for the OpenAPI document
+    and the tests check the answers against it.
+    """
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
 
 
 class EventOut(Schema):
@@ -230,7 +246,7 @@ class AppealIn(Schema):
     response={201: AppealDetailOut, 200: AppealDetailOut},
     summary="Submit an appeal (honours the Idempotency-Key header; a known external ticket returns 200)",
 )
-def submit_appeal(request: HttpRequest, data: AppealIn) -> Status[dict[str, Any]]:
+def submit_appeal(request: HttpRequest, data: AppealIn) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
 
     def write() -> tuple[int, dict[str, Any]]:
@@ -239,7 +255,7 @@ def submit_appeal(request: HttpRequest, data: AppealIn) -> Status[dict[str, Any]
         return (201 if submitted.created else 200), body
 
     status, body = run_once(request, endpoint="appeals.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+    return json_response(body, status)
 
 
 class CategoryOut(Schema):
@@ -324,13 +340,107 @@ class ListQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
+class AppealRowOut(Schema):
+    """One appeal in a list: what a board shows. Contact data, the policy and the allowed moves are in the detail."""
+
+    id: int
+    number: str
+    state: str
+    state_label: str
+    channel: str
+    external_ref: str
+    description: str
+    address: str
+    category: str | None
+    category_name: str | None
+    tier: str
+    handling_level: str
+    area_code: str
+    lat: float | None
+    lng: float | None
+    reporter_id: int | None
+    assignee_id: int | None
+    is_public: bool
+    created_at: dt.datetime
+    dispatched_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    arrive_by: dt.datetime | None
+    arrived_at: dt.datetime | None
+    due_at: dt.datetime | None = Field(None, description="7135: closure deadline")
+    remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
+    overdue: bool
+    paused: bool
+    closed_at: dt.datetime | None
+    closed_on_time: bool | None
+    rework_count: int
+    rating: str
+    version: int
+
+
 class AppealPageOut(Schema):
-    items: list[AppealOut]
+    items: list[AppealRowOut]
     next_before_id: int | None
 
 
+ROW_FIELDS = (
+    "id",
+    "number",
+    "state",
+    "channel",
+    "external_ref",
+    "description",
+    "address",
+    "tier",
+    "handling_level",
+    "area_code",
+    "lat",
+    "lng",
+    "reporter_id",
+    "assignee_id",
+    "is_public",
+    "created_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrive_by",
+    "arrived_at",
+    "due_at",
+    "closed_at",
+    "closed_on_time",
+    "rework_count",
+    "rating",
+    "version",
+)
+ROW_LOOKUPS = (*ROW_FIELDS, "paused_at", "category__code", "category__name", "category__parent__name")
+
+
+def iso(value: dt.datetime) -> str:
+    """A datetime exactly as ninja's encoder (DjangoJSONEncoder) writes it, without a call back per value."""
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def rows_out(rows: Any, now: dt.datetime, fields: tuple[str, ...] = ROW_FIELDS) -> list[dict[str, Any]]:
+    """Plain rows (from .values()) as list items: labels translated once per request, not once per row."""
+    labels = {value: str(name) for value, name in State.choices}
+    out = []
+    for r in rows:
+        item = {f: iso(r[f]) if isinstance(r[f], dt.datetime) else r[f] for f in fields}
+        state, due_at, paused_at = r["state"], r["due_at"], r["paused_at"]
+        code, name, parent = r["category__code"], r["category__name"], r["category__parent__name"]
+        item["state_label"] = labels.get(state, state)
+        item["category"] = code
+        item["category_name"] = (f"{parent}/{name}" if parent else name) if code else None
+        item["remaining_seconds"] = selectors.remaining_seconds_of(state, due_at, paused_at, at=now)
+        item["overdue"] = state in OPEN_STATES and due_at is not None and due_at < now
+        item["paused"] = paused_at is not None
+        out.append(item)
+    return out
+
+
 @router.get("", response=AppealPageOut, summary="Appeals in reach (newest first), by area, state and overdue")
-def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
+def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
     rows = list(
         selectors.appeals_list(
@@ -341,12 +451,48 @@ def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> dict[str, Any]:
             assignee=user if q.mine else None,
             before_id=q.before_id,
             limit=q.limit,
-        )
+        ).values(*ROW_LOOKUPS)
     )
-    return {
-        "items": [_base(a, user) for a in rows],
-        "next_before_id": rows[-1].pk if len(rows) == q.limit else None,
-    }
+    return json_response(
+        {
+            "items": rows_out(rows, clock.now()),
+            "next_before_id": rows[-1]["id"] if len(rows) == q.limit else None,
+        }
+    )
+
+
+class TaskOut(Schema):
+    """One row of a worker's task list: what to do, where, and by when (no contact data, no history)."""
+
+    id: int
+    number: str
+    state: str
+    state_label: str
+    category: str | None
+    category_name: str | None
+    tier: str
+    description: str
+    address: str
+    area_code: str
+    arrive_by: dt.datetime | None = Field(None, description="on site within this (on-site categories)")
+    due_at: dt.datetime | None = Field(None, description="closure deadline")
+    remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
+    overdue: bool
+    paused: bool
+
+
+class TasksQuery(Schema):
+    limit: int = Field(100, ge=1, le=200)
+
+
+TASK_FIELDS = ("id", "number", "state", "tier", "description", "address", "area_code", "arrive_by", "due_at")
+
+
+@router.get("/tasks", response=list[TaskOut], summary="My open tasks (assigned to me), the most urgent first")
+def my_tasks(request: HttpRequest, q: Query[TasksQuery]) -> HttpResponse:
+    tasks = worklists.worker_tasks(user=request.auth, limit=q.limit)  # type: ignore[attr-defined]
+    rows = tasks.values(*TASK_FIELDS, "paused_at", "category__code", "category__name", "category__parent__name")
+    return json_response(rows_out(rows, clock.now(), TASK_FIELDS))
 
 
 @router.get("/{appeal_id}", response=AppealDetailOut, summary="One appeal with its events and photos")
@@ -427,7 +573,7 @@ def create_summons(request: HttpRequest, appeal_id: int, data: SummonsIn) -> Sta
 
 
 class SummonsActionIn(Schema):
-    action: str = Field(..., description="report_in (department), result (department), rate (street)", max_length=16)
+    action: str = Field(..., description="report_in, progress, result (department); rate (street)", max_length=16)
     note: str = Field("", max_length=2000)
     result: str | None = Field(None, max_length=4000, description="result: what the department did")
     score: int | None = Field(None, ge=1, le=5, description="rate: 1–5")
@@ -438,6 +584,8 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
     user = request.auth  # type: ignore[attr-defined]
     if data.action == "report_in":
         s = summons.summons_report_in(actor=user, summons_id=summons_id, note=data.note)
+    elif data.action == "progress":
+        s = summons.summons_progress(actor=user, summons_id=summons_id, note=data.note)
     elif data.action == "result":
         s = summons.summons_result(actor=user, summons_id=summons_id, result=data.result or "")
     elif data.action == "rate":
@@ -445,5 +593,5 @@ def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn)
             raise ValidationFailed(_("请给出评分（1 到 5）"), field="score")
         s = summons.summons_rate(actor=user, summons_id=summons_id, score=data.score, note=data.note)
     else:
-        raise ValidationFailed(_("操作只能是：report_in、result、rate"), field="action")
+        raise ValidationFailed(_("操作只能是：report_in、progress、result、rate"), field="action")
     return summons_out(s)

@@ -163,6 +163,13 @@ class Appeal(PersonalDataMixin):
             models.Index(fields=["assignee", "state", "due_at"], name="appeal_assignee_due"),
             # The sweep reads only open appeals below the street by deadline; a partial index holding just those
             # keeps a pass with nothing due cheap at a million rows (overdue street appeals stay out of it).
+            # A worker's task list (worklists.worker_tasks) in its own order, so LIMIT stops after the first rows
+            # instead of sorting every open appeal of the worker.
+            models.Index(
+                fields=["assignee", "due_at", "arrive_by", "id"],
+                name="appeal_worker_tasks",
+                condition=Q(state__in=["dispatched", "accepted", "on_site", "suspended"]),
+            ),
             models.Index(
                 fields=["due_at"],
                 name="appeal_sweep_due",

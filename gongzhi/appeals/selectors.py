@@ -61,12 +61,22 @@ def appeals_list(
         qs = qs.filter(assignee=assignee)
     if before_id is not None:
         qs = qs.filter(pk__lt=before_id)
-    return qs.select_related("category").order_by("-id")[:limit]
+    return qs.select_related("category", "category__parent").order_by("-id")[:limit]
 
 
 def remaining_seconds(appeal: Appeal, *, at: dt.datetime | None = None) -> int | None:
     """The countdown to the deadline (negative when overdue); frozen while suspended."""
-    if appeal.due_at is None or appeal.state not in (*OPEN_STATES, State.SUSPENDED):
+    return remaining_seconds_of(appeal.state, appeal.due_at, appeal.paused_at, at=at)
+
+
+COUNTDOWN_STATES = frozenset((*OPEN_STATES, State.SUSPENDED))
+
+
+def remaining_seconds_of(
+    state: str, due_at: dt.datetime | None, paused_at: dt.datetime | None, *, at: dt.datetime | None = None
+) -> int | None:
+    """remaining_seconds over plain values, for list rows read with .values()."""
+    if due_at is None or state not in COUNTDOWN_STATES:
         return None
-    now = appeal.paused_at if appeal.paused_at is not None else (at or clock.now())
-    return int((appeal.due_at - now).total_seconds())
+    now = paused_at if paused_at is not None else (at or clock.now())
+    return int((due_at - now).total_seconds())

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import FINISHED_STATES, Appeal, AppealEvent, Summons, SummonsState
 from gongzhi.core import clock
@@ -90,6 +91,7 @@ def summons_create(
         data={"departments": list(dict.fromkeys(departments)), "report_minutes": minutes},
         at=now,
     )
+    appeal_notify.summoned(appeal, created, actor=actor, reason=reason)
     return created
 
 
@@ -132,6 +134,33 @@ def summons_report_in(*, actor: Any, summons_id: int, note: str = "") -> Summons
         note=note,
         data={"department": summons.department.code, "late": summons.late},
         at=now,
+    )
+    if summons.late:
+        appeal_notify.reported_in_late(summons, actor=actor)
+    return summons
+
+
+@transaction.atomic
+def summons_progress(*, actor: Any, summons_id: int, note: str) -> Summons:
+    """A department's progress note between report-in and result: on the timeline, no state moves."""
+    summons = _summons_for_update(summons_id)
+    _require_department(actor, summons)
+    if summons.state != SummonsState.REPORTED_IN:
+        raise ValidationFailed(
+            _("报到后、反馈结果前才能填写进展"), field="summons_id", details={"state": summons.state}
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(_("请填写进展情况"), field="note")
+    if len(note) > 2000:
+        raise ValidationFailed(_("进展情况太长：最多 2000 个字符"), field="note")
+    _note(
+        summons.appeal,
+        actor=actor,
+        action="summons_progress",
+        note=note,
+        data={"department": summons.department.code, "summons_id": summons.pk},
+        at=clock.now(),
     )
     return summons
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
+from gongzhi.appeals import notify as appeal_notify
 from gongzhi.appeals import policy
 from gongzhi.appeals.models import (
     Appeal,
@@ -99,6 +100,7 @@ ACTION_LABELS = {
     # Timeline entries that do not move the appeal (summons).
     "summon": gettext_lazy("吹哨"),
     "report_in": gettext_lazy("部门报到"),
+    "summons_progress": gettext_lazy("部门进展"),
     "summons_result": gettext_lazy("部门反馈结果"),
     "summons_rate": gettext_lazy("评价部门"),
 }
@@ -331,7 +333,7 @@ KNOWN_DATA = {
     "rate": {"rating"},
     "extend": {"due_at", "days"},
     "handle": {"photo_ids"},
-    "arrive": {"photo_ids"},
+    "arrive": {"photo_ids", "location"},
 }
 
 
@@ -437,6 +439,10 @@ def appeal_transition(
         appeal.arrived_at = now
         late = appeal.arrive_by is not None and now > appeal.arrive_by
         event_data.update(late=late, arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None)
+        if data.get("location") is not None:
+            from gongzhi.appeals.checkin import checkin_location
+
+            event_data["location"] = checkin_location(data["location"])
         fields.append("arrived_at")
     elif action == "handle":
         appeal.handled_at = now
@@ -541,6 +547,8 @@ def appeal_transition(
         from gongzhi.appeals.photos import attach_photos
 
         attach_photos(appeal=appeal, event=event, photo_ids=photo_ids)
+    # Queued in this transaction: a move that rolls back tells nobody.
+    appeal_notify.after_move(appeal, action, actor=None if system else actor, note=note, event_data=event_data)
     if follow_up == "reopen":
         return appeal_transition(
             actor=actor,
@@ -639,4 +647,5 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             updated_at=at,
         )
     AppealEvent.objects.bulk_create(events, batch_size=500)
+    appeal_notify.escalated(appeals)  # one note per appeal, inserted in bulk
     return [a.pk for a in appeals]

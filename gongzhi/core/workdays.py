@@ -75,3 +75,24 @@ def workdays_between(start: dt.date, end: dt.date) -> int:
         if _is_workday(current, overrides):
             count += 1
     return count
+
+
+def workday_map(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    """Every day in [start, end] with whether it is a working day, by the same order of sources as above."""
+    overrides = _overrides(start, end)
+    out: dict[dt.date, bool] = {}
+    current = start
+    while current <= end:
+        if current in overrides:
+            out[current] = overrides[current]
+        elif _package_knows(current):
+            out[current] = bool(chinese_calendar.is_workday(current))
+        else:
+            out[current] = current.weekday() < 5
+        current += dt.timedelta(days=1)
+    return out
+
+
+def package_knows_year(year: int) -> bool:
+    """Whether chinese-calendar has the statutory holidays of ``year`` (it raises for years after its data)."""
+    return _package_knows(dt.date(year, 6, 1))

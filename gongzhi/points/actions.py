@@ -25,7 +25,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gongzhi.people.models import Household
+from gongzhi.people.models import Household, Resident
 from gongzhi.points import selectors
 from gongzhi.points.catalogue import DEFAULT_CATALOGUE
 from gongzhi.points.models import (
@@ -84,20 +84,50 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 # Schemes and rules
 
 
+# Each system account is split into this many sub-accounts (shard 0 keeps the plain code). Every award and
+# redemption of a scheme touches one, so a single row would serialise them all behind its lock; a holder always
+# uses the same shard (its account id modulo the count), so its postings still lock in one consistent order.
+SYSTEM_SHARDS = 8
+
+
+def system_code(scheme: PointsScheme, purpose: str, shard: int = 0) -> str:
+    base = scheme.system_code(purpose)
+    return base if shard == 0 else f"{base}:{shard}"
+
+
 def _system_accounts(scheme: PointsScheme) -> dict[str, ledger.LedgerAccount]:
-    return {
-        purpose: ledger.system_account(
-            code=scheme.system_code(purpose), name=f"{scheme.name}·{label}", unit=POINTS_UNIT
-        )
-        for purpose, label in SYSTEM_PURPOSES.items()
-    }
+    opened = {}
+    for purpose, label in SYSTEM_PURPOSES.items():
+        for shard in range(SYSTEM_SHARDS):
+            account = ledger.system_account(
+                code=system_code(scheme, purpose, shard),
+                name=f"{scheme.name}·{label}" + (f"·{shard}" if shard else ""),
+                unit=POINTS_UNIT,
+            )
+            if shard == 0:
+                opened[purpose] = account
+    return opened
 
 
-def system_account(scheme: PointsScheme, purpose: str) -> ledger.LedgerAccount:
-    """One system account of a scheme in one query: the hot paths (posting an award, a redemption) need only one,
-    and opening all three through ledger.account_open costs three lookups and six savepoints per call."""
-    found = ledger.LedgerAccount.objects.filter(code=scheme.system_code(purpose)).first()
-    return found if found is not None else _system_accounts(scheme)[purpose]
+def system_account(scheme: PointsScheme, purpose: str, *, spread: int = 0) -> ledger.LedgerAccount:
+    """One (sub-)system account of a scheme in one query; `spread` (a holder's account id) picks the shard."""
+    code = system_code(scheme, purpose, spread % SYSTEM_SHARDS)
+    found = ledger.LedgerAccount.objects.filter(code=code).first()
+    if found is not None:
+        return found
+    _system_accounts(scheme)  # a scheme from before the split: open the missing shards
+    return ledger.LedgerAccount.objects.get(code=code)
+
+
+def system_balances(scheme: PointsScheme) -> dict[str, int]:
+    """The balance of each system purpose, over all its shards."""
+    totals = dict.fromkeys(SYSTEM_PURPOSES, 0)
+    prefix = f"points:scheme:{scheme.pk}:"
+    for code, balance in ledger.LedgerAccount.objects.filter(code__startswith=prefix).values_list("code", "balance"):
+        purpose = code[len(prefix) :].split(":")[0]
+        if purpose in totals:
+            totals[purpose] += balance
+    return totals
 
 
 @transaction.atomic
@@ -275,6 +305,36 @@ def _scheme_for(area_code: str) -> PointsScheme:
     return scheme
 
 
+def _open(*, scheme: PointsScheme, code: str, name: str, owner_type: str, owner_id: int, area_code: str, **holder):
+    """Open the ledger and points accounts of one holder, crediting the opening balance; idempotent under races."""
+    ledger_account = ledger.account_open(
+        code=code,
+        name=name,
+        unit=POINTS_UNIT,
+        owner_type=owner_type,
+        owner_id=str(owner_id),
+        area_code=area_code,
+        floor=scheme.floor,
+    )
+    try:
+        with transaction.atomic():
+            account = PointsAccount.objects.create(
+                scheme=scheme, ledger_account=ledger_account, area_code=area_code, **holder
+            )
+    except IntegrityError:
+        # Opened by a concurrent request a moment ago.
+        return PointsAccount.objects.select_related("ledger_account", "scheme").get(**holder)
+    if scheme.opening_balance:
+        issuance = system_account(scheme, "issuance", spread=account.pk)
+        ledger.post(
+            kind="points.opening",
+            lines=[(issuance, -scheme.opening_balance), (ledger_account, scheme.opening_balance)],
+            memo=str(_("开户积分")),
+            reference=f"points:opening:{account.pk}",
+        )
+    return account
+
+
 @transaction.atomic
 def account_open_for_household(*, household: Household) -> PointsAccount:
     """The household's points account in the scheme over its area, opened (with the opening balance) if new."""
@@ -283,33 +343,60 @@ def account_open_for_household(*, household: Household) -> PointsAccount:
         return existing
     scheme = _scheme_for(household.area_code)
     if scheme.holder_kind != HolderKind.HOUSEHOLD:
-        raise ValidationFailed(_("%(scheme)s 按个人开户，不能为户开户") % {"scheme": scheme.name}, field="household_id")
-    ledger_account = ledger.account_open(
+        raise ValidationFailed(
+            _("%(scheme)s 按个人开户，请指定居民（resident_id）") % {"scheme": scheme.name}, field="household_id"
+        )
+    return _open(
+        scheme=scheme,
         code=f"points:household:{household.pk}",
         name=f"{household.address or household.number}",
-        unit=POINTS_UNIT,
         owner_type="people.household",
-        owner_id=str(household.pk),
+        owner_id=household.pk,
         area_code=household.area_code,
-        floor=scheme.floor,
+        household=household,
     )
-    try:
-        with transaction.atomic():
-            account = PointsAccount.objects.create(
-                scheme=scheme, ledger_account=ledger_account, household=household, area_code=household.area_code
-            )
-    except IntegrityError:
-        # Opened by a concurrent request a moment ago.
-        return PointsAccount.objects.select_related("ledger_account", "scheme").get(household=household)
-    if scheme.opening_balance:
-        issuance = _system_accounts(scheme)["issuance"]
-        ledger.post(
-            kind="points.opening",
-            lines=[(issuance, -scheme.opening_balance), (ledger_account, scheme.opening_balance)],
-            memo=str(_("开户积分")),
-            reference=f"points:opening:{account.pk}",
+
+
+@transaction.atomic
+def account_open_for_resident(*, resident: Resident) -> PointsAccount:
+    """A person's points account, in a scheme whose accounts are held by persons; opened if new."""
+    existing = PointsAccount.objects.select_related("ledger_account", "scheme").filter(resident=resident).first()
+    if existing is not None:
+        return existing
+    scheme = selectors.scheme_for_area_code(resident.area_code)
+    if scheme is None:
+        raise ValidationFailed(
+            _("该区域（%(code)s）尚未实行积分制度") % {"code": resident.area_code}, field="resident_id"
         )
-    return account
+    if scheme.holder_kind != HolderKind.PERSON:
+        raise ValidationFailed(
+            _("%(scheme)s 按户开户，请指定户（household_id）") % {"scheme": scheme.name}, field="resident_id"
+        )
+    return _open(
+        scheme=scheme,
+        code=f"points:person:{resident.pk}",
+        name=resident.name,
+        owner_type="people.resident",
+        owner_id=resident.pk,
+        area_code=resident.area_code,
+        resident=resident,
+    )
+
+
+def account_open_for_holder(*, household: Household | None = None, resident: Resident | None = None) -> PointsAccount:
+    """The account of whoever holds accounts in the scheme over the person's (or household's) area: a person
+    scheme credits the person, a household scheme the person's household."""
+    if resident is not None:
+        scheme = selectors.scheme_for_area_code(resident.area_code)
+        if scheme is not None and scheme.holder_kind == HolderKind.PERSON:
+            return account_open_for_resident(resident=resident)
+        if household is None:
+            if resident.household_id is None:
+                raise ValidationFailed(_("该居民未关联户，本方案按户计分"), field="resident_id")
+            household = resident.household
+    if household is None:
+        raise ValidationFailed(_("请指定积分账户、户或居民"), field="account_id")
+    return account_open_for_household(household=household)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -377,13 +464,25 @@ def _event(award: PointsAward, *, action: str, from_state: str, actor: Any, note
     )
 
 
-def _resolve_account(*, account: PointsAccount | None, household: Household | None) -> PointsAccount:
+def _resolve_account(
+    *, account: PointsAccount | None, household: Household | None, resident: Resident | None = None
+) -> PointsAccount:
     if account is not None and household is not None and account.household_id != household.pk:
         raise ValidationFailed(_("账户与户不一致"), field="account_id")
+    if account is not None and resident is not None and account.resident_id != resident.pk:
+        raise ValidationFailed(_("账户与居民不一致"), field="account_id")
     if account is None:
-        if household is None:
-            raise ValidationFailed(_("请指定积分账户或户"), field="account_id")
-        account = account_open_for_household(household=household)
+        if resident is not None:
+            scheme = selectors.scheme_for_area_code(resident.area_code)
+            if scheme is not None and scheme.holder_kind == HolderKind.HOUSEHOLD:
+                raise ValidationFailed(
+                    _("%(scheme)s 按户开户，请指定户（household_id）") % {"scheme": scheme.name}, field="resident_id"
+                )
+            account = account_open_for_resident(resident=resident)
+        elif household is not None:
+            account = account_open_for_household(household=household)
+        else:
+            raise ValidationFailed(_("请指定积分账户、户或居民"), field="account_id")
     return account
 
 
@@ -457,18 +556,19 @@ def award_propose(
     rule_code: str,
     account: PointsAccount | None = None,
     household: Household | None = None,
+    resident: Resident | None = None,
     points: int | None = None,
     evidence: str = "",
     source_type: str = "",
     source_id: str = "",
 ) -> PointsAward:
-    """Propose an award (or a deduction: a rule with negative points) for an account or a household."""
+    """Propose an award (or a deduction: a rule with negative points) for an account, a household or a person."""
     source_type = _text(source_type, field="source_type", max_length=48)
     source_id = _text(source_id, field="source_id", max_length=64)
-    area_code = account.area_code if account is not None else household.area_code if household is not None else ""
-    if area_code:
-        rules.require(actor, "points.propose", area_code)
-    account = _resolve_account(account=account, household=household)
+    holder = account or household or resident
+    if holder is not None:
+        rules.require(actor, "points.propose", holder.area_code)
+    account = _resolve_account(account=account, household=household, resident=resident)
     rule = selectors.rule_by_code(scheme=account.scheme, code=rule_code)
     return _propose(
         actor=actor,
@@ -486,9 +586,10 @@ def award_propose(
 def award_bulk_propose(
     *,
     actor: Any,
-    households: Iterable[Household],
+    households: Iterable[Household] = (),
     rule_code: str,
     title: str,
+    residents: Iterable[Resident] = (),
     evidence: str = "",
     points: int | None = None,
     source_type: str = "",
@@ -496,15 +597,18 @@ def award_bulk_propose(
 ) -> AwardBatch:
     """One proposal per household for a whole activity, all or nothing. With a source, each household's award
     gets the source id "<source_id>:household:<id>", so the activity never pays a household twice."""
-    households = list(dict.fromkeys(households))
-    if not households:
-        raise ValidationFailed(_("请至少选择一户"), field="households")
+    holders: list[Household | Resident] = [*dict.fromkeys(households), *dict.fromkeys(residents)]
+    if not holders:
+        raise ValidationFailed(_("请至少选择一户或一人"), field="households")
     title = _text(title, field="title", max_length=128, required=True)
     source_type = _text(source_type, field="source_type", max_length=48)
     source_id = _text(source_id, field="source_id", max_length=40)
-    for h in households:
+    for h in holders:
         rules.require(actor, "points.propose", h.area_code)
-    accounts = [account_open_for_household(household=h) for h in households]
+    accounts = [
+        account_open_for_household(household=h) if isinstance(h, Household) else account_open_for_resident(resident=h)
+        for h in holders
+    ]
     schemes = {a.scheme_id for a in accounts}
     if len(schemes) != 1:
         raise ValidationFailed(_("批量积分的各户须属于同一积分方案"), field="households")
@@ -526,7 +630,13 @@ def award_bulk_propose(
             points=points,
             evidence=evidence or title,
             source_type=source_type,
-            source_id=f"{source_id}:household:{account.household_id}" if source_type else "",
+            source_id=(
+                f"{source_id}:household:{account.household_id}"
+                if account.household_id
+                else f"{source_id}:person:{account.resident_id}"
+            )
+            if source_type
+            else "",
             batch=batch,
         )
     audit_record(
@@ -534,17 +644,26 @@ def award_bulk_propose(
         action="points.award.bulk",
         target=batch,
         area_code=scheme.area_code,
-        data={"households": len(accounts), "rule": rule.code},
+        data={"accounts": len(accounts), "rule": rule.code},
     )
     return batch
 
 
 @transaction.atomic
 def award_from_source(
-    *, source_type: str, source_id: str, household: Household, rule_code: str, actor: Any = None
+    *,
+    source_type: str,
+    source_id: str,
+    rule_code: str,
+    household: Household | None = None,
+    resident: Resident | None = None,
+    actor: Any = None,
 ) -> PointsAward:
     """The hook other apps call (e.g. volunteering after confirmed hours). Idempotent by source: calling it again
-    returns the award already made. A rule without review is published at once; the publicity period still runs."""
+    returns the award already made. A rule without review is published at once; the publicity period still runs.
+
+    Given a resident, the scheme over their area decides who is credited: the person in a person scheme, their
+    household in a household scheme."""
     source_type = _text(source_type, field="source_type", max_length=48, required=True)
     source_id = _text(source_id, field="source_id", max_length=64, required=True)
     existing = (
@@ -554,7 +673,7 @@ def award_from_source(
     )
     if existing is not None:
         return existing
-    account = account_open_for_household(household=household)
+    account = account_open_for_holder(household=household, resident=resident)
     rule = selectors.rule_by_code(scheme=account.scheme, code=rule_code)
     award = _propose(
         actor=actor,
@@ -721,7 +840,7 @@ def award_post(*, award: PointsAward, actor: Any, note: str = "") -> PointsAward
     so even a second award slipping past the unique constraint could not pay the same source twice."""
     if award.state != AwardState.PUBLISHED:
         raise _refuse(award, "post")
-    issuance = system_account(award.scheme, "issuance")
+    issuance = system_account(award.scheme, "issuance", spread=award.account_id)
     account = award.account.ledger_account
     kind = "points.deduction" if award.points < 0 else "points.award"
     memo = f"{award.rule.name} {award.points:+d}"

@@ -10,7 +10,7 @@ from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.people.models import Household
+from gongzhi.people.models import Household, Resident
 from gongzhi.points import actions, selectors, store
 from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
@@ -39,6 +39,7 @@ class AwardOut(Schema):
     id: int
     account_id: int
     household_id: int | None
+    resident_id: int | None
     rule_code: str
     rule_name: str
     dimension: str
@@ -64,6 +65,7 @@ class AwardOut(Schema):
             id=a.pk,
             account_id=a.account_id,
             household_id=a.account.household_id,
+            resident_id=a.account.resident_id,
             rule_code=a.rule.code,
             rule_name=a.rule.name,
             dimension=a.rule.dimension,
@@ -98,6 +100,9 @@ class AwardOut(Schema):
 class AwardIn(Schema):
     account_id: int | None = Field(None, ge=1, le=2**62, description="a points account; or give household_id")
     household_id: int | None = Field(None, ge=1, le=2**62, description="opens the household's account if needed")
+    resident_id: int | None = Field(
+        None, ge=1, le=2**62, description="a person, in a scheme whose accounts are held by persons"
+    )
     rule_code: str = Field(..., min_length=1, max_length=48)
     points: int | None = Field(
         None, ge=-10_000, le=10_000, description="defaults to the rule's points; at most the rule's points"
@@ -123,12 +128,22 @@ def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
             household = Household.objects.filter(pk=data.household_id).first()
             if household is None:
                 raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
-        if account is None and household is None:
-            raise ValidationFailed(_("请指定积分账户（account_id）或户（household_id）"), field="account_id")
+        resident = None
+        if data.resident_id is not None:
+            resident = Resident.objects.filter(pk=data.resident_id).first()
+            if resident is None:
+                raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
+        if account is None and household is None and resident is None:
+            raise ValidationFailed(
+                _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
+            )
+        if household is not None and resident is not None:
+            raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
         award = actions.award_propose(
             actor=request.auth,
             account=account,
             household=household,
+            resident=resident,
             rule_code=data.rule_code,
             points=data.points,
             evidence=data.evidence,
@@ -171,6 +186,7 @@ class AccountOut(Schema):
     id: int
     scheme_id: int
     household_id: int | None
+    resident_id: int | None
     name: str
     area_code: str
     balance: int
@@ -184,9 +200,7 @@ class StatementQuery(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
-@router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
-def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
-    account = selectors.account_get(user=request.auth, account_id=account_id)
+def _account_out(account: PointsAccount, q: StatementQuery) -> AccountOut:
     rows = selectors.account_statement(account=account, before_id=q.before_id, limit=q.limit)
     la = account.ledger_account
     la.refresh_from_db(fields=["balance", "floor"])
@@ -194,6 +208,7 @@ def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery])
         id=account.pk,
         scheme_id=account.scheme_id,
         household_id=account.household_id,
+        resident_id=account.resident_id,
         name=la.name,
         area_code=account.area_code,
         balance=la.balance,
@@ -212,6 +227,24 @@ def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery])
         ],
         next_before_id=rows[-1].pk if len(rows) == q.limit else None,
     )
+
+
+class HolderQuery(StatementQuery):
+    household_id: int | None = Field(None, ge=1, le=2**62)
+    resident_id: int | None = Field(None, ge=1, le=2**62)
+
+
+@router.get(
+    "/accounts", response=AccountOut, summary="The account of a household or a person (household_id or resident_id)"
+)
+def get_account_of_holder(request: HttpRequest, q: Query[HolderQuery]) -> AccountOut:
+    account = selectors.account_for_holder(user=request.auth, household_id=q.household_id, resident_id=q.resident_id)
+    return _account_out(account, q)
+
+
+@router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
+def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
+    return _account_out(selectors.account_get(user=request.auth, account_id=account_id), q)
 
 
 class RuleOut(Schema):
@@ -311,7 +344,9 @@ def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$
 
 
 class RedemptionIn(Schema):
-    account_id: int = Field(..., ge=1, le=2**62)
+    account_id: int | None = Field(None, ge=1, le=2**62, description="or household_id, or resident_id")
+    household_id: int | None = Field(None, ge=1, le=2**62)
+    resident_id: int | None = Field(None, ge=1, le=2**62)
     event_id: int = Field(..., ge=1, le=2**62)
     item_id: int = Field(..., ge=1, le=2**62)
     quantity: int = Field(1, ge=1, le=100)
@@ -352,7 +387,9 @@ class OrderOut(Schema):
 @router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
 def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOut]:
     def write() -> tuple[int, dict]:
-        account = selectors.account_get(user=request.auth, account_id=data.account_id)
+        account = selectors.account_for_holder(
+            user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+        )
         event = RedemptionEvent.objects.filter(pk=data.event_id).first()
         if event is None:
             raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")

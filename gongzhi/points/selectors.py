@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.core import ledger
-from gongzhi.core.errors import NotFound, PermissionDenied
+from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.points.models import PointsAccount, PointsAward, PointsRule, PointsScheme
 
 
@@ -46,13 +46,40 @@ def may_view_account(user: Any, account: PointsAccount) -> bool:
 
 def account_get(*, user: Any, account_id: int) -> PointsAccount:
     account = (
-        PointsAccount.objects.select_related("ledger_account", "scheme", "household").filter(pk=account_id).first()
+        PointsAccount.objects.select_related("ledger_account", "scheme", "household", "resident")
+        .filter(pk=account_id)
+        .first()
     )
     if account is None:
         raise NotFound(_("积分账户不存在：%(id)s") % {"id": account_id}, field="account_id")
     if not may_view_account(user, account):
         raise PermissionDenied(_("您没有权限查看该积分账户"), details={"rule": "points.view"})
     return account
+
+
+def account_for_holder(
+    *, user: Any, account_id: int | None = None, household_id: int | None = None, resident_id: int | None = None
+) -> PointsAccount:
+    """An existing account named by its id, its household or its person (exactly one of them)."""
+    given = {
+        k: v for k, v in (("account_id", account_id), ("household_id", household_id), ("resident_id", resident_id)) if v
+    }
+    if len(given) != 1:
+        raise ValidationFailed(
+            _("请只指定积分账户（account_id）、户（household_id）或居民（resident_id）中的一个"), field="account_id"
+        )
+    field, value = next(iter(given.items()))
+    if field == "account_id":
+        return account_get(user=user, account_id=value)
+    lookup = {"household_id": value} if field == "household_id" else {"resident_id": value}
+    found = PointsAccount.objects.filter(**lookup).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound(
+            _("该%(who)s还没有积分账户：%(id)s")
+            % {"who": _("户") if field == "household_id" else _("居民"), "id": value},
+            field=field,
+        )
+    return account_get(user=user, account_id=found)
 
 
 def account_statement(*, account: PointsAccount, before_id: int | None = None, limit: int = 50) -> list:

@@ -149,7 +149,7 @@ def redemption_place(
             details={"stock": offer.stock, "requested": quantity},
         )
     points = offer.item.price * quantity
-    redemption = system_account(account.scheme, "redemption")
+    redemption = system_account(account.scheme, "redemption", spread=account.pk)
     txn = ledger.post(
         kind="points.redemption",
         lines=[(account.ledger_account, -points), (redemption, points)],
@@ -201,13 +201,14 @@ def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> Redempt
             _("订单状态为「%(state)s」，不能取消") % {"state": order.get_state_display()}, field="order_id"
         )
     reason = _text(reason, field="reason", max_length=200)
+    # The offer row before the accounts, the order redemption_place takes them in: no deadlock cycle.
+    EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
     order.refund = ledger.reverse(
         transaction=order.transaction,
         memo=str(_("取消兑换：%(item)s")) % {"item": order.offer.item.name},
         actor=actor,
         reference=f"points:order-cancel:{order.pk}",
     )
-    EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
     order.state = OrderState.CANCELLED
     order.cancelled_at = clock.now()
     order.save(update_fields=["refund", "state", "cancelled_at"])

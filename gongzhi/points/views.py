@@ -25,6 +25,7 @@ from gongzhi.people.models import Household, Partner
 from gongzhi.points import actions, selectors, statements, store
 from gongzhi.points.models import (
     AwardState,
+    HolderKind,
     ItemKind,
     OrderState,
     PointsAccount,
@@ -52,13 +53,14 @@ def _own_account(user: Any, *, open_if_missing: bool = False) -> PointsAccount |
     if resident is None:
         return None
     accounts = PointsAccount.objects.select_related("ledger_account", "scheme", "household")
-    if resident.household_id is None:
-        return accounts.filter(resident=resident).first()
-    account = accounts.filter(household_id=resident.household_id).first()
+    # A person scheme: the resident's own account; a household scheme: the household's.
+    account = accounts.filter(resident=resident).first()
+    if account is None and resident.household_id is not None:
+        account = accounts.filter(household_id=resident.household_id).first()
     if account is None and open_if_missing:
-        household = Household.objects.get(pk=resident.household_id)
-        if selectors.scheme_for_area_code(household.area_code) is not None:
-            account = actions.account_open_for_household(household=household)
+        scheme = selectors.scheme_for_area_code(resident.area_code)
+        if scheme is not None and (scheme.holder_kind == HolderKind.PERSON or resident.household_id is not None):
+            account = actions.account_open_for_holder(resident=resident)
     return account
 
 

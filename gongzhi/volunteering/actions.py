@@ -875,7 +875,7 @@ def points_for_confirmed_hours(*, attendance: Attendance, actor: Any) -> None:
     if not attendance.hours or attendance.points_award_id:
         return
     resident = attendance.volunteer.resident
-    if resident is None or resident.household_id is None:
+    if resident is None:
         attendance.points_note = str(_("未关联居民户，未计积分"))
         attendance.save(update_fields=["points_note"])
         return
@@ -884,7 +884,8 @@ def points_for_confirmed_hours(*, attendance: Attendance, actor: Any) -> None:
             award = award_from_source(
                 source_type=POINTS_SOURCE_TYPE,
                 source_id=f"{attendance.activity_id}:{attendance.volunteer_id}",
-                household=resident.household,
+                # The scheme decides who is credited: the person, or (by default) the person's household.
+                resident=resident,
                 rule_code=POINTS_RULE_CODE,
                 actor=actor,
             )

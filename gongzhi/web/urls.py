@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.web import views
+from gongzhi.web import calendar_views, views
 
 app_name = "web"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("people/registrations/<int:registration_id>/decide/", views.registration_decide, name="registration_decide"),
     path("party/", views.party_index, name="party"),
     path("party/<int:org_id>/", views.party_detail, name="party_org"),
+    path("calendar/", calendar_views.calendar_page, name="calendar"),
 ]

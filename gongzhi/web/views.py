@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import actions as account_actions
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Registration, RegistrationStatus, Role
+from gongzhi.appeals.home_links import appeal_links
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
@@ -207,6 +208,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "household_size": resident.household.residents.count() if resident and resident.household_id else 0,
         "registration": registration,
         "has_any_role": bool(memberships) or user.is_superuser,
+        "appeal_links": appeal_links(user),
     }
     return render(request, "web/home.html", context)
 

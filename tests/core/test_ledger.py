@@ -394,9 +394,12 @@ def test_verify_account_notices_a_tampered_balance(issuance, alice):
     award(alice, 10, issuance)
     assert ledger.verify_account(account=alice)
     if connection.vendor == "postgresql":
-        # The database refuses a balance that does not match the latest posting.
+        # The database refuses a balance that does not match the latest posting (checked at commit, or here
+        # when the deferred checks are made immediate).
         with pytest.raises(DatabaseError), transaction.atomic():
             LedgerAccount.objects.filter(pk=alice.pk).update(balance=999)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     else:
         LedgerAccount.objects.filter(pk=alice.pk).update(balance=999)
         assert not ledger.verify_account(account=alice)
@@ -493,6 +496,8 @@ def test_postgres_refuses_a_broken_balance_chain_and_a_balance_without_postings(
         Posting.objects.create(transaction=txn, account=alice, amount=5, balance_after=100)
     with pytest.raises(DatabaseError, match="differs from its latest posting"), transaction.atomic():
         LedgerAccount.objects.filter(pk=alice.pk).update(balance=11)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the balance check runs at commit otherwise
     with pytest.raises(DatabaseError, match="opens with balance 0"), transaction.atomic():
         LedgerAccount.objects.create(code="rich", name="富", unit="point", balance=100)
     assert Posting.objects.filter(account=alice).aggregate(s=Sum("amount"))["s"] == 10

@@ -3,8 +3,9 @@
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
+from gongzhi.core.calendar_actions import calendar_days_set
+from gongzhi.core.errors import DomainError
 from gongzhi.core.models import CalendarDay
 from gongzhi.core.workdays import day_source
 
@@ -28,7 +29,6 @@ class Command(BaseCommand):
         else:
             self._check(options["year"])
 
-    @transaction.atomic
     def _add(self, options: dict) -> None:
         try:
             days = [dt.date.fromisoformat(d) for d in options["dates"]]
@@ -36,8 +36,10 @@ class Command(BaseCommand):
             raise CommandError(f"日期格式应为 YYYY-MM-DD / dates must be YYYY-MM-DD: {exc}") from exc
         is_workday = options["workday"] is not None
         name = options["workday"] if is_workday else options["holiday"]
-        for day in days:
-            CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "name": name})
+        try:
+            calendar_days_set(actor=None, days=days, is_workday=is_workday, name=name)
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
         self.stdout.write(self.style.SUCCESS(f"{len(days)} 天已保存 / saved ({'班' if is_workday else '休'} {name})"))
 
     def _check(self, year: int) -> None:

@@ -1,0 +1,579 @@
+"""Staff pages under /appeals/staff/: the dispatch board, staff intake (12345 / 诉速办 / walk-in), the summons
+page of one appeal (吹哨) and the department console (报到). Thin: parse, call the actions, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongzhi.accounts import rules
+from gongzhi.accounts.models import Membership, Role
+from gongzhi.appeals import actions, selectors, summons
+from gongzhi.appeals.models import (
+    FINISHED_STATES,
+    OPEN_STATES,
+    Appeal,
+    AppealEvent,
+    Category,
+    Channel,
+    Rating,
+    State,
+    Summons,
+    SummonsState,
+    Tier,
+)
+from gongzhi.appeals.staff_forms import (
+    ActForm,
+    BoardFilter,
+    DepartmentActForm,
+    IntakeForm,
+    RateForm,
+    SummonForm,
+    first_error,
+)
+from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.areas.models import Area, AreaLevel
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import clock
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
+from gongzhi.people.models import Department
+
+BOARD_RULE = "appeals.dispatch"
+PAGE_SIZE = 50
+S = State
+
+# (key, label, filter at `now`) — the board's queues, in the order a dispatcher works them.
+QUEUES: list[tuple[str, Any, Any]] = [
+    ("all", gettext_lazy("全部"), lambda now: Q()),
+    ("new", gettext_lazy("待登记"), lambda now: Q(state=S.REPORTED)),
+    ("registered", gettext_lazy("待派遣"), lambda now: Q(state=S.REGISTERED)),
+    ("active", gettext_lazy("办理中"), lambda now: Q(state__in=OPEN_STATES)),
+    ("overdue", gettext_lazy("超时"), lambda now: Q(state__in=OPEN_STATES, due_at__lt=now)),
+    ("suspended", gettext_lazy("挂起"), lambda now: Q(state=S.SUSPENDED)),
+    ("handled", gettext_lazy("待核查"), lambda now: Q(state=S.HANDLED)),
+    ("verified", gettext_lazy("待结案"), lambda now: Q(state=S.VERIFIED)),
+    ("closed", gettext_lazy("已结案"), lambda now: Q(state__in=[S.CLOSED, S.RATED])),
+    ("cancelled", gettext_lazy("已作废"), lambda now: Q(state=S.CANCELLED)),
+]
+QUEUE_KEYS = [key for key, _label, _q in QUEUES]
+
+# The moves a dispatcher makes from the board (the worker's own moves live on the worker's task page).
+BOARD_ACTIONS = [
+    "register",
+    "dispatch",
+    "return",
+    "escalate",
+    "suspend",
+    "resume",
+    "extend",
+    "verify",
+    "fail_verification",
+    "close",
+    "rate",
+    "reopen",
+    "cancel",
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared bits
+
+
+def _forbidden(request: HttpRequest, message: Any) -> HttpResponse:
+    context = {"status": 403, "title": _("无权访问"), "message": message}
+    return render(request, "web/error.html", context, status=403)
+
+
+def countdown(seconds: int | None) -> str:
+    """剩余 1天3小时 / 超时 25分钟: the deadline in words, to the minute."""
+    if seconds is None:
+        return ""
+    left = abs(seconds)
+    days, rest = divmod(left, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        span = _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
+    elif hours:
+        span = _("%(h)d小时%(m)d分钟") % {"h": hours, "m": minutes}
+    else:
+        span = _("%(m)d分钟") % {"m": minutes}
+    return (_("剩余 %(span)s") if seconds >= 0 else _("超时 %(span)s")) % {"span": span}
+
+
+def _categories() -> list[Category]:
+    return list(
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
+
+
+def eligible_workers(area_code: str) -> list[dict[str, Any]]:
+    """People who hold appeals.handle at the appeal's area (at it or above), the closest to the ground first."""
+    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
+    rows = (
+        Membership.objects.filter(role__in=rules.RULES["appeals.handle"], area__code__in=prefixes, user__is_active=True)
+        .select_related("user", "area")
+        .order_by("user_id")
+    )
+    best: dict[int, Membership] = {}
+    for m in rows:
+        if m.user_id not in best or len(m.area.code) > len(best[m.user_id].area.code):
+            best[m.user_id] = m
+    ordered = sorted(best.values(), key=lambda m: (-len(m.area.code), str(m.user)))
+    return [{"id": m.user_id, "label": f"{m.user} · {m.get_role_display()} · {m.area.name}"} for m in ordered]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The dispatch board
+
+
+def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) -> dict[str, Any]:
+    remaining = selectors.remaining_seconds(appeal, at=now)
+    moves = [a for a in allowed_actions(appeal, user) if a in BOARD_ACTIONS]
+    # Before acceptance the 7135 clock has not started; the 7-minute arrival is what runs then.
+    arrive_left = (
+        int((appeal.arrive_by - now).total_seconds())
+        if appeal.state == S.DISPATCHED and appeal.arrive_by is not None and appeal.due_at is None
+        else None
+    )
+    return {
+        "arrive_left": arrive_left,
+        "arrive_countdown": countdown(arrive_left),
+        "appeal": appeal,
+        "remaining": remaining,
+        "countdown": countdown(remaining),
+        "overdue": remaining is not None and remaining < 0 and appeal.state in OPEN_STATES,
+        "paused": appeal.state == S.SUSPENDED,
+        "actions": [{"name": a, "label": label(a)} for a in moves],
+        "open_summons": open_summons,
+        "may_summon": appeal.state not in FINISHED_STATES and rules.allows(user, "appeals.summon", appeal.area_code),
+        "contact": appeal.contact_phone_masked,
+    }
+
+
+def _search_q(text: str) -> Q:
+    text = text.strip()
+    q = Q(number__iexact=text) | Q(external_ref=text) | Q(description__icontains=text)
+    if text.upper().startswith("SQ"):
+        q |= Q(number__startswith=text.upper())
+    return q
+
+
+@login_required
+@require_http_methods(["GET"])
+def board(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tops = rules.scope_codes(user, BOARD_RULE)
+    if not tops:
+        return _forbidden(request, _("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
+    form = BoardFilter(request.GET)
+    if not form.is_valid():
+        error = first_error(form)
+        context = {"status": 422, "title": _("筛选条件有误"), "message": error.message}
+        return render(request, "web/error.html", context, status=422)
+    f = form.cleaned_data
+    queue = f["queue"] if f["queue"] in QUEUE_KEYS else "all"
+    now = clock.now()
+    base = Appeal.objects.filter(rules.scope_q(user, BOARD_RULE))
+    if f["area"]:
+        base = base.filter(code_range_q(f["area"], "area_code"))
+    if f["category"]:
+        base = base.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
+    if f["channel"]:
+        base = base.filter(channel=f["channel"])
+    if f["state"]:
+        base = base.filter(state=f["state"])
+    if f["overdue"]:
+        base = base.filter(state__in=OPEN_STATES, due_at__lt=now)
+    if f["q"]:
+        base = base.filter(_search_q(f["q"]))
+    counts = base.aggregate(**{key: Count("pk", filter=make(now)) for key, _l, make in QUEUES})
+    queue_q = {key: make for key, _l, make in QUEUES}[queue](now)
+    rows_qs = (
+        base.filter(queue_q).select_related("category", "category__parent", "assignee", "area").defer("area__boundary")
+    )
+    if f["before"]:
+        rows_qs = rows_qs.filter(pk__lt=f["before"])
+    page = list(rows_qs.order_by("-id")[: PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    summons_open = dict(
+        Summons.objects.filter(appeal_id__in=[a.pk for a in page], state__in=summons.OPEN_SUMMONS)
+        .values("appeal_id")
+        .annotate(n=Count("pk"))
+        .values_list("appeal_id", "n")
+    )
+    rows = [_row(a, user, now=now, open_summons=summons_open.get(a.pk, 0)) for a in page]
+    params = {k: v for k, v in request.GET.items() if k != "before" and v}
+    next_url = "?" + urlencode({**params, "before": page[-1].pk}) if more else None
+    area_options = list(
+        Area.objects.filter(rules.scope_q(user, BOARD_RULE, field="code"))
+        .filter(level__in=[AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID])
+        .only("code", "name", "level")
+        .order_by("code")[:500]
+    )
+    context = {
+        "rows": rows,
+        "queues": [
+            {"key": key, "label": lab, "count": counts[key], "url": "?" + urlencode({**params, "queue": key})}
+            for key, lab, _m in QUEUES
+        ],
+        "queue": queue,
+        "filters": f,
+        "params": params,
+        "next_url": next_url,
+        "first_url": "?" + urlencode(params) if f["before"] else None,
+        "area_options": area_options,
+        "categories": _categories(),
+        "channels": Channel.choices,
+        "states": State.choices,
+        "may_intake": bool(rules.scope_codes(user, "appeals.intake")),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-results":
+        return render(request, "appeals/staff/_board_results.html", context)
+    return render(request, "appeals/staff/board.html", context)
+
+
+def _act_context(appeal: Appeal, user: Any, action: str) -> dict[str, Any]:
+    move = TRANSITIONS[action]
+    return {
+        "name": action,
+        "label": label(action),
+        "needs_note": move.needs_note,
+        "workers": eligible_workers(appeal.area_code) if action == "dispatch" else [],
+        "categories": _categories() if action in ("register", "dispatch") else [],
+        "tiers": Tier.choices,
+        "ratings": Rating.choices,
+    }
+
+
+def _render_row(
+    request: HttpRequest,
+    appeal_id: int,
+    *,
+    open_action: str | None = None,
+    error: Any = None,
+    values: Any = None,
+    done: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
+    now = clock.now()
+    n = Summons.objects.filter(appeal=appeal, state__in=summons.OPEN_SUMMONS).count()
+    context = {
+        "r": _row(appeal, user, now=now, open_summons=n),
+        "form": _act_context(appeal, user, open_action) if open_action else None,
+        "error": error,
+        "values": values or {},
+        "done": done,
+    }
+    return render(request, "appeals/staff/_row.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """GET ?action=: the row with that move's small form open; POST: make the move and answer the new row."""
+    user = request.user
+    if not rules.scope_codes(user, BOARD_RULE):
+        return _forbidden(request, _("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
+    try:
+        appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    if request.method == "GET":
+        action = request.GET.get("action", "")
+        if not action:  # closing a form: the row as it stands
+            return _render_row(request, appeal.pk)
+        if action not in BOARD_ACTIONS or action not in allowed_actions(appeal, user):
+            return _render_row(request, appeal.pk, error=_("当前不能执行该操作"), status=422)
+        return _render_row(request, appeal.pk, open_action=action)
+    form = ActForm(request.POST)
+    action = request.POST.get("action", "")
+    open_action = action if action in BOARD_ACTIONS else None
+    try:
+        if action not in BOARD_ACTIONS:
+            raise PermissionDenied(_("调度台不能执行「%(action)s」") % {"action": label(action)}, field="action")
+        if not form.is_valid():
+            raise first_error(form)
+        actions.appeal_transition(actor=user, appeal=appeal.pk, **form.transition_kwargs())
+    except DomainError as exc:
+        if not request.headers.get("HX-Request"):
+            messages.error(request, str(exc.message))
+            return _back_to_board(appeal)
+        still_allowed = open_action in allowed_actions(
+            Appeal.objects.select_related("category").get(pk=appeal.pk), user
+        )
+        return _render_row(
+            request,
+            appeal.pk,
+            open_action=open_action if still_allowed else None,
+            error=exc.message,
+            values=request.POST,
+            status=exc.status_code,
+        )
+    done = _("已%(action)s") % {"action": label(action)}
+    if not request.headers.get("HX-Request"):  # a plain form post (no JavaScript): back to the board
+        messages.success(request, f"{appeal.number} {done}")
+        return _back_to_board(appeal)
+    return _render_row(request, appeal.pk, done=done)
+
+
+def _back_to_board(appeal: Appeal) -> HttpResponse:
+    return redirect(reverse("appeals_staff:board") + "?" + urlencode({"q": appeal.number}))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Staff intake
+
+
+def _intake_context(user: Any, form: Any) -> dict[str, Any]:
+    micro = list(
+        Area.objects.filter(rules.scope_q(user, "appeals.intake", field="code"), level=AreaLevel.MICROGRID)
+        .only("code", "name", "point_lat", "point_lng", "boundary")
+        .order_by("code")[:2000]
+    )
+    return {
+        "form": form,
+        "map_areas": [{"code": m.code, "name": m.name, "boundary": m.boundary} for m in micro if m.boundary],
+        "values": form.data if form is not None and form.is_bound else {},
+        "microgrids": micro,
+        "categories": _categories(),
+        "channel_choices": IntakeForm.base_fields["channel"].choices,
+        "may_board": bool(rules.scope_codes(user, BOARD_RULE)),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not rules.scope_codes(user, "appeals.intake"):
+        return _forbidden(request, _("只有有代录权限（appeals.intake）的工作人员可以登记来电与来访诉求"))
+    if request.method == "GET":
+        return render(request, "appeals/staff/intake.html", _intake_context(user, None))
+    form = IntakeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise first_error(form)
+        submitted = actions.appeal_submit(actor=user, **form.submit_kwargs())
+    except DomainError as exc:
+        context = {**_intake_context(user, form), "error": exc.message, "error_field": exc.field}
+        return render(request, "appeals/staff/intake.html", context, status=exc.status_code)
+    appeal = submitted.appeal
+    if submitted.created:
+        messages.success(
+            request,
+            _("已登记诉求 %(number)s（%(state)s）") % {"number": appeal.number, "state": appeal.get_state_display()},
+        )
+    else:
+        messages.info(
+            request,
+            _("外部工单号 %(ref)s 已登记为诉求 %(number)s，已为您打开该诉求")
+            % {"ref": appeal.external_ref, "number": appeal.number},
+        )
+    if rules.allows(user, BOARD_RULE, appeal.area_code):
+        return redirect(reverse("appeals_staff:board") + "?" + urlencode({"q": appeal.number}))
+    return redirect("appeals_staff:intake")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The summons page of one appeal (吹哨)
+
+
+def _summons_appeal(request: HttpRequest, appeal_id: int) -> Appeal:
+    try:
+        appeal = selectors.appeal_get(user=request.user, appeal_id=appeal_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    if not rules.allows(request.user, "appeals.summon", appeal.area_code):
+        raise PermissionDenied(_("只有街道或网格（物业类事项）可以为该诉求吹哨"), field="appeal_id")
+    return appeal
+
+
+def _progress_by_summons(appeal_ids: list[int]) -> dict[int, list[AppealEvent]]:
+    notes: dict[int, list[AppealEvent]] = {}
+    events = AppealEvent.objects.filter(appeal_id__in=appeal_ids, action="summons_progress").order_by(
+        "occurred_at", "id"
+    )
+    for event in events:
+        notes.setdefault(event.data.get("summons_id"), []).append(event)
+    return notes
+
+
+def summons_rows(appeal: Appeal, now: dt.datetime) -> list[dict[str, Any]]:
+    items = list(appeal.summons.select_related("department", "reported_by").order_by("id"))
+    notes = _progress_by_summons([appeal.pk])
+    return [_summons_row(s, now, notes.get(s.pk, [])) for s in items]
+
+
+def _summons_row(s: Summons, now: dt.datetime, notes: list[AppealEvent]) -> dict[str, Any]:
+    waiting = s.state == SummonsState.SUMMONED
+    left = int((s.report_by - now).total_seconds()) if waiting else None
+    return {
+        "s": s,
+        "left": left,
+        "countdown": countdown(left) if waiting else "",
+        "late_now": waiting and left is not None and left < 0,
+        "notes": notes,
+    }
+
+
+def _departments() -> list[tuple[str, str]]:
+    return [(d.code, d.name) for d in Department.objects.order_by("name").only("code", "name")]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    try:
+        appeal = _summons_appeal(request, appeal_id)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    departments = _departments()
+    form = SummonForm(departments=departments)
+    error = None
+    status = 200
+    if request.method == "POST":
+        form = SummonForm(request.POST, departments=departments)
+        try:
+            if not form.is_valid():
+                raise first_error(form)
+            created = summons.summons_create(
+                actor=request.user,
+                appeal_id=appeal.pk,
+                departments=form.cleaned_data["departments"],
+                reason=form.cleaned_data["reason"],
+                report_minutes=form.cleaned_data["report_minutes"],
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            messages.success(
+                request,
+                _("已吹哨召集：%(depts)s") % {"depts": "、".join(s.department.name for s in created)},
+            )
+            return redirect("appeals_staff:summons", appeal_id=appeal.pk)
+    already = set(appeal.summons.values_list("department__code", flat=True))
+    context = {
+        "appeal": appeal,
+        "rows": summons_rows(appeal, clock.now()),
+        "departments": [(code, name, code in already) for code, name in departments],
+        "form": form,
+        "values": request.POST if request.method == "POST" else {},
+        "default_minutes": request.POST.get("report_minutes") or 30,
+        "error": error,
+        "finished": appeal.state in FINISHED_STATES,
+        "may_board": rules.allows(request.user, BOARD_RULE, appeal.area_code),
+    }
+    return render(request, "appeals/staff/summons.html", context, status=status)
+
+
+@login_required
+@require_POST
+def summons_rate(request: HttpRequest, appeal_id: int, summons_id: int) -> HttpResponse:
+    try:
+        appeal = _summons_appeal(request, appeal_id)
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    if not Summons.objects.filter(pk=summons_id, appeal=appeal).exists():
+        raise Http404
+    form = RateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise first_error(form)
+        s = summons.summons_rate(
+            actor=request.user,
+            summons_id=summons_id,
+            score=form.cleaned_data["score"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        response = redirect("appeals_staff:summons", appeal_id=appeal.pk)
+        response.status_code = 303
+        return response
+    messages.success(request, _("已评价「%(dept)s」：%(score)d 分") % {"dept": s.department.name, "score": s.score})
+    return redirect("appeals_staff:summons", appeal_id=appeal.pk)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The department console (报到)
+
+
+def _my_departments(user: Any) -> list[int]:
+    return list(
+        Membership.objects.filter(user_id=user.pk, role=Role.DEPARTMENT, department__isnull=False).values_list(
+            "department_id", flat=True
+        )
+    )
+
+
+def _department_summons(user: Any) -> Any:
+    return Summons.objects.filter(
+        rules.scope_q(user, "appeals.report_in"), department_id__in=_my_departments(user)
+    ).select_related("department", "appeal", "appeal__category", "appeal__category__parent")
+
+
+@login_required
+@require_http_methods(["GET"])
+def department(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not rules.scope_codes(user, "appeals.report_in"):
+        return _forbidden(request, _("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
+    now = clock.now()
+    mine = _department_summons(user)
+    open_items = list(mine.filter(state__in=summons.OPEN_SUMMONS).order_by("report_by", "id")[:200])
+    done_items = list(mine.exclude(state__in=summons.OPEN_SUMMONS).order_by("-summoned_at", "-id")[:20])
+    notes = _progress_by_summons(sorted({s.appeal_id for s in open_items}))
+    context = {
+        "open_rows": [_summons_row(s, now, notes.get(s.pk, [])) for s in open_items],
+        "done_rows": [_summons_row(s, now, []) for s in done_items],
+        "has_department": bool(_my_departments(user)),
+    }
+    return render(request, "appeals/staff/department.html", context)
+
+
+@login_required
+@require_POST
+def department_act(request: HttpRequest, summons_id: int) -> HttpResponse:
+    user = request.user
+    if not rules.scope_codes(user, "appeals.report_in"):
+        return _forbidden(request, _("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
+    if not _department_summons(user).filter(pk=summons_id).exists():
+        raise Http404(_("吹哨记录不存在：%(id)s") % {"id": summons_id})
+    form = DepartmentActForm(request.POST)
+    error, status, done = None, 200, None
+    try:
+        if not form.is_valid():
+            raise first_error(form)
+        action, note = form.cleaned_data["action"], form.cleaned_data["note"]
+        if action == "report_in":
+            s = summons.summons_report_in(actor=user, summons_id=summons_id, note=note)
+            done = _("已报到（迟到）") if s.late else _("已报到")
+        elif action == "progress":
+            summons.summons_progress(actor=user, summons_id=summons_id, note=note)
+            done = _("已记录进展")
+        else:
+            summons.summons_result(actor=user, summons_id=summons_id, result=form.cleaned_data["result"])
+            done = _("已反馈处理结果")
+    except DomainError as exc:
+        error, status = exc.message, exc.status_code
+    s = _department_summons(user).get(pk=summons_id)
+    notes = _progress_by_summons([s.appeal_id]).get(s.pk, [])
+    context = {"row": _summons_row(s, clock.now(), notes), "error": error, "done": done, "values": request.POST}
+    return render(request, "appeals/staff/_dept_card.html", context, status=status)
