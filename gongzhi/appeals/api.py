@@ -501,6 +501,12 @@ def get_appeal(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
     return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
 
 
+class CheckinLocationIn(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lng: float = Field(..., ge=-180, le=180)
+    accuracy: float | None = Field(None, ge=0, le=100_000, description="metres, as the phone reports it")
+
+
 class TransitionIn(Schema):
     action: str = Field(..., description="one of: " + ", ".join(TRANSITIONS), max_length=24)
     note: str = Field("", max_length=2000, description="the reason for cancel, return, suspend, extend, reopen …")
@@ -512,6 +518,7 @@ class TransitionIn(Schema):
     due_at: dt.datetime | None = Field(None, description="extend: the new deadline")
     days: int | None = Field(None, ge=1, le=90, description="extend: days added (in the policy's day unit)")
     photo_ids: list[int] | None = Field(None, max_length=30, description="handle/arrive: uploaded evidence photos")
+    location: CheckinLocationIn | None = Field(None, description="arrive: the phone's position at the check-in")
     expected_version: int | None = Field(None, ge=0, le=2**31, description="refuse if the appeal changed since")
 
 

@@ -28,7 +28,7 @@ from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
-from gongzhi.web.views import error_page, page
+from gongzhi.web.views import page
 
 # Which submit-form field an error of appeal_submit belongs to.
 SUBMIT_FIELDS = {
@@ -332,6 +332,3 @@ def photo(request: HttpRequest, photo_id: int, original: bool = False) -> HttpRe
     response = FileResponse(handle, content_type=p.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-__all__ = ["detail", "error_page", "mine", "move", "photo", "submit", "suggest", "tasks"]

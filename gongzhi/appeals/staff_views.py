@@ -95,6 +95,17 @@ def _forbidden(request: HttpRequest, message: Any) -> HttpResponse:
     return render(request, "web/error.html", context, status=403)
 
 
+def countdown_formats() -> dict[str, str]:
+    """The countdown's phrases, for the page's script to keep counting in the same words."""
+    return {
+        "dh": _("%(d)d天%(h)d小时"),
+        "hm": _("%(h)d小时%(m)d分钟"),
+        "m": _("%(m)d分钟"),
+        "left": _("剩余 %(span)s"),
+        "over": _("超时 %(span)s"),
+    }
+
+
 def countdown(seconds: int | None) -> str:
     """剩余 1天3小时 / 超时 25分钟: the deadline in words, to the minute."""
     if seconds is None:
@@ -241,6 +252,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "channels": Channel.choices,
         "states": State.choices,
         "may_intake": bool(rules.scope_codes(user, "appeals.intake")),
+        "countdown_formats": countdown_formats(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-results":
         return render(request, "appeals/staff/_board_results.html", context)
@@ -355,6 +367,7 @@ def _intake_context(user: Any, form: Any) -> dict[str, Any]:
         "categories": _categories(),
         "channel_choices": IntakeForm.base_fields["channel"].choices,
         "may_board": bool(rules.scope_codes(user, BOARD_RULE)),
+        "countdown_formats": countdown_formats(),
     }
 
 
@@ -479,6 +492,7 @@ def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
         "error": error,
         "finished": appeal.state in FINISHED_STATES,
         "may_board": rules.allows(request.user, BOARD_RULE, appeal.area_code),
+        "countdown_formats": countdown_formats(),
     }
     return render(request, "appeals/staff/summons.html", context, status=status)
 
@@ -544,6 +558,7 @@ def department(request: HttpRequest) -> HttpResponse:
         "open_rows": [_summons_row(s, now, notes.get(s.pk, [])) for s in open_items],
         "done_rows": [_summons_row(s, now, []) for s in done_items],
         "has_department": bool(_my_departments(user)),
+        "countdown_formats": countdown_formats(),
     }
     return render(request, "appeals/staff/department.html", context)
 

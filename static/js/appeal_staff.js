@@ -11,16 +11,17 @@
     }
   });
 
+  // The same phrases as the server's (data attributes of #staff-i18n), filled in here.
+  function fill(format, values) {
+    return (format || "").replace(/%\((\w+)\)[sd]/g, function (_m, key) { return String(values[key]); });
+  }
+
   function words(seconds) {
-    var i18n = (document.getElementById("staff-i18n") || {}).dataset || {};
+    var f = (document.getElementById("staff-i18n") || {}).dataset || {};
     var left = Math.abs(seconds);
-    var d = Math.floor(left / 86400);
-    var h = Math.floor((left % 86400) / 3600);
-    var m = Math.floor((left % 3600) / 60);
-    var span = d ? d + (i18n.day || "d") + h + (i18n.hour || "h")
-      : h ? h + (i18n.hour || "h") + m + (i18n.minute || "min")
-      : m + (i18n.minute || "min");
-    return (seconds >= 0 ? i18n.left || "" : i18n.over || "-") + " " + span;
+    var v = { d: Math.floor(left / 86400), h: Math.floor((left % 86400) / 3600), m: Math.floor((left % 3600) / 60) };
+    var span = fill(v.d ? f.dh : v.h ? f.hm : f.m, v);
+    return fill(seconds >= 0 ? f.left : f.over, { span: span });
   }
 
   // The server says how many seconds were left when it rendered the element; counting from when this page

@@ -110,6 +110,8 @@ def test_submit_accept_arrive_handle_verify_close_rate(
     closer.click("#moves button:has-text('结案')")
     closer.wait_for_selector("text=已完成「结案」")
     resident.goto(f"{base}/appeals/mine/")
+    assert "待您评价" in resident.inner_text(".appeal-list")
+    fits_the_phone(resident)
     resident.click(f"a[href='/appeals/{appeal.pk}/'] >> nth=0")
     resident.check("input[name=rating][value=satisfied]")
     resident.click("button:has-text('提交评价')")
@@ -124,4 +126,13 @@ def test_submit_accept_arrive_handle_verify_close_rate(
     assert resident.evaluate("document.querySelector('#timeline img').naturalWidth") > 0
     fits_the_phone(resident)
     resident.screenshot(path=str(ARTIFACTS / "appeal-3-rated.png"), full_page=True)
+
+    # The same page in English still fits the phone.
+    resident.click(".langswitch button[value=en]")
+    resident.wait_for_selector("text=Timeline")
+    assert "Accept" in resident.inner_text("#timeline") and "Satisfied" in resident.inner_text("#timeline")
+    fits_the_phone(resident)
+    resident.goto(f"{base}/appeals/new/")
+    fits_the_phone(resident)
+    resident.screenshot(path=str(ARTIFACTS / "appeal-4-submit-en.png"), full_page=True)
     assert errors == []
