@@ -248,6 +248,7 @@ class BoardRow:
     state: str
     published_at: dt.datetime
     publicity_ends_at: dt.datetime
+    objected: bool = False  # the page tags these; comparing the translated state name breaks in English
 
 
 def public_board(*, area_code: str, at: dt.datetime | None = None, limit: int = 200) -> list[BoardRow]:
@@ -275,6 +276,7 @@ def public_board(*, area_code: str, at: dt.datetime | None = None, limit: int = 
             state=str(a.get_state_display()),
             published_at=a.published_at,
             publicity_ends_at=a.publicity_ends_at,
+            objected=a.state == AwardState.OBJECTED,
         )
         for a in awards
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -478,7 +478,13 @@ def manage(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc.message))
         return redirect("points:manage")
     events = list(
-        RedemptionEvent.objects.filter(scheme=scheme).prefetch_related("offers__item").order_by("-starts_at")[:20]
+        RedemptionEvent.objects.filter(scheme=scheme)
+        .prefetch_related("offers__item")
+        .annotate(
+            placed=Count("offers__orders", filter=Q(offers__orders__state=OrderState.PLACED)),
+            fulfilled=Count("offers__orders", filter=Q(offers__orders__state=OrderState.FULFILLED)),
+        )
+        .order_by("-starts_at")[:20]
     )
     return _render(
         request,

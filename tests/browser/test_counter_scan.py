@@ -58,7 +58,7 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     resident = factories.make_resident(household, "王秀兰")
     account = actions.account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
-    ledger.post(kind="points.award", lines=[(issuance, -80), (account.ledger_account, 80)], memo="美丽庭院 +10")
+    ledger.post(kind="points.award", lines=[(issuance, -90), (account.ledger_account, 90)], memo="美丽庭院 +10")
     flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
     now = timezone.now()
     event = store.event_create(
@@ -72,6 +72,7 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     )
     store.event_offer(actor=staff, event=event, item=flour, stock=10)
     order = store.redemption_place(actor=staff, account=account, event=event, item=flour, quantity=2)
+    second = store.redemption_place(actor=staff, account=account, event=event, item=flour, quantity=1)
     assert resident.name == "王秀兰"
 
     # The order page's QR code carries the counter URL with the code (gongzhi.points.views.order_detail).
@@ -119,5 +120,14 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     page.wait_for_selector("#counter-problem", timeout=20_000)
     assert "不能重复领取" in page.inner_text("#counter-problem")
     assert page.locator("button:has-text('确认领取')").count() == 0
-    assert RedemptionOrder.objects.get().state == "fulfilled"
+    assert RedemptionOrder.objects.get(pk=order.pk).state == "fulfilled"
+
+    # A USB keyboard-wedge scanner types what the QR code holds into the focused field and presses Enter.
+    page.fill("input[name=code]", f"{base}/points/counter/?code={second.pickup_code}")
+    page.press("input[name=code]", "Enter")
+    page.wait_for_url(f"**code=*{second.pickup_code}*")
+    assert page.inner_text("#order-state") == "待领取" and "面粉 ×1" in page.inner_text("#order h2")
+    page.click("button:has-text('确认领取')")
+    page.wait_for_selector(".flash-success")
+    assert RedemptionOrder.objects.get(pk=second.pk).state == "fulfilled"
     assert errors == []

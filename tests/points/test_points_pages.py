@@ -134,3 +134,51 @@ def test_the_passbook_categories_are_nouns_in_english():
         assert labels == ["Opening", "Award", "Points redemption"]
     with translation.override("zh-hans"):
         assert statements.kind_label("points.deduction") == "扣分"
+
+
+def test_store_management_counts_orders_per_event_and_links_its_counter(district, scheme, evening, owner, account_a):
+    issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
+    ledger.post(kind="points.award", lines=[(issuance, -100), (account_a.ledger_account, 100)], reference="seed")
+    with time_machine.travel(START + dt.timedelta(hours=1), tick=False):
+        for _i in range(2):
+            order = store.redemption_place(
+                actor=owner, account=account_a, event=evening["event"], item=evening["flour"], quantity=1
+            )
+        store.redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code)
+        body = client_for(district["street_staff"]).get("/points/manage/").content.decode()
+    assert "待领取 1 单 · 已领取 1 单" in body
+    assert f'href="/points/counter/?event={evening["event"].pk}"' in body
+
+
+def test_store_management_says_what_to_do_first_when_empty(district, scheme):
+    staff = district["street_staff"]
+    with time_machine.travel(START, tick=False):
+        store.event_create(
+            actor=staff,
+            scheme=scheme,
+            area=district.areas[COMMUNITY_A],
+            title="空场",
+            place="文化广场",
+            starts_at=START,
+            ends_at=START + dt.timedelta(hours=2),
+        )
+        body = client_for(staff).get("/points/manage/").content.decode()
+    assert "暂无商品" in body and "本场还没有上架商品" in body and "先在上方添加商品" in body
+    assert 'name="item_id"' not in body
+
+
+@pytest.mark.usefixtures("english_catalogue")
+def test_the_board_tags_only_objected_awards_in_either_language(district, scheme, owner, account_a):
+    from tests.points.conftest import move, propose
+
+    with time_machine.travel(START, tick=False):
+        quiet = propose(district, owner.resident.household)
+        disputed = propose(district, owner.resident.household, "neighbour-help", points=2)
+        for award in (quiet, disputed):
+            move(district, award, ("street_staff", "review"), ("street_staff", "publish"))
+        move(district, disputed, ("community_worker_a", "object", "不属实"))
+        for language in ("zh-hans", "en"):
+            client = client_for(district["grid_worker_a"])
+            client.cookies["django_language"] = language
+            body = client.get(f"/points/board/?area={COMMUNITY_A}").content.decode()
+            assert body.count('class="tag tag-red"') == 1, language
