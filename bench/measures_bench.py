@@ -11,7 +11,10 @@ and about five events each (submit, dispatch, accept, close, rate, plus extensio
 - measures_for() of the street for the last full month (the league table of 10 communities, the previous month,
   the weekly trend) and for the whole last year;
 - GET /api/v1/appeals/measures for the last full month with a bearer token (the whole request).
-No index is added beyond the models' own; the figures are what the shipped schema gives.
+No index is added beyond the models' own; the figures are what the shipped schema gives. The appeal rows carry the
+facts the measures count (responded_on_time, ratings_total/ratings_satisfied, extended_at) consistent with the events
+written, as the workflow keeps them; `--check-facts` recomputes them from the events (measure_facts.backfill) and
+reports any difference.
 Prints RESULT lines; never part of the test run.
 """
 
@@ -160,7 +163,14 @@ def seed(n_appeals: int, *, rng: random.Random) -> None:
                     extended = rng.random() < 0.03
                     if extended:
                         due += dt.timedelta(days=3)
-                    row.update(accepted_at=accepted, due_at=due, policy_snapshot=snapshot)
+                    row.update(
+                        accepted_at=accepted,
+                        due_at=due,
+                        policy_snapshot=snapshot,
+                        responded_on_time=accepted <= row["arrive_by"],
+                    )
+                    if extended:  # the extend event is the fifth step, 3 hours apart (see events())
+                        row["extended_at"] = created + dt.timedelta(hours=4 * 3)
                     if state == "suspended":
                         row.update(paused_at=accepted + dt.timedelta(hours=5), suspended_from="accepted")
                     if state in ("closed", "rated"):
@@ -171,10 +181,12 @@ def seed(n_appeals: int, *, rng: random.Random) -> None:
                             closed_at=closed,
                             closed_on_time=closed <= due,
                             rework_count=1 if reworked else 0,
+                            # A reworked appeal was rated 不满意 once (see events()).
+                            ratings_total=int(reworked),
                         )
                         if state == "rated":
                             rating = "satisfied" if rng.random() < 0.85 else "basically"
-                            row["rating"] = rating
+                            row.update(rating=rating, ratings_total=int(reworked) + 1, ratings_satisfied=1)
             plan.append((state, created, reworked, extended, rating, m.code))
             yield row
 
@@ -248,6 +260,33 @@ def seed(n_appeals: int, *, rng: random.Random) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
+def check_facts() -> None:
+    """Recompute the measure facts from the events (in a transaction rolled back) and compare their totals."""
+    from django.db import transaction
+    from django.db.models import Count, Max, Min, Q, Sum
+
+    from gongzhi.appeals.measure_facts import backfill
+    from gongzhi.appeals.models import Appeal, AppealEvent
+
+    def totals() -> dict[str, Any]:
+        return Appeal.objects.aggregate(
+            responded=Count("pk", filter=Q(responded_on_time=True)),
+            late=Count("pk", filter=Q(responded_on_time=False)),
+            ratings=Sum("ratings_total"),
+            satisfied=Sum("ratings_satisfied"),
+            extended=Count("extended_at"),
+            extended_first=Min("extended_at"),
+            extended_last=Max("extended_at"),
+        )
+
+    seeded = totals()
+    with transaction.atomic():
+        backfill(Appeal, AppealEvent)
+        derived = totals()
+        transaction.set_rollback(True)
+    print(f"facts seeded: {seeded}\nfacts from events: {derived}\nRESULT facts consistent: {seeded == derived}")
+
+
 def timed(fn: Any, n: int) -> dict[str, float]:
     fn()  # warm-up: caches, plans, connection
     samples = []
@@ -264,6 +303,7 @@ def main() -> None:
     parser.add_argument("--appeals", type=int, default=1_000_000)
     parser.add_argument("-n", type=int, default=20, help="timed repetitions of each case")
     parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
+    parser.add_argument("--check-facts", action="store_true", help="compare the seeded facts with the events")
     args = parser.parse_args()
 
     if args.reseed:
@@ -298,6 +338,8 @@ def main() -> None:
         t = time.perf_counter()
         seed(args.appeals, rng=random.Random(20260322))
         print(f"seeded in {time.perf_counter() - t:.1f} s", flush=True)
+    if args.check_facts:
+        check_facts()
     street = Area.objects.get(code=STREET)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('appeals_appeal'))")

@@ -145,6 +145,15 @@ class Appeal(PersonalDataMixin):
     is_public = models.BooleanField(_("公共事项（公示）"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
     rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
+    # Facts for the measures (gongzhi.appeals.measures), kept by workflow.appeal_transition in the move's
+    # transaction so an area's month is read from the appeal rows alone, not from millions of events.
+    # Accepted by the arrival limit (null until accepted); see measure_facts.responded_on_time.
+    responded_on_time = models.BooleanField(null=True, blank=True, editable=False)
+    # Every rating given, and the 满意/基本满意 ones: an unsatisfied rating reopens the appeal and clears `rating`.
+    ratings_total = models.PositiveSmallIntegerField(default=0, editable=False)
+    ratings_satisfied = models.PositiveSmallIntegerField(default=0, editable=False)
+    # When the last extension (延期) was approved.
+    extended_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Bumped by every transition; a writer that read an older version loses (see workflow.appeal_transition).
     version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("上报时间"), default=clock.now, db_index=True)
@@ -174,6 +183,31 @@ class Appeal(PersonalDataMixin):
                 fields=["due_at"],
                 name="appeal_sweep_due",
                 condition=Q(state__in=["dispatched", "accepted", "on_site"], handling_level__in=["microgrid", "grid"]),
+            ),
+            # The measures of an area and period: a range of one month over these (covering on PostgreSQL, so the
+            # aggregates read the index alone), the area code checked in the index.
+            models.Index(
+                fields=["created_at", "area_code"],
+                name="appeal_measures_cohort",
+                include=[
+                    "state",
+                    "dispatched_at",
+                    "closed_at",
+                    "rework_count",
+                    "responded_on_time",
+                    "ratings_total",
+                    "ratings_satisfied",
+                ],
+            ),
+            models.Index(
+                fields=["due_at", "area_code"],
+                name="appeal_measures_due",
+                include=["state", "paused_at", "closed_on_time"],
+            ),
+            models.Index(
+                fields=["extended_at", "area_code"],
+                name="appeal_measures_extended",
+                condition=Q(extended_at__isnull=False),
             ),
         ]
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
+from gongzhi.appeals import measure_facts, policy
 from gongzhi.appeals import notify as appeal_notify
-from gongzhi.appeals import policy
 from gongzhi.appeals.models import (
     Appeal,
     AppealEvent,
@@ -520,6 +520,7 @@ def appeal_transition(
         fields.append("policy_snapshot")
         event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
 
+    fields += measure_facts.after_move(appeal, action, now, event_data)  # measures: facts kept with the move
     photo_ids = data.get("photo_ids")
     appeal.state = target
     appeal.version += 1
@@ -624,17 +625,18 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
         appeal.state = move.target
         appeal.version += 1
         appeal.updated_at = at
+        appeal.responded_on_time = measure_facts.responded_on_time(appeal)  # measures: re-dispatched now
     # Escalated at one instant, appeals of one grid and tier share every new value: one UPDATE per group
     # (bulk_update's CASE per row costs ~1 ms an appeal). An appeal whose snapshot was only taken now is
     # written on its own.
     groups: dict[tuple[Any, ...], list[int]] = {}
     for appeal, snapshot_was_empty in zip(appeals, fresh_snapshot, strict=True):
         if snapshot_was_empty:
-            appeal.save(update_fields=[*ESCALATION_FIELDS, "state", "version", "updated_at"])
+            appeal.save(update_fields=[*ESCALATION_FIELDS, "state", "version", "updated_at", "responded_on_time"])
             continue
-        key = (appeal.handling_level, appeal.tier, appeal.assignee_id, appeal.due_at)
+        key = (appeal.handling_level, appeal.tier, appeal.assignee_id, appeal.due_at, appeal.responded_on_time)
         groups.setdefault(key, []).append(appeal.pk)
-    for (level, tier, assignee_id, due_at), pks in groups.items():
+    for (level, tier, assignee_id, due_at, responded), pks in groups.items():
         Appeal.objects.filter(pk__in=pks).update(
             handling_level=level,
             tier=tier,
@@ -642,6 +644,7 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             due_at=due_at,
             dispatched_at=at,
             paused_at=None,
+            responded_on_time=responded,
             state=move.target,
             version=F("version") + 1,
             updated_at=at,
