@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0001_initial'),
-        ('areas', '0001_initial'),
+        ("appeals", "0001_initial"),
+        ("areas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='appeal',
-            name='appeal_open_due',
+            model_name="appeal",
+            name="appeal_open_due",
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(condition=models.Q(('handling_level__in', ['microgrid', 'grid']), ('state__in', ['dispatched', 'accepted', 'on_site'])), fields=['due_at'], name='appeal_sweep_due'),
+            model_name="appeal",
+            index=models.Index(
+                condition=models.Q(
+                    ("handling_level__in", ["microgrid", "grid"]), ("state__in", ["dispatched", "accepted", "on_site"])
+                ),
+                fields=["due_at"],
+                name="appeal_sweep_due",
+            ),
         ),
     ]

@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0002_sweep_index'),
-        ('areas', '0001_initial'),
+        ("appeals", "0002_sweep_index"),
+        ("areas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(condition=models.Q(('state__in', ['dispatched', 'accepted', 'on_site', 'suspended'])), fields=['assignee', 'due_at', 'arrive_by', 'id'], name='appeal_worker_tasks'),
+            model_name="appeal",
+            index=models.Index(
+                condition=models.Q(("state__in", ["dispatched", "accepted", "on_site", "suspended"])),
+                fields=["assignee", "due_at", "arrive_by", "id"],
+                name="appeal_worker_tasks",
+            ),
         ),
     ]

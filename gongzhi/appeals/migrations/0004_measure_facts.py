@@ -5,53 +5,41 @@ from django.db import migrations, models
 
 
 def fill_from_events(apps, schema_editor):
-    """The facts of existing appeals from their rows and events, set-wise (before the indexes, so the UPDATEs
-    do not maintain them)."""
+    """The facts of existing appeals from their rows and events, set-wise (before the measures' indexes of 0005,
+    so the UPDATEs do not maintain them; PostgreSQL cannot build an index in the transaction that updated the
+    table)."""
     from gongzhi.appeals.measure_facts import backfill
 
     backfill(apps.get_model("appeals", "Appeal"), apps.get_model("appeals", "AppealEvent"))
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0003_worker_tasks_index'),
-        ('areas', '0001_initial'),
+        ("appeals", "0003_worker_tasks_index"),
+        ("areas", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='extended_at',
+            model_name="appeal",
+            name="extended_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='ratings_satisfied',
+            model_name="appeal",
+            name="ratings_satisfied",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='ratings_total',
+            model_name="appeal",
+            name="ratings_total",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='responded_on_time',
+            model_name="appeal",
+            name="responded_on_time",
             field=models.BooleanField(blank=True, editable=False, null=True),
         ),
         migrations.RunPython(fill_from_events, migrations.RunPython.noop),
-        migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['created_at', 'area_code'], include=('state', 'dispatched_at', 'closed_at', 'rework_count', 'responded_on_time', 'ratings_total', 'ratings_satisfied'), name='appeal_measures_cohort'),
-        ),
-        migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['due_at', 'area_code'], include=('state', 'paused_at', 'closed_on_time'), name='appeal_measures_due'),
-        ),
-        migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(condition=models.Q(('extended_at__isnull', False)), fields=['extended_at', 'area_code'], name='appeal_measures_extended'),
-        ),
     ]
