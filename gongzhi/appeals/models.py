@@ -263,6 +263,11 @@ class AppealEvent(AppendOnlyModel):
                 fields=["appeal", "escalated_to"], condition=~Q(escalated_to=""), name="appeal_escalation_once"
             ),
         ]
+        indexes = [
+            # The measures probe an appeal's extensions in a period (应结案 carried past it): a small index of
+            # those events only.
+            models.Index(fields=["appeal", "occurred_at"], name="appeal_event_extend", condition=Q(action="extend")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action} {self.from_state}→{self.to_state}"
