@@ -47,7 +47,6 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -191,20 +190,15 @@ def _grouped(rows: Iterable[dict[str, Any]], out: dict[str, dict[str, int]], key
 
 
 WEEK_FIELDS = ("received", "dispatched", "responded", "closed")
-# Up to this many weeks (a month has at most six) the trend is counted in the cohort's own statement, one filtered
-# count per week and measure; a longer period's trend has a statement of its own (TruncWeek per row).
-INLINE_WEEKS = 8
 
 
-def _cohort_counts(week: Q | None = None) -> dict[str, Any]:
-    within = week if week is not None else Q()
-    counts = {
-        "received": Count("created_at", filter=within) if week is not None else Count("created_at"),
-        "dispatched": Count("created_at", filter=within & Q(dispatched_at__isnull=False)),
-        "responded": Count("created_at", filter=within & Q(responded_on_time=True)),
-        "closed": Count("created_at", filter=within & Q(closed_at__isnull=False)),
+def _cohort_counts() -> dict[str, Any]:
+    return {
+        "received": Count("created_at"),
+        "dispatched": Count("created_at", filter=Q(dispatched_at__isnull=False)),
+        "responded": Count("created_at", filter=Q(responded_on_time=True)),
+        "closed": Count("created_at", filter=Q(closed_at__isnull=False)),
     }
-    return counts
 
 
 def _weeks_of(period: Period) -> list[dt.datetime]:
@@ -223,7 +217,7 @@ def counts_by_child(
 ) -> dict[str, dict[str, int]]:
     """Raw counts per subtree bucket (area codes cut to `key_length`) for one period, in four queries.
 
-    With `weeks`, the received cohort is also counted per week (Monday-based) into it.
+    With `weeks`, the received cohort is also counted per week (Monday-based, by local date) into it.
 
     Each reads one range of an index made for it (appeal_measures_cohort, _due, _extended; covering on
     PostgreSQL) and the per-appeal facts the workflow keeps on the row (measure_facts), not the event log.
@@ -236,39 +230,34 @@ def counts_by_child(
     out: dict[str, dict[str, int]] = {}
     live = Appeal.objects.exclude(state=State.CANCELLED)
 
-    cohort = live.filter(inside, created_at__gte=start, created_at__lt=end)
-    mondays = _weeks_of(period) if weeks is not None else []
-    inline = 0 < len(mondays) <= INLINE_WEEKS
-    per_week: dict[str, Any] = {}
-    if inline:
-        for i, monday in enumerate(mondays):
-            within = Q(created_at__gte=monday, created_at__lt=monday + dt.timedelta(days=7))
-            per_week.update({f"w{i}_{name}": agg for name, agg in _cohort_counts(within).items()})
-    rows = list(
-        cohort.values("area_code")
-        .annotate(
-            **_cohort_counts(),
-            reworked=Count("created_at", filter=Q(rework_count__gt=0)),
-            rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
-            # Every rating given, the unsatisfied ones that reopened the appeal included.
-            rated=Sum("ratings_total"),
-            satisfied=Sum("ratings_satisfied"),
-            **per_week,
+    # With the trend, the cohort is read week by week (one index range each, no per-row week arithmetic); the
+    # counts add up to the period's.
+    if weeks is None:
+        ranges = [(None, start, end)]
+    else:
+        ranges = [(m.date(), max(start, m), min(end, m + dt.timedelta(days=7))) for m in _weeks_of(period)]
+    for week, low, high in ranges:
+        if low >= high:
+            continue
+        rows = list(
+            live.filter(inside, created_at__gte=low, created_at__lt=high)
+            .values("area_code")
+            .annotate(
+                **_cohort_counts(),
+                reworked=Count("created_at", filter=Q(rework_count__gt=0)),
+                rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
+                # Every rating given, the unsatisfied ones that reopened the appeal included.
+                rated=Sum("ratings_total"),
+                satisfied=Sum("ratings_satisfied"),
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    if inline and weeks is not None:
-        for row in rows:
-            for i, monday in enumerate(mondays):
-                counts = {name: row.pop(f"w{i}_{name}") for name in WEEK_FIELDS}
-                if counts["received"]:
-                    week = weeks.setdefault(monday.date(), dict.fromkeys(WEEK_FIELDS, 0))
-                    for name in WEEK_FIELDS:
-                        week[name] += counts[name]
-    elif weeks is not None:
-        for row in cohort.annotate(week=TruncWeek("created_at")).values("week").annotate(**_cohort_counts()).order_by():
-            weeks[row.pop("week")] = row
-    _grouped(rows, out, key_length)
+        if weeks is not None and rows:
+            totals = weeks.setdefault(week, dict.fromkeys(WEEK_FIELDS, 0))
+            for row in rows:
+                for name in WEEK_FIELDS:
+                    totals[name] += row[name]
+        _grouped(rows, out, key_length)
     # 应结案 due in the period (and already due), with those of them suspended at its end (缓办).
     _grouped(
         live.filter(inside, due_at__gte=start, due_at__lt=due_until)
