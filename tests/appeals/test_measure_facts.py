@@ -40,7 +40,7 @@ def closed(duty, appeal, at):
 def test_a_new_appeal_has_no_facts_yet(submit, duty):
     appeal = submitted(submit)
     assert appeal.dispatched_at is not None  # intake dispatched it
-    assert facts(appeal) == dict(responded_on_time=None, ratings_total=0, ratings_satisfied=0, extended_at=None)
+    assert facts(appeal) == {"responded_on_time": None, "ratings_total": 0, "ratings_satisfied": 0, "extended_at": None}
 
 
 @pytest.mark.parametrize(("category", "minutes", "expected"), [("litter", 7, True), ("litter", 8, False)])
@@ -66,9 +66,12 @@ def test_every_rating_is_counted_though_an_unsatisfied_one_is_cleared(submit, du
     move(duty, appeal, "resident_a", "rate", T0 + dt.timedelta(hours=3), rating="unsatisfied", note="又堆起来了")
     appeal.refresh_from_db()
     assert (appeal.state, appeal.rating) == ("accepted", "")  # reopened: the rating is gone from the row
-    assert facts(appeal) | {"extended_at": None} == dict(
-        responded_on_time=True, ratings_total=1, ratings_satisfied=0, extended_at=None
-    )
+    assert facts(appeal) | {"extended_at": None} == {
+        "responded_on_time": True,
+        "ratings_total": 1,
+        "ratings_satisfied": 0,
+        "extended_at": None,
+    }
     closed(duty, appeal, T0 + dt.timedelta(hours=5))
     move(duty, appeal, "resident_a", "rate", T0 + dt.timedelta(hours=6), rating="basically")
     assert (facts(appeal)["ratings_total"], facts(appeal)["ratings_satisfied"]) == (2, 1)
@@ -94,7 +97,12 @@ def test_the_last_extension_is_kept_and_suspension_changes_no_fact(submit, duty)
     move(duty, appeal, "street_staff", "suspend", first + dt.timedelta(minutes=5), note="等待业主回来")
     move(duty, appeal, "street_staff", "extend", second, note="业主出差", days=3)
     move(duty, appeal, "street_staff", "resume", second + dt.timedelta(hours=1))
-    assert facts(appeal) == dict(responded_on_time=False, ratings_total=0, ratings_satisfied=0, extended_at=second)
+    assert facts(appeal) == {
+        "responded_on_time": False,
+        "ratings_total": 0,
+        "ratings_satisfied": 0,
+        "extended_at": second,
+    }
 
 
 def test_the_sweeps_batch_escalation_keeps_the_response_fact_as_a_move_would(submit, duty):

@@ -160,7 +160,9 @@ def test_area_choice_and_permission(district, areas):
 
 def test_the_weekly_trend_adds_up_over_a_longer_period_starting_mid_week(march, areas):
     # 2026-01-29 is a Thursday: its first week is read from that day only.
-    result = measures.measures_for(area=areas[STREET], period=measures.Period(dt.date(2026, 1, 29), dt.date(2026, 4, 1)))
+    result = measures.measures_for(
+        area=areas[STREET], period=measures.Period(dt.date(2026, 1, 29), dt.date(2026, 4, 1))
+    )
     trend = result["trend"]
     assert sum(w["received"] for w in trend) == result["total"]["received"] == 16
     assert sum(w["closed"] for w in trend) == result["total"]["closed"]
