@@ -46,6 +46,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Sum,
+    Value,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -236,28 +237,31 @@ def counts_by_child(
         ranges = [(None, start, end)]
     else:
         ranges = [(m.date(), max(start, m), min(end, m + dt.timedelta(days=7))) for m in _weeks_of(period)]
-    for week, low, high in ranges:
-        if low >= high:
-            continue
-        rows = list(
-            live.filter(inside, created_at__gte=low, created_at__lt=high)
-            .values("area_code")
-            .annotate(
-                **_cohort_counts(),
-                reworked=Count("created_at", filter=Q(rework_count__gt=0)),
-                rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
-                # Every rating given, the unsatisfied ones that reopened the appeal included.
-                rated=Sum("ratings_total"),
-                satisfied=Sum("ratings_satisfied"),
-            )
-            .order_by()
+    parts = [
+        live.filter(inside, created_at__gte=low, created_at__lt=high)
+        .values("area_code")
+        .annotate(
+            **_cohort_counts(),
+            reworked=Count("created_at", filter=Q(rework_count__gt=0)),
+            rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
+            # Every rating given, the unsatisfied ones that reopened the appeal included.
+            rated=Sum("ratings_total"),
+            satisfied=Sum("ratings_satisfied"),
+            part=Value(n),
         )
-        if weeks is not None and rows:
+        .order_by()
+        for n, (_week, low, high) in enumerate(ranges)
+        if low < high
+    ]
+    # The week ranges in one statement (UNION ALL): one round trip, and PostgreSQL may read them in parallel.
+    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    for row in rows:
+        week = ranges[row.pop("part")][0]
+        if weeks is not None:
             totals = weeks.setdefault(week, dict.fromkeys(WEEK_FIELDS, 0))
-            for row in rows:
-                for name in WEEK_FIELDS:
-                    totals[name] += row[name]
-        _grouped(rows, out, key_length)
+            for name in WEEK_FIELDS:
+                totals[name] += row[name]
+    _grouped(rows, out, key_length)
     # 应结案 due in the period (and already due), with those of them suspended at its end (缓办).
     _grouped(
         live.filter(inside, due_at__gte=start, due_at__lt=due_until)
