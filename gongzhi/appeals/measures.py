@@ -208,6 +208,16 @@ def _weeks_of(period: Period) -> list[dt.datetime]:
     return [_midnight(monday + dt.timedelta(days=7 * i)) for i in range((period.end - monday).days // 7 + 1)]
 
 
+def _union(parts: list[Any]) -> list[dict[str, Any]]:
+    """Rows of grouped querysets read in one statement (UNION ALL): one round trip, and PostgreSQL may read the
+    ranges in parallel (Parallel Append). Each part tags its rows with `part`."""
+    if not parts:
+        return []
+    if len(parts) == 1:
+        return list(parts[0])
+    return list(parts[0].union(*parts[1:], all=True))
+
+
 def counts_by_child(
     *,
     area: Area,
@@ -216,92 +226,117 @@ def counts_by_child(
     now: dt.datetime,
     weeks: dict[Any, dict[str, int]] | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Raw counts per subtree bucket (area codes cut to `key_length`) for one period, in four queries.
+    """Raw counts per subtree bucket (area codes cut to `key_length`) for one period (see counts_by_periods)."""
+    return counts_by_periods(area=area, periods=[period], key_length=key_length, now=now, weeks=weeks)[0]
 
-    With `weeks`, the received cohort is also counted per week (Monday-based, by local date) into it.
 
-    Each reads one range of an index made for it (appeal_measures_cohort, _due, _extended; covering on
-    PostgreSQL) and the per-appeal facts the workflow keeps on the row (measure_facts), not the event log.
-    Rows are counted by the range's own (non-null) column, not the id, and grouped by the area code itself (cut
-    here), so PostgreSQL reads the index alone and computes nothing per row.
+def counts_by_periods(
+    *,
+    area: Area,
+    periods: list[Period],
+    key_length: int,
+    now: dt.datetime,
+    weeks: dict[Any, dict[str, int]] | None = None,
+) -> list[dict[str, dict[str, int]]]:
+    """Raw counts per subtree bucket (area codes cut to `key_length`) for each period, in four statements.
+
+    With `weeks`, the first period's received cohort is also counted per week (Monday-based, by local date) into it:
+    that cohort is read week by week (one index range each, no per-row week arithmetic); the counts add up.
+
+    Each range reads an index made for it (appeal_measures_cohort, _due, _extended; covering on PostgreSQL) and the
+    per-appeal facts the workflow keeps on the row (measure_facts), not the event log. Rows are counted by the
+    range's own (non-null) column, not the id, and grouped by the area code itself (cut here), so PostgreSQL reads
+    the index alone and computes nothing per row. The ranges of one kind go in one statement (_union).
     """
-    start, end = period.bounds()
-    due_until = min(end, max(start, now))
     inside = code_range_q(area.code, "area_code")
-    out: dict[str, dict[str, int]] = {}
+    outs: list[dict[str, dict[str, int]]] = [{} for _ in periods]
     live = Appeal.objects.exclude(state=State.CANCELLED)
+    bounds = [period.bounds() for period in periods]
 
-    # With the trend, the cohort is read week by week (one index range each, no per-row week arithmetic); the
-    # counts add up to the period's.
-    if weeks is None:
-        ranges = [(None, start, end)]
-    else:
-        ranges = [(m.date(), max(start, m), min(end, m + dt.timedelta(days=7))) for m in _weeks_of(period)]
-    parts = [
-        live.filter(inside, created_at__gte=low, created_at__lt=high)
-        .values("area_code")
-        .annotate(
-            **_cohort_counts(),
-            reworked=Count("created_at", filter=Q(rework_count__gt=0)),
-            rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
-            # Every rating given, the unsatisfied ones that reopened the appeal included.
-            rated=Sum("ratings_total"),
-            satisfied=Sum("ratings_satisfied"),
-            part=Value(n),
-        )
-        .order_by()
-        for n, (_week, low, high) in enumerate(ranges)
-        if low < high
-    ]
-    # The week ranges in one statement (UNION ALL): one round trip, and PostgreSQL may read them in parallel.
-    rows = list(parts[0].union(*parts[1:], all=True)) if parts else []
+    ranges: list[tuple[int, Any, dt.datetime, dt.datetime]] = []  # period index, week, from, to
+    for index, (period, (start, end)) in enumerate(zip(periods, bounds, strict=True)):
+        if index == 0 and weeks is not None:
+            ranges += [(0, m.date(), max(start, m), min(end, m + dt.timedelta(days=7))) for m in _weeks_of(period)]
+        else:
+            ranges.append((index, None, start, end))
+    rows = _union(
+        [
+            live.filter(inside, created_at__gte=low, created_at__lt=high)
+            .values("area_code")
+            .annotate(
+                **_cohort_counts(),
+                reworked=Count("created_at", filter=Q(rework_count__gt=0)),
+                rework_base=Count("created_at", filter=Q(closed_at__isnull=False) | Q(rework_count__gt=0)),
+                # Every rating given, the unsatisfied ones that reopened the appeal included.
+                rated=Sum("ratings_total"),
+                satisfied=Sum("ratings_satisfied"),
+                part=Value(n),
+            )
+            .order_by()
+            for n, (_index, _week, low, high) in enumerate(ranges)
+            if low < high
+        ]
+    )
     for row in rows:
-        week = ranges[row.pop("part")][0]
-        if weeks is not None:
+        index, week = ranges[row.pop("part")][:2]
+        if week is not None and weeks is not None:
             totals = weeks.setdefault(week, dict.fromkeys(WEEK_FIELDS, 0))
             for name in WEEK_FIELDS:
                 totals[name] += row[name]
-    _grouped(rows, out, key_length)
+        _grouped([row], outs[index], key_length)
+
     # 应结案 due in the period (and already due), with those of them suspended at its end (缓办).
-    _grouped(
-        live.filter(inside, due_at__gte=start, due_at__lt=due_until)
-        .values("area_code")
-        .annotate(
-            due=Count("due_at"),
-            closed_on_time=Count("due_at", filter=Q(closed_on_time=True)),
-            suspended=Count("due_at", filter=Q(state=State.SUSPENDED, paused_at__lt=end)),
+    parts = []
+    for n, (start, end) in enumerate(bounds):
+        due_until = min(end, max(start, now))
+        parts.append(
+            live.filter(inside, due_at__gte=start, due_at__lt=due_until)
+            .values("area_code")
+            .annotate(
+                due=Count("due_at"),
+                closed_on_time=Count("due_at", filter=Q(closed_on_time=True)),
+                suspended=Count("due_at", filter=Q(state=State.SUSPENDED, paused_at__lt=end)),
+                part=Value(n),
+            )
+            .order_by()
         )
-        .order_by(),
-        out,
-        key_length,
-    )
+    _grouped_parts(_union(parts), outs, key_length)
     # 应结案 and 缓办 as well: carried past the end by an extension approved in the period. Such an appeal's last
     # extension came in the period or later, so the event probe runs only for the few extended since its start.
-    extended_in_period = Exists(
-        AppealEvent.objects.filter(appeal=OuterRef("pk"), action="extend", occurred_at__gte=start, occurred_at__lt=end)
-    )
-    _grouped(
-        live.filter(inside, extended_at__gte=start, due_at__gte=end)
-        .filter(extended_in_period)
-        .values("area_code")
-        .annotate(extended=Count("pk"))
-        .order_by(),
-        out,
-        key_length,
-    )
-    _grouped(
+    parts = []
+    for n, (start, end) in enumerate(bounds):
+        extended_in_period = Exists(
+            AppealEvent.objects.filter(
+                appeal=OuterRef("pk"), action="extend", occurred_at__gte=start, occurred_at__lt=end
+            )
+        )
+        parts.append(
+            live.filter(inside, extended_at__gte=start, due_at__gte=end)
+            .filter(extended_in_period)
+            .values("area_code")
+            .annotate(extended=Count("pk"), part=Value(n))
+            .order_by()
+        )
+    _grouped_parts(_union(parts), outs, key_length)
+    parts = [
         Summons.objects.filter(inside, summoned_at__gte=start, summoned_at__lt=end)
         .values("area_code")
         .annotate(
             summons=Count("pk"),
             summons_due=Count("pk", filter=Q(reported_at__isnull=False) | Q(report_by__lte=now)),
             summons_on_time=Count("pk", filter=Q(reported_at__isnull=False, reported_at__lte=F("report_by"))),
+            part=Value(n),
         )
-        .order_by(),
-        out,
-        key_length,
-    )
-    return out
+        .order_by()
+        for n, (start, end) in enumerate(bounds)
+    ]
+    _grouped_parts(_union(parts), outs, key_length)
+    return outs
+
+
+def _grouped_parts(rows: list[dict[str, Any]], outs: list[dict[str, dict[str, int]]], key_length: int) -> None:
+    for row in rows:
+        _grouped([row], outs[row.pop("part")], key_length)
 
 
 def households_by_child(*, area: Area, key_length: int) -> dict[str, int]:
@@ -386,8 +421,9 @@ def measures_for(*, area: Area, period: Period, sort: str = "", include_trend: b
     key_length = _child_level_length(area)
     previous_period = period.previous()
     weeks: dict[Any, dict[str, int]] | None = {} if include_trend else None
-    current = counts_by_child(area=area, period=period, key_length=key_length, now=now, weeks=weeks)
-    previous = counts_by_child(area=area, period=previous_period, key_length=key_length, now=now)
+    current, previous = counts_by_periods(
+        area=area, periods=[period, previous_period], key_length=key_length, now=now, weeks=weeks
+    )
     for key, n in households_by_child(area=area, key_length=key_length).items():
         for buckets in (current, previous):
             buckets.setdefault(key, dict.fromkeys(COUNT_FIELDS, 0))["households"] = n
