@@ -100,7 +100,7 @@ _REDEEM = (
 WITH queue AS MATERIALIZED (
     -- Many counters redeeming for one household queue here, in the lock manager (first come, first served),
     -- before any row lock; taken first and only here, so it adds no lock-order cycle.
-    SELECT pg_advisory_xact_lock(%(lock_space)s, %(holder)s::int)
+    SELECT pg_advisory_xact_lock(%(lock_space)s, (%(holder)s::bigint %% 2147483647)::int)
 ),
 offer AS MATERIALIZED (
     SELECT e.id, e.stock, i.price * %(quantity)s AS points
