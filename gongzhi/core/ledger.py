@@ -328,10 +328,14 @@ def pg_post_ctes(
     caller's in the *_sql expressions; `gate_sql` adds the caller's own conditions (stock, state) to the verdict.
     """
     return f"""
-locked AS MATERIALIZED (
-    SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative, v.amount
-    FROM {_ACCOUNTS} a JOIN v ON v.id = a.id ORDER BY a.id FOR UPDATE OF a
+lockrows AS MATERIALIZED (
+    -- The ids as one array parameter, not a join: when a row was changed by a concurrent commit, PostgreSQL
+    -- re-checks the conditions on its newest version (EvalPlanQual), and a re-check through a join with a CTE
+    -- or subquery can drop the row, which would make every contended post look refused.
+    SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative
+    FROM {_ACCOUNTS} a WHERE a.id = ANY(ARRAY(SELECT id FROM v)) ORDER BY a.id FOR UPDATE
 ),
+locked AS MATERIALIZED (SELECT r.*, v.amount FROM lockrows r JOIN v ON v.id = r.id),
 verdict AS (
     SELECT count(*) = {count_sql} AND count(DISTINCT unit) = 1
         AND bool_and(amount > 0 OR allow_negative OR balance + amount >= floor) AS ok
