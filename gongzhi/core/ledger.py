@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
+from gongzhi.core.text import clean_text as _text
 
 __all__ = [
     "LedgerAccount",
@@ -49,21 +50,6 @@ Line = tuple[LedgerAccount, int]
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 # ---------------------------------------------------------------------------------------------------------------
