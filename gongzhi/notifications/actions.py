@@ -116,7 +116,7 @@ def notify_many(*, notes: Iterable[Note], channels: Iterable[str] = ("inbox",)) 
         return 0
     if count > BATCH_SIZE:
         _insert_rows(checked, wanted, clock.now())
-        transaction.on_commit(_enqueue_due, robust=True)
+        _enqueue_with_the_write(_enqueue_due)
         return count
     _create(checked, wanted)
     return count
@@ -142,7 +142,7 @@ def _create(notes: list[Note], channels: list[str]) -> list[OutboxMessage]:
     ]
     messages = OutboxMessage.objects.bulk_create(rows)
     ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: _enqueue(ids), robust=True)
+    _enqueue_with_the_write(lambda: _enqueue(ids))
     return messages
 
 
@@ -205,6 +205,30 @@ def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> No
             values = ", ".join([placeholder] * len(chunk))
             params = [value for row in chunk for value in row]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608 - our names
+
+
+def _enqueue_with_the_write(enqueue: Any) -> None:
+    """Enqueue delivery so that a write that rolls back enqueues nothing.
+
+    With the database task queue on this same database the task row is written inside the caller's transaction:
+    it commits or rolls back with the write (a transactional outbox, so no window where the process dies between
+    commit and enqueue either) and the request pays one commit instead of two. Any other queue is told after commit.
+    """
+    if connection.in_atomic_block and _queue_shares_the_transaction():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue, robust=True)
+
+
+def _queue_shares_the_transaction() -> bool:
+    from django.db import DEFAULT_DB_ALIAS, router
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from gongzhi.notifications.tasks import deliver_notifications_task
+
+    backend = deliver_notifications_task.get_backend()
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
 
 
 def _enqueue(ids: list[int]) -> None:
