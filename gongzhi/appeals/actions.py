@@ -61,18 +61,62 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
     return value
 
 
-def _number(now: dt.datetime) -> str:
-    """SQ<day>-<serial>: the day's counter bumped and read in one statement (an upsert with RETURNING)."""
+def _number(now: dt.datetime, *, with_id: bool = False) -> tuple[str, int | None]:
+    """SQ<day>-<serial>: the day's counter bumped and read in one statement (an upsert with RETURNING).
+
+    With `with_id` (PostgreSQL) the same statement also draws the new appeal's id from its sequence, so the appeal
+    and its events can be inserted together (see _insert_with_events).
+    """
     day = timezone.localdate(now)
     table = AppealNumberCounter._meta.db_table
+    upsert = (
+        f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours, values are bound
+        f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours, values are bound
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        serial = cursor.fetchone()[0]
-    return f"SQ{day:%Y%m%d}-{serial:06d}"
+        if with_id:
+            cursor.execute(
+                f"WITH c AS ({upsert}) SELECT last, nextval(pg_get_serial_sequence(%s, 'id')) FROM c",  # noqa: S608
+                [day, Appeal._meta.db_table],
+            )
+            serial, new_id = cursor.fetchone()
+        else:
+            cursor.execute(upsert, [day])
+            serial, new_id = cursor.fetchone()[0], None
+    return f"SQ{day:%Y%m%d}-{serial:06d}", new_id
+
+
+def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
+    """PostgreSQL: the appeal (its id drawn already) and its events in one INSERT statement, one round trip.
+
+    The values are prepared by each field exactly as Model.save and bulk_create prepare them; the events' foreign
+    key to the appeal is checked at commit (Django creates it deferrable), when the appeal row exists.
+    """
+    qn = connection.ops.quote_name
+
+    def columns(fields: list[Any]) -> str:
+        return ", ".join(qn(f.column) for f in fields)
+
+    def values(obj: Any, fields: list[Any]) -> list[Any]:
+        return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+    appeal_fields = list(Appeal._meta.concrete_fields)
+    event_fields = [f for f in AppealEvent._meta.concrete_fields if not f.primary_key]
+    row = "(" + ", ".join(["%s"] * len(event_fields)) + ")"
+    sql = (
+        f"WITH a AS (INSERT INTO {qn(Appeal._meta.db_table)} ({columns(appeal_fields)}) "  # noqa: S608 - our names
+        f"VALUES ({', '.join(['%s'] * len(appeal_fields))})) "
+        f"INSERT INTO {qn(AppealEvent._meta.db_table)} ({columns(event_fields)}) "
+        f"VALUES {', '.join([row] * len(events))} RETURNING id"
+    )
+    params = values(appeal, appeal_fields) + [v for event in events for v in values(event, event_fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [r[0] for r in cursor.fetchall()]
+    for obj, pk in ((appeal, appeal.pk), *zip(events, ids, strict=True)):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 # Intake reads two rows by code per request; as plain SQL they skip the ORM's query compilation, which cost
@@ -196,8 +240,13 @@ def appeal_submit(
             return _same_ticket(existing, description=description, area=area, actor=actor)
 
     now = clock.now()
+    # PostgreSQL inserts the appeal and its events in one statement; a ticket number that may be a duplicate
+    # keeps the ORM path (its savepoint and the IntegrityError answer), as SQLite does.
+    together = connection.vendor == "postgresql" and not external_ref
+    number, new_id = _number(now, with_id=together)
     appeal = Appeal(
-        number=_number(now),
+        pk=new_id,
+        number=number,
         description=description,
         address=address,
         category=cat,
@@ -236,20 +285,9 @@ def appeal_submit(
         moves.append(("dispatch", State.REGISTERED, State.DISPATCHED, dispatch_data, ""))
         appeal.state = State.DISPATCHED
         appeal.version = 2
-    try:
-        if external_ref:
-            with transaction.atomic():  # a savepoint only where a duplicate ticket can make the insert fail
-                appeal.save(force_insert=True)
-        else:
-            appeal.save(force_insert=True)
-    except IntegrityError:
-        # The same ticket arrived twice at once; the other request stored it first.
-        existing = Appeal.objects.filter(channel=channel, external_ref=external_ref).first()
-        if existing is None:
-            raise
-        return _same_ticket(existing, description=description, area=area, actor=actor)
-    appeal.created_events = AppealEvent.objects.bulk_create(  # type: ignore[attr-defined]
-        [
+
+    def events() -> list[AppealEvent]:
+        return [
             AppealEvent(
                 appeal=appeal,
                 actor=actor if action == "submit" else None,
@@ -262,7 +300,24 @@ def appeal_submit(
             )
             for action, from_state, to_state, data, note in moves
         ]
-    )
+
+    if together:
+        appeal.created_events = events()  # type: ignore[attr-defined]
+        _insert_with_events(appeal, appeal.created_events)  # type: ignore[attr-defined]
+    else:
+        try:
+            if external_ref:
+                with transaction.atomic():  # a savepoint only where a duplicate ticket can make the insert fail
+                    appeal.save(force_insert=True)
+            else:
+                appeal.save(force_insert=True)
+        except IntegrityError:
+            # The same ticket arrived twice at once; the other request stored it first.
+            existing = Appeal.objects.filter(channel=channel, external_ref=external_ref).first()
+            if existing is None:
+                raise
+            return _same_ticket(existing, description=description, area=area, actor=actor)
+        appeal.created_events = AppealEvent.objects.bulk_create(events())  # type: ignore[attr-defined]
     if appeal.state == State.DISPATCHED:
         appeal_notify.dispatched(appeal, actor=actor)  # one outbox insert (the assignee is already loaded)
     return Submitted(appeal=appeal, created=True)
