@@ -10,11 +10,13 @@ passes it through. Labels are translated in Python (once per request) and handed
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, State
 from gongzhi.appeals.selectors import COUNTDOWN_STATES
@@ -91,6 +93,12 @@ _COLUMNS = (
 )
 
 
+@functools.cache
+def _labels(language: str | None) -> str:
+    """The state labels in the request's language, as the JSON object the statement looks them up in."""
+    return json.dumps({value: str(name) for value, name in State.choices}, ensure_ascii=False)
+
+
 def page_json(qs: QuerySet, *, now: dt.datetime) -> tuple[str, int, int | None]:
     """The rows of ``qs`` (ordered newest first) as a JSON array text, their number and the smallest id.
 
@@ -102,7 +110,7 @@ def page_json(qs: QuerySet, *, now: dt.datetime) -> tuple[str, int, int | None]:
     names = {f"p{i}": p for i, p in enumerate(params)}
     sql = sql.replace("%%", "\0") % tuple(f"%({n})s" for n in names)
     sql = sql.replace("\0", "%%")
-    labels = json.dumps({value: str(name) for value, name in State.choices}, ensure_ascii=False)
+    labels = _labels(get_language())
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT coalesce(json_agg({_ROW} ORDER BY t.id DESC), '[]')::text, count(*), min(t.id) "  # noqa: S608
