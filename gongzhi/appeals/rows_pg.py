@@ -23,17 +23,18 @@ from gongzhi.appeals.selectors import COUNTDOWN_STATES
 
 
 def available() -> bool:
-    return connection.vendor == "postgresql"
+    # The timestamps are written in the session's time zone, which Django sets to UTC unless told otherwise.
+    return connection.vendor == "postgresql" and connection.timezone_name == "UTC"
 
 
 def _iso(col: str) -> str:
     # NULL stays NULL. Whole seconds are written without a fraction, as Python's isoformat does; to_char's MS
-    # truncates the microseconds like the encoder. (extract(microseconds) is numeric and several times slower.)
-    utc = f"{col} AT TIME ZONE 'UTC'"
+    # truncates the microseconds like the encoder. No AT TIME ZONE: the session is in UTC (see available()), and
+    # the conversion per value cost a third of the statement. (extract(microseconds) is numeric, slower still.)
     return (
         f"CASE WHEN date_trunc('second', {col}) = {col} "
-        f'THEN to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') '
-        f'ELSE to_char({utc}, \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\') END'
+        f'THEN to_char({col}, \'YYYY-MM-DD"T"HH24:MI:SS"Z"\') '
+        f'ELSE to_char({col}, \'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\') END'
     )
 
 
@@ -74,7 +75,7 @@ _ROW = (
             "'category_name', CASE WHEN t.cat_code IS NULL THEN NULL "
             "WHEN coalesce(t.cat_parent, '') <> '' THEN t.cat_parent || '/' || t.cat_name ELSE t.cat_name END",
             f"'remaining_seconds', CASE WHEN t.due_at IS NULL OR t.state NOT IN ({_states(COUNTDOWN_STATES)}) "
-            "THEN NULL ELSE trunc(extract(epoch FROM t.due_at - coalesce(t.paused_at, %(now)s)))::bigint END",
+            "THEN NULL ELSE trunc(date_part('epoch', t.due_at - coalesce(t.paused_at, %(now)s)))::bigint END",
             f"'overdue', coalesce(t.state IN ({_states(OPEN_STATES)}) AND t.due_at < %(now)s, false)",
             "'paused', t.paused_at IS NOT NULL",
         ]
