@@ -107,6 +107,12 @@ def seed() -> dict[str, str]:
             ],
             batch_size=2_000,
         )
+    # bulk_create leaves the planner without statistics (production has autovacuum): without them it sorts the
+    # whole street instead of walking the primary key backwards for "newest 100".
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     tokens = {}
     for name, user in users.items():
         _token, raw = api_token_issue(user=user)

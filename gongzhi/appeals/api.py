@@ -14,7 +14,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
-from gongzhi.appeals import actions, selectors, summons, worklists
+from gongzhi.appeals import actions, rows_pg, selectors, summons, worklists
 from gongzhi.appeals.classifier import suggest_categories
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, Channel, PhotoKind, Rating, State, Tier
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
@@ -442,17 +442,23 @@ def rows_out(rows: Any, now: dt.datetime, fields: tuple[str, ...] = ROW_FIELDS) 
 @router.get("", response=AppealPageOut, summary="Appeals in reach (newest first), by area, state and overdue")
 def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
-    rows = list(
-        selectors.appeals_list(
-            user=user,
-            area=q.area,
-            state=q.state,
-            overdue=q.overdue,
-            assignee=user if q.mine else None,
-            before_id=q.before_id,
-            limit=q.limit,
-        ).values(*ROW_LOOKUPS)
+    qs = selectors.appeals_list(
+        user=user,
+        area=q.area,
+        state=q.state,
+        overdue=q.overdue,
+        assignee=user if q.mine else None,
+        before_id=q.before_id,
+        limit=q.limit,
     )
+    if rows_pg.available():
+        items, count, smallest = rows_pg.page_json(qs, now=clock.now())
+        next_before_id = json.dumps(smallest if count == q.limit else None)
+        return HttpResponse(
+            f'{{"items": {items}, "next_before_id": {next_before_id}}}',
+            content_type="application/json; charset=utf-8",
+        )
+    rows = list(qs.values(*ROW_LOOKUPS))
     return json_response(
         {
             "items": rows_out(rows, clock.now()),

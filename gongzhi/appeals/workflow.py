@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -169,11 +170,16 @@ def route(appeal: Appeal, level: str) -> Any:
     live = GridAssignment.objects.filter(ended_on__isnull=True, user__is_active=True).select_related("user")
     grid_code = appeal.area_code[:15]
     if level == Level.MICROGRID:
-        found = (
-            live.filter(area_code=appeal.area_code, kind=AssignmentKind.MICROGRID, on_duty=True).order_by("id").first()
+        # Every intake asks this; the same query in plain SQL skips the ORM's compilation (about 1 ms of CPU).
+        users, assignments = get_user_model()._meta.db_table, GridAssignment._meta.db_table
+        on_duty = get_user_model().objects.raw(
+            f"SELECT u.* FROM {users} u JOIN {assignments} g ON g.user_id = u.id "  # noqa: S608 - our own names
+            "WHERE g.ended_on IS NULL AND u.is_active AND g.area_code = %s AND g.kind = %s AND g.on_duty "
+            "ORDER BY g.id LIMIT 1",
+            [appeal.area_code, AssignmentKind.MICROGRID.value],
         )
-        if found is not None:
-            return found.user
+        for user in on_duty:
+            return user
     if level in (Level.MICROGRID, Level.GRID):
         found = live.filter(area_code=grid_code, is_owner=True).first()
         if found is None:

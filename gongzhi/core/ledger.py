@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
+from gongzhi.core.text import clean_text as _text
 
 __all__ = [
     "LedgerAccount",
@@ -49,21 +50,6 @@ Line = tuple[LedgerAccount, int]
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -328,10 +314,14 @@ def pg_post_ctes(
     caller's in the *_sql expressions; `gate_sql` adds the caller's own conditions (stock, state) to the verdict.
     """
     return f"""
-locked AS MATERIALIZED (
-    SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative, v.amount
-    FROM {_ACCOUNTS} a JOIN v ON v.id = a.id ORDER BY a.id FOR UPDATE OF a
+lockrows AS MATERIALIZED (
+    -- The ids as one array parameter, not a join: when a row was changed by a concurrent commit, PostgreSQL
+    -- re-checks the conditions on its newest version (EvalPlanQual), and a re-check through a join with a CTE
+    -- or subquery can drop the row, which would make every contended post look refused.
+    SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative
+    FROM {_ACCOUNTS} a WHERE a.id = ANY(ARRAY(SELECT id FROM v)) ORDER BY a.id FOR UPDATE
 ),
+locked AS MATERIALIZED (SELECT r.*, v.amount FROM lockrows r JOIN v ON v.id = r.id),
 verdict AS (
     SELECT count(*) = {count_sql} AND count(DISTINCT unit) = 1
         AND bool_and(amount > 0 OR allow_negative OR balance + amount >= floor) AS ok

@@ -13,6 +13,7 @@ from gongzhi.accounts import rules
 from gongzhi.areas.models import CODE_LENGTH, Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.noticeboard.models import Notice, NoticeKind
 
 MAX_ID = 2**62
@@ -23,20 +24,6 @@ _DIGITS = re.compile(r"\d{7,}[\dXx]?")
 def scrub(text: str) -> str:
     """Staff notes go on a public board: blank out anything that looks like a phone or ID number."""
     return _DIGITS.sub("***", text or "")
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 @transaction.atomic

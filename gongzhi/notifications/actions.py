@@ -116,7 +116,13 @@ def notify_many(*, notes: Iterable[Note], channels: Iterable[str] = ("inbox",)) 
         return 0
     if count > BATCH_SIZE:
         _insert_rows(checked, wanted, clock.now())
-        transaction.on_commit(_enqueue_due, robust=True)
+        _enqueue_with_the_write(_enqueue_due)
+        return count
+    if connection.vendor == "postgresql":
+        # No model objects are returned, so none are built: one INSERT … RETURNING id (the ORM's bulk_create
+        # spent about 1 ms of CPU per call preparing two rows).
+        ids = _insert_rows(checked, wanted, clock.now(), returning=True)
+        _enqueue_with_the_write(lambda: _enqueue(ids))
         return count
     _create(checked, wanted)
     return count
@@ -142,7 +148,7 @@ def _create(notes: list[Note], channels: list[str]) -> list[OutboxMessage]:
     ]
     messages = OutboxMessage.objects.bulk_create(rows)
     ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: _enqueue(ids), robust=True)
+    _enqueue_with_the_write(lambda: _enqueue(ids))
     return messages
 
 
@@ -163,12 +169,13 @@ OUTBOX_COLUMNS = (
 )
 
 
-def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> None:
+def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime, *, returning: bool = False) -> list[int]:
     """Pending outbox rows written without the ORM's per-value preparation (the sweep writes tens of thousands).
 
     PostgreSQL: INSERT … SELECT FROM json_to_recordset() of INSERT_BATCH rows sent as one JSON text (the
     driver's per-value adaptation of a VALUES list or of text arrays costs more than the server's work).
     SQLite: multi-row VALUES of INSERT_BATCH rows (13 × 2000 parameters, under SQLite's 32,766 since 3.32).
+    With `returning` (PostgreSQL only) the new ids are returned.
     """
     table = connection.ops.quote_name(OutboxMessage._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in OUTBOX_COLUMNS)
@@ -180,6 +187,7 @@ def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> No
                 f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our own table and column names
                 "SELECT u, c, k, t, b, l, d, dk, %s, 0, '', %s, %s FROM json_to_recordset(%s::json) "
                 "AS r(u bigint, c text, k text, t text, b text, l text, d jsonb, dk text)"
+                + (" RETURNING id" if returning else "")
             )
             rows = [
                 {"u": n.user_id, "c": c, "k": n.kind, "t": n.title, "b": n.body, "l": n.link, "d": n.data}
@@ -187,9 +195,12 @@ def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> No
                 for n in notes
                 for c in channels
             ]
+            ids: list[int] = []
             for start in range(0, len(rows), INSERT_BATCH):
                 cursor.execute(sql, [pending, at, at, json.dumps(rows[start : start + INSERT_BATCH])])
-            return
+                if returning:
+                    ids += [row[0] for row in cursor.fetchall()]
+            return ids
         per_statement = INSERT_BATCH
         if sqlite3.sqlite_version_info < (3, 32):
             per_statement = min(per_statement, 999 // len(OUTBOX_COLUMNS))  # older builds allow 999 parameters
@@ -205,6 +216,31 @@ def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime) -> No
             values = ", ".join([placeholder] * len(chunk))
             params = [value for row in chunk for value in row]
             cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608 - our names
+    return []
+
+
+def _enqueue_with_the_write(enqueue: Any) -> None:
+    """Enqueue delivery so that a write that rolls back enqueues nothing.
+
+    With the database task queue on this same database the task row is written inside the caller's transaction:
+    it commits or rolls back with the write (a transactional outbox, so no window where the process dies between
+    commit and enqueue either) and the request pays one commit instead of two. Any other queue is told after commit.
+    """
+    if connection.in_atomic_block and _queue_shares_the_transaction():
+        enqueue()
+    else:
+        transaction.on_commit(enqueue, robust=True)
+
+
+def _queue_shares_the_transaction() -> bool:
+    from django.db import DEFAULT_DB_ALIAS, router
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from gongzhi.notifications.tasks import deliver_notifications_task
+
+    backend = deliver_notifications_task.get_backend()
+    return isinstance(backend, DatabaseBackend) and router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
 
 
 def _enqueue(ids: list[int]) -> None:

@@ -25,6 +25,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.people.models import Household, Resident
 from gongzhi.points import fastpath, selectors
 from gongzhi.points.catalogue import DEFAULT_CATALOGUE
@@ -65,20 +66,6 @@ def _optional_positive(value: Any, *, field: str) -> int | None:
     if value is None:
         return None
     return _int(value, field=field, minimum=1, maximum=10**6)
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -100,12 +100,13 @@ _REDEEM = (
 WITH queue AS MATERIALIZED (
     -- Many counters redeeming for one household queue here, in the lock manager (first come, first served),
     -- before any row lock; taken first and only here, so it adds no lock-order cycle.
-    SELECT pg_advisory_xact_lock(%(lock_space)s, %(holder)s::int)
+    SELECT pg_advisory_xact_lock(%(lock_space)s, (%(holder)s::bigint %% 2147483647)::int)
 ),
 offer AS MATERIALIZED (
     SELECT e.id, e.stock, i.price * %(quantity)s AS points
-    FROM queue, {_OFFERS} e JOIN points_storeitem i ON i.id = e.item_id
-    WHERE e.event_id = %(event)s AND e.item_id = %(item)s AND i.is_active
+    FROM {_OFFERS} e JOIN points_storeitem i ON i.id = e.item_id
+    -- The queue as a one-time condition (evaluated before the row lock), not a join: see ledger.pg_post_ctes.
+    WHERE (SELECT 1 FROM queue) = 1 AND e.event_id = %(event)s AND e.item_id = %(item)s AND i.is_active
     FOR UPDATE OF e
 ),
 v(id, amount) AS (

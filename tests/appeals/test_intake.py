@@ -126,3 +126,20 @@ def test_a_snapshot_by_a_part_time_grid_worker_goes_straight_to_dispatch(duty, a
         **point_in(areas[MICRO_A]),
     ).appeal
     assert appeal.state == "dispatched" and appeal.reporter == duty["grid_worker_a"]
+
+
+def test_the_returned_appeal_and_events_are_what_was_stored(submit):
+    """PostgreSQL writes the appeal and its events in one statement; what intake returns must match the rows."""
+    from gongzhi.appeals.models import AppealEvent
+
+    appeal = submit(contact_name="王五", contact_phone="13912345678", address="基准路1号")
+    stored = Appeal.objects.get(pk=appeal.pk)
+    for f in Appeal._meta.concrete_fields:
+        assert getattr(stored, f.attname) == getattr(appeal, f.attname), f.name
+    assert not appeal._state.adding and stored.state == "dispatched" and stored.version == 2
+    events = list(AppealEvent.objects.filter(appeal=appeal).order_by("id"))
+    assert [e.pk for e in events] == [e.pk for e in appeal.created_events]
+    assert [(e.action, e.from_state, e.to_state, e.actor_id, e.data, e.note) for e in events] == [
+        (e.action, e.from_state, e.to_state, e.actor_id, e.data, e.note) for e in appeal.created_events
+    ]
+    assert events[0].data["category"] == "env-litter" and events[2].data["assignee_id"] == appeal.assignee_id

@@ -126,3 +126,35 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(kwargs, field)
 def test_the_same_channel_twice_is_one_message():
     notify(user=make_user("dave"), kind="k", title="t", channels=("inbox", "inbox"))
     assert OutboxMessage.objects.count() == 1
+
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_with_the_database_queue_the_task_row_rolls_back_with_the_write(settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_QUEUE
+    user = make_user("alice")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
+        notify(user=user, kind="appeal.dispatched", title="新的派单", channels=("inbox", "email"))
+        assert DBTaskResult.objects.count() == 1  # written in the transaction, not after it
+        raise Boom
+    assert callbacks == []
+    assert DBTaskResult.objects.count() == 0 and OutboxMessage.objects.count() == 0
+
+
+def test_with_the_database_queue_a_committed_write_leaves_one_task_for_its_messages(
+    settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = DB_QUEUE
+    user = make_user("alice")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        messages = notify(user=user, kind="appeal.dispatched", title="新的派单", channels=("inbox", "email"))
+    assert callbacks == []  # nothing left to do after commit: no second transaction
+    task = DBTaskResult.objects.get()
+    assert task.task_path.endswith("deliver_notifications_task")
+    assert sorted(task.args_kwargs["args"][0]) == sorted(m.pk for m in messages)
+    assert InboxMessage.objects.count() == 0  # the worker delivers it

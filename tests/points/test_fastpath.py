@@ -71,3 +71,33 @@ def test_redemption_in_one_statement_and_nothing_written_when_refused(district, 
     assert (Posting.objects.count(), RedemptionOrder.objects.count(), AuditEvent.objects.count()) == before
     assert EventItem.objects.get().stock == 4 and ledger.balance(account=account.ledger_account) == 1010
     assert ledger.verify_account(account=account.ledger_account)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_contended_redemptions_from_one_account_all_take_the_one_statement_path(district, household_a, scheme):
+    """Rows changed by a concurrent commit are re-checked by PostgreSQL; the statement must still find them (a
+    re-check through a join used to drop them, and every contended redemption fell back to the ORM path)."""
+    from tests.points.test_concurrency import run_together
+
+    staff = district["street_staff"]
+    account = actions.account_open_for_household(household=household_a)
+    issuance = actions.system_account(scheme, "issuance", spread=account.pk)
+    ledger.post(kind="points.award", lines=[(issuance, -1000), (account.ledger_account, 1000)])
+    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=100)
+    event = store.event_create(
+        actor=staff,
+        scheme=scheme,
+        area=district.areas[STREET],
+        title="兑换日",
+        place="德育超市",
+        starts_at=clock.now() - dt.timedelta(hours=1),
+        ends_at=clock.now() + dt.timedelta(days=1),
+    )
+    store.event_offer(actor=staff, event=event, item=flour, stock=100)
+    kw = {"actor": staff, "account": account, "event": event, "item": flour, "memo": "面粉 ×1", "quantity": 1}
+    calls = [(lambda i=i: fastpath.redemption_place(pickup_code=f"CODE{i:04d}", **kw)) for i in range(12)]
+    results = run_together(*calls)
+    assert all(isinstance(r, RedemptionOrder) for r in results), results
+    assert EventItem.objects.get().stock == 100 - 12
+    assert ledger.balance(account=account.ledger_account) == 1000 - 12
+    assert ledger.verify_account(account=account.ledger_account)

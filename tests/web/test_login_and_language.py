@@ -92,3 +92,16 @@ def test_navigation_offers_only_what_the_role_may_open(district, client_for):
     assert 'href="/people/registrations/"' not in grid and 'href="/rosters/"' not in grid
     volunteer = client_for(district["volunteer_a"]).get("/").content.decode()
     assert 'href="/areas/"' not in volunteer and 'href="/people/residents/"' not in volunteer
+
+
+def _nav(html: str) -> str:
+    return html.split('class="mainnav"')[1].split("</nav>")[0]
+
+
+def test_the_bar_leads_each_role_to_its_appeals(district, client_for):
+    assert 'href="/appeals/tasks/"' in _nav(client_for(district["grid_worker_a"]).get("/").content.decode())
+    assert 'href="/appeals/tasks/"' in _nav(client_for(district["community_worker_a"]).get("/").content.decode())
+    volunteer = _nav(client_for(district["volunteer_a"]).get("/").content.decode())
+    assert 'href="/appeals/mine/"' in volunteer and "/appeals/tasks/" not in volunteer
+    office = _nav(client_for(district["community_worker_a"]).get("/").content.decode())
+    assert "/rosters/" not in office and "/people/registrations/" not in office  # on the home page instead

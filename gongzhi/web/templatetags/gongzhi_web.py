@@ -19,6 +19,13 @@ def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
     if request is None or user is None or not user.is_authenticated:
         return []
     items = [("web:home", _("首页"), "⌂")]
+    # Appeals are everybody's daily work: workers open their tasks, departments their console, others their own.
+    if rules.scope_codes(user, "appeals.handle"):
+        items.append(("appeals:tasks", _("任务"), "⚑"))
+    elif rules.scope_codes(user, "appeals.report_in"):
+        items.append(("appeals_staff:department", _("报到"), "⚑"))
+    else:
+        items.append(("appeals:mine", _("诉求"), "⚑"))
     if rules.scope_codes(user, "people.view"):
         items += [("web:areas", _("区域地图"), "▦"), ("web:residents", _("居民查询"), "⌕")]
     # Activities are a public call for volunteers: every signed-in user may find them.
@@ -27,10 +34,7 @@ def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
         items.append(("points:me", _("积分"), "✚"))
     if rules.scope_codes(user, "party.view"):
         items.append(("web:party", _("党组织"), "★"))
-    if rules.scope_codes(user, "registrations.confirm"):
-        items.append(("web:registrations", _("注册审核"), "✓"))
-    if rules.scope_codes(user, "people.import") or rules.scope_codes(user, "people.export"):
-        items.append(("rosters:index", _("名册"), "⇅"))
+    # Registrations and rosters are occasional office work: they live on the home page, not in the bar.
     links = []
     for name, label, icon in items:
         url = reverse(name)
