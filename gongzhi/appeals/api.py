@@ -93,7 +93,9 @@ def summons_out(s: Any) -> dict[str, Any]:
     }
 
 
-class AppealOut(Schema):
+class AppealRowOut(Schema):
+    """One appeal in a list: what a board shows. Contact data, the policy and the allowed moves are in the detail."""
+
     id: int
     number: str
     state: str
@@ -111,8 +113,6 @@ class AppealOut(Schema):
     lng: float | None
     reporter_id: int | None
     assignee_id: int | None
-    contact_name: str = Field("", description="shown to the reporter and to staff who may unmask")
-    contact_phone: str = Field("", description="masked unless the viewer may unmask")
     is_public: bool
     created_at: dt.datetime
     dispatched_at: dt.datetime | None
@@ -123,12 +123,19 @@ class AppealOut(Schema):
     remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
     overdue: bool
     paused: bool
-    paused_seconds: int
     closed_at: dt.datetime | None
     closed_on_time: bool | None
     rework_count: int
     rating: str
     version: int
+
+
+class AppealOut(AppealRowOut):
+    """One appeal with what only its own page shows: contact data, the policy and the moves open to this user."""
+
+    contact_name: str = Field("", description="shown to the reporter and to staff who may unmask")
+    contact_phone: str = Field("", description="masked unless the viewer may unmask")
+    paused_seconds: int
     policy: dict[str, Any] = Field(..., description="the 7135 policy this appeal is judged by (set at acceptance)")
     allowed_actions: list[str] = Field(..., description="moves this user may make now")
 
@@ -338,43 +345,6 @@ class ListQuery(Schema):
     mine: bool = Field(False, description="only appeals assigned to me")
     before_id: int | None = Field(None, ge=1, le=2**62, description="keyset paging: ids below this")
     limit: int = Field(50, ge=1, le=200)
-
-
-class AppealRowOut(Schema):
-    """One appeal in a list: what a board shows. Contact data, the policy and the allowed moves are in the detail."""
-
-    id: int
-    number: str
-    state: str
-    state_label: str
-    channel: str
-    external_ref: str
-    description: str
-    address: str
-    category: str | None
-    category_name: str | None
-    tier: str
-    handling_level: str
-    area_code: str
-    lat: float | None
-    lng: float | None
-    reporter_id: int | None
-    assignee_id: int | None
-    is_public: bool
-    created_at: dt.datetime
-    dispatched_at: dt.datetime | None
-    accepted_at: dt.datetime | None
-    arrive_by: dt.datetime | None
-    arrived_at: dt.datetime | None
-    due_at: dt.datetime | None = Field(None, description="7135: closure deadline")
-    remaining_seconds: int | None = Field(None, description="countdown to due_at; negative when overdue")
-    overdue: bool
-    paused: bool
-    closed_at: dt.datetime | None
-    closed_on_time: bool | None
-    rework_count: int
-    rating: str
-    version: int
 
 
 class AppealPageOut(Schema):
