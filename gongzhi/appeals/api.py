@@ -352,35 +352,7 @@ class AppealPageOut(Schema):
     next_before_id: int | None
 
 
-ROW_FIELDS = (
-    "id",
-    "number",
-    "state",
-    "channel",
-    "external_ref",
-    "description",
-    "address",
-    "tier",
-    "handling_level",
-    "area_code",
-    "lat",
-    "lng",
-    "reporter_id",
-    "assignee_id",
-    "is_public",
-    "created_at",
-    "dispatched_at",
-    "accepted_at",
-    "arrive_by",
-    "arrived_at",
-    "due_at",
-    "closed_at",
-    "closed_on_time",
-    "rework_count",
-    "rating",
-    "version",
-)
-ROW_LOOKUPS = (*ROW_FIELDS, "paused_at", "category__code", "category__name", "category__parent__name")
+ROW_LOOKUPS = (*selectors.ROW_FIELDS, "paused_at", "category__code", "category__name", "category__parent__name")
 
 
 def iso(value: dt.datetime) -> str:
@@ -391,7 +363,7 @@ def iso(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def rows_out(rows: Any, now: dt.datetime, fields: tuple[str, ...] = ROW_FIELDS) -> list[dict[str, Any]]:
+def rows_out(rows: Any, now: dt.datetime, fields: tuple[str, ...] = selectors.ROW_FIELDS) -> list[dict[str, Any]]:
     """Plain rows (from .values()) as list items: labels translated once per request, not once per row."""
     labels = {value: str(name) for value, name in State.choices}
     out = []

@@ -15,11 +15,11 @@ import json
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.utils.translation import get_language
 
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, State
-from gongzhi.appeals.selectors import COUNTDOWN_STATES
+from gongzhi.appeals.selectors import COUNTDOWN_STATES, ROW_FIELDS
 
 
 def available() -> bool:
@@ -42,34 +42,16 @@ def _states(states: Any) -> str:
     return ", ".join(f"'{s}'" for s in sorted(str(s) for s in states))
 
 
-PLAIN = (
-    "id",
-    "number",
-    "state",
-    "channel",
-    "external_ref",
-    "description",
-    "address",
-    "tier",
-    "handling_level",
-    "area_code",
-    "lat",
-    "lng",
-    "reporter_id",
-    "assignee_id",
-    "is_public",
-)
-TIMES = ("created_at", "dispatched_at", "accepted_at", "arrive_by", "arrived_at", "due_at")
-TAIL_PLAIN = ("closed_on_time", "rework_count", "rating", "version")
+def _value(field: str) -> str:
+    """A row column as JSON: timestamps as the API's ISO text, the rest as they are."""
+    return _iso(f"t.{field}") if isinstance(Appeal._meta.get_field(field), DateTimeField) else f"t.{field}"
+
 
 _ROW = (
     "json_build_object("
     + ", ".join(
         [
-            *(f"'{f}', t.{f}" for f in PLAIN),
-            *(f"'{f}', {_iso('t.' + f)}" for f in TIMES),
-            f"'closed_at', {_iso('t.closed_at')}",
-            *(f"'{f}', t.{f}" for f in TAIL_PLAIN),
+            *(f"'{f}', {_value(f)}" for f in ROW_FIELDS),
             "'state_label', coalesce(%(labels)s::json ->> t.state, t.state)",
             "'category', t.cat_code",
             "'category_name', CASE WHEN t.cat_code IS NULL THEN NULL "
@@ -88,7 +70,7 @@ _APPEALS, _CATEGORIES = Appeal._meta.db_table, Category._meta.db_table
 # Every column a row needs, under the names _ROW uses (our own SQL: table and column names only).
 _COLUMNS = (
     "SELECT "  # noqa: S608
-    + ", ".join(f"a.{f}" for f in (*PLAIN, *TIMES, "closed_at", *TAIL_PLAIN, "paused_at"))
+    + ", ".join(f"a.{f}" for f in (*ROW_FIELDS, "paused_at"))
     + f", c.code AS cat_code, c.name AS cat_name, p.name AS cat_parent FROM {_APPEALS} a "
     f"LEFT JOIN {_CATEGORIES} c ON c.id = a.category_id LEFT JOIN {_CATEGORIES} p ON p.id = c.parent_id"
 )

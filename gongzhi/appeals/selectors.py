@@ -80,3 +80,34 @@ def remaining_seconds_of(
         return None
     now = paused_at if paused_at is not None else (at or clock.now())
     return int((due_at - now).total_seconds())
+
+
+# The columns of an appeal that a list row shows, in the order of the row (the API's AppealRowOut).
+ROW_FIELDS = (
+    "id",
+    "number",
+    "state",
+    "channel",
+    "external_ref",
+    "description",
+    "address",
+    "tier",
+    "handling_level",
+    "area_code",
+    "lat",
+    "lng",
+    "reporter_id",
+    "assignee_id",
+    "is_public",
+    "created_at",
+    "dispatched_at",
+    "accepted_at",
+    "arrive_by",
+    "arrived_at",
+    "due_at",
+    "closed_at",
+    "closed_on_time",
+    "rework_count",
+    "rating",
+    "version",
+)
