@@ -1,18 +1,18 @@
 """The inbox page: my messages, newest first, unread ones marked; opening one marks it read."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.pages import page
 from gongzhi.notifications import actions, selectors
 
 PAGE_SIZE = 50
 
 
-@login_required
+@page()
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
@@ -28,7 +28,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
     try:
@@ -41,7 +41,7 @@ def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
-@login_required
+@page()
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     actions.inbox_mark_all_read(user=request.user)

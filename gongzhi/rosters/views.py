@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,14 +13,11 @@ from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.pages import page
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
 
 EXPORT_AREA_LIMIT = 500
-
-
-def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "rosters/forbidden.html", {"message": exc.message}, status=exc.status_code)
 
 
 def _export_areas(user: Any) -> list[Area]:
@@ -50,13 +46,10 @@ def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
-    try:
-        selectors.require_importer(request.user)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc)
+    selectors.require_importer(request.user)
     if request.method == "POST":
         try:
             job = actions.roster_import_start(
@@ -72,44 +65,29 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "rosters/index.html", _index_context(request))
 
 
-def _job_or_error(request: HttpRequest, job_id: int) -> ImportJob | HttpResponse:
-    try:
-        return selectors.job_get(user=request.user, job_id=job_id)
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise Http404(str(exc.message)) from exc
-        return _forbidden(request, exc)
-
-
 def _job_context(job: ImportJob) -> dict[str, Any]:
     return {"job": job, "progress": selectors.job_progress(job)}
 
 
-@login_required
+@page()
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/job.html", _job_context(job))
 
 
-@login_required
+@page()
 @require_GET
 def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
     """The part of the job page that htmx polls while the job runs."""
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/_job_status.html", _job_context(job))
 
 
-@login_required
+@page()
 @require_POST
 def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     try:
         actions.roster_import_commit_good_rows(actor=request.user, job=job)
     except DomainError as exc:
@@ -118,12 +96,10 @@ def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("rosters:job", job_id=job.pk)
 
 
-@login_required
+@page()
 @require_GET
 def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     if not job.error_file:
         raise Http404(_("这个导入任务没有错误清单"))
     return FileResponse(
@@ -134,7 +110,7 @@ def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@page()
 @require_GET
 def template_download(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in RosterKind.values:
@@ -144,7 +120,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
     return response
 
 
-@login_required
+@page()
 @require_POST
 def export(request: HttpRequest) -> HttpResponse:
     """POST, not GET: an unmasked export writes to the audit log."""
@@ -159,7 +135,7 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     except DomainError as exc:
         if not selectors.can_import(request.user):
-            return _forbidden(request, exc)
+            raise
         context = _index_context(request, export_error=exc.message)
         return render(request, "rosters/index.html", context, status=exc.status_code)
     return exporters.file_response(path, f"{kind}-{area.code}-{clock.today():%Y%m%d}.xlsx")
