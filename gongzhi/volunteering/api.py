@@ -11,7 +11,7 @@ from ninja import Field, Path, Query, Router, Schema, Status
 from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.points.idempotency import run_once
+from gongzhi.core.idempotency import idempotent
 from gongzhi.volunteering import actions, codes, selectors
 from gongzhi.volunteering.models import (
     Activity,
@@ -230,21 +230,13 @@ def _person(request: HttpRequest, person: int | None) -> Volunteer:
     response={201: SignupOut},
     summary="Sign up (confirmed, waitlisted or pending approval); honours Idempotency-Key",
 )
+@idempotent("volunteering.signups.create")
 def create_signup(
     request: HttpRequest, data: PersonIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> Status[SignupOut]:
-    def write() -> tuple[int, dict]:
-        volunteer = _person(request, data.person)
-        signup = actions.signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
-        return 201, SignupOut.build(signup).model_dump(mode="json")
-
-    status, body = run_once(
-        request,
-        endpoint="volunteering.signups.create",
-        payload={"activity": activity_id, **data.model_dump()},
-        write=write,
-    )
-    return Status(status, body)
+    volunteer = _person(request, data.person)
+    signup = actions.signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
+    return Status(201, SignupOut.build(signup))
 
 
 class ReasonIn(Schema):
@@ -338,28 +330,20 @@ class CheckinIn(Schema):
     response={201: AttendanceOut},
     summary="Check in with the organiser's current QR code; honours Idempotency-Key",
 )
+@idempotent("volunteering.checkins.create")
 def create_checkin(
     request: HttpRequest, data: CheckinIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> Status[AttendanceOut]:
-    def write() -> tuple[int, dict]:
-        volunteer = _person(request, data.person)
-        attendance = actions.checkin(
-            actor=request.auth,
-            activity_id=activity_id,
-            volunteer=volunteer,
-            code=data.code,
-            lat=data.location.lat if data.location else None,
-            lng=data.location.lng if data.location else None,
-        )
-        return 201, AttendanceOut.build(attendance).model_dump(mode="json")
-
-    status, body = run_once(
-        request,
-        endpoint="volunteering.checkins.create",
-        payload={"activity": activity_id, **data.model_dump()},
-        write=write,
+    volunteer = _person(request, data.person)
+    attendance = actions.checkin(
+        actor=request.auth,
+        activity_id=activity_id,
+        volunteer=volunteer,
+        code=data.code,
+        lat=data.location.lat if data.location else None,
+        lng=data.location.lng if data.location else None,
     )
-    return Status(status, body)
+    return Status(201, AttendanceOut.build(attendance))
 
 
 class CheckoutIn(Schema):
