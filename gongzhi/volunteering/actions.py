@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -169,7 +170,7 @@ def volunteer_register(
     except IntegrityError:
         raise Conflict(_("该居民或党员已注册为志愿者"), field="resident") from None
     # Derived from the row id: unique without a counter row that every registration would queue on.
-    volunteer.number = f"V{area.code[:6]}-{volunteer.pk:06d}"
+    volunteer.number = f"V{code_at(area.code, AreaLevel.DISTRICT)}-{volunteer.pk:06d}"
     volunteer.save(update_fields=["number"])
     volunteer.skills.set(_skills(skills))
     audit_record(actor=actor, action="volunteering.volunteer.register", target=volunteer, area_code=area.code)
@@ -892,8 +893,8 @@ def points_for_confirmed_hours(*, attendance: Attendance, actor: Any) -> None:
 
 
 def _issuer_name(volunteer: Volunteer) -> str:
-    community = Area.objects.filter(code=volunteer.area_code[:12]).first() or volunteer.area
-    street = Area.objects.filter(code=volunteer.area_code[:9]).first()
+    community = Area.objects.filter(code=code_at(volunteer.area_code, AreaLevel.COMMUNITY)).first() or volunteer.area
+    street = Area.objects.filter(code=code_at(volunteer.area_code, AreaLevel.STREET)).first()
     names = [a.name for a in (street, community) if a is not None]
     return "".join(dict.fromkeys(names)) or volunteer.area.name
 
