@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from gongzhi.volunteering import actions
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create
 from gongzhi.volunteering.models import Signup, SignupStatus
 from tests.volunteering.conftest import make_activity, make_volunteer
 
@@ -34,7 +34,7 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
             barrier.wait()
             for v in chunk:
                 try:
-                    outcome = actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+                    outcome = signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
                 except Exception as exc:  # collected and asserted below
                     outcome = exc
                 with lock:
@@ -60,6 +60,6 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
     first_waiting = rows[PLACES][0]
     confirmed = Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).select_related("volunteer")
     leaving = confirmed.first()
-    actions.signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
+    signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
     assert Signup.objects.get(activity=activity, volunteer_id=first_waiting).status == SignupStatus.CONFIRMED
     assert Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).count() == PLACES
