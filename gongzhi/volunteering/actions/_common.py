@@ -3,29 +3,17 @@
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering.models import (
     Activity,
     Skill,
 )
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed(_("请填写%(field)s") % {"field": field}, field=field)
-    if len(text) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 不能超过 %(n)s 个字") % {"field": field, "n": max_length},
-            field=field,
-        )
-    return text
 
 
 def _choice(value: str, choices: Iterable[str], *, field: str) -> str:

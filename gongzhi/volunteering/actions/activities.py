@@ -13,8 +13,9 @@ from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import selectors
-from gongzhi.volunteering.actions._common import _area, _aware, _choice, _skills, _text
+from gongzhi.volunteering.actions._common import _area, _aware, _choice, _skills
 from gongzhi.volunteering.models import (
     Activity,
     ActivityKind,

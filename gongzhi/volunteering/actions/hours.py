@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import selectors
-from gongzhi.volunteering.actions._common import _text, lock_activity
+from gongzhi.volunteering.actions._common import lock_activity
 from gongzhi.volunteering.models import (
     Attendance,
 )

@@ -13,7 +13,8 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, ValidationFailed
-from gongzhi.volunteering.actions._common import _area, _choice, _text
+from gongzhi.core.text import clean_text as _text
+from gongzhi.volunteering.actions._common import _area, _choice
 from gongzhi.volunteering.models import (
     Brand,
     Honour,
