@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, PermissionDenied
@@ -149,7 +150,7 @@ def eligibility_problems(activity: Activity, volunteer: Volunteer) -> list[tuple
 
 def cover_candidates(activity: Activity, *, limit: int = COVER_LIMIT) -> list[Volunteer]:
     """Active volunteers of the activity's community who fit it and have not signed up: the people to call."""
-    community = activity.area_code[:12]
+    community = code_at(activity.area_code, AreaLevel.COMMUNITY)
     taken = Signup.objects.filter(activity=activity, status__in=ACTIVE_SIGNUP).values("volunteer_id")
     qs = (
         Volunteer.objects.filter(code_range_q(community, "area_code"), is_active=True)

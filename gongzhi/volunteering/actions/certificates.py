@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import ValidationFailed
@@ -19,8 +20,8 @@ from gongzhi.volunteering.models import (
 
 
 def _issuer_name(volunteer: Volunteer) -> str:
-    community = Area.objects.filter(code=volunteer.area_code[:12]).first() or volunteer.area
-    street = Area.objects.filter(code=volunteer.area_code[:9]).first()
+    community = Area.objects.filter(code=code_at(volunteer.area_code, AreaLevel.COMMUNITY)).first() or volunteer.area
+    street = Area.objects.filter(code=code_at(volunteer.area_code, AreaLevel.STREET)).first()
     names = [a.name for a in (street, community) if a is not None]
     return "".join(dict.fromkeys(names)) or volunteer.area.name
 

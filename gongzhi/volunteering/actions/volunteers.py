@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, ValidationFailed
@@ -65,7 +66,7 @@ def volunteer_register(
     except IntegrityError:
         raise Conflict(_("该居民或党员已注册为志愿者"), field="resident") from None
     # Derived from the row id: unique without a counter row that every registration would queue on.
-    volunteer.number = f"V{area.code[:6]}-{volunteer.pk:06d}"
+    volunteer.number = f"V{code_at(area.code, AreaLevel.DISTRICT)}-{volunteer.pk:06d}"
     volunteer.save(update_fields=["number"])
     volunteer.skills.set(_skills(skills))
     audit_record(actor=actor, action="volunteering.volunteer.register", target=volunteer, area_code=area.code)
