@@ -1,6 +1,7 @@
 """Reads for volunteering: activities, eligibility, attendance, a volunteer's record (志愿服务记录)."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -20,10 +21,13 @@ from gongzhi.volunteering.models import (
     Activity,
     ActivityStatus,
     Attendance,
+    Brand,
     Certificate,
     PartyRegistration,
+    Project,
     Signup,
     SignupStatus,
+    Team,
     Volunteer,
 )
 
@@ -89,6 +93,30 @@ def person_get(*, volunteer_id: int) -> Volunteer:
     if found is None:
         raise NotFound(_("志愿者不存在：%(id)s") % {"id": volunteer_id}, field="person")
     return found
+
+
+def signup_get(*, signup_id: int, activity_id: int | None = None) -> Signup:
+    """One sign-up, of that activity when `activity_id` is given (the API path and the organiser's buttons)."""
+    qs = Signup.objects.filter(pk=signup_id)
+    if activity_id is not None:
+        qs = qs.filter(activity_id=activity_id)
+    found = qs.first()
+    if found is None:
+        raise NotFound(_("报名记录不存在：%(id)s") % {"id": signup_id}, field="signup_id")
+    return found
+
+
+def active_signup(activity: Activity, volunteer: Volunteer) -> Signup | None:
+    """The person's pending, confirmed or waitlisted sign-up for the activity (at most one: a unique index)."""
+    return Signup.objects.filter(activity=activity, volunteer=volunteer, status__in=ACTIVE_SIGNUP).first()
+
+
+def active_signups_by_activity(volunteer: Volunteer, activities: Iterable[Activity]) -> dict[int, Signup]:
+    """The person's active sign-ups among these activities, by activity id: one query for a list page."""
+    return {
+        s.activity_id: s
+        for s in Signup.objects.filter(volunteer=volunteer, activity__in=list(activities), status__in=ACTIVE_SIGNUP)
+    }
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -260,3 +288,19 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass
+class TeamsOverview:
+    brands: QuerySet[Brand]
+    loose_teams: QuerySet[Team]
+    loose_projects: QuerySet[Project]
+
+
+def teams_overview() -> TeamsOverview:
+    """Brands (一社区一品牌) with their teams and projects, then the teams and projects without a brand."""
+    return TeamsOverview(
+        brands=Brand.objects.prefetch_related("teams", "projects").order_by("area_code", "id"),
+        loose_teams=Team.objects.filter(brand__isnull=True).prefetch_related("memberships__volunteer"),
+        loose_projects=Project.objects.filter(brand__isnull=True).select_related("lead_partner", "lead_worker"),
+    )
