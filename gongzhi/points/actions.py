@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -697,7 +698,7 @@ def _refuse(award: PointsAward, action: str) -> ValidationFailed:
 
 
 def _is_resident_of_community(user: Any, area_code: str) -> bool:
-    community = area_code[:12]
+    community = code_at(area_code, AreaLevel.COMMUNITY)
     resident = getattr(user, "resident", None)
     if resident is not None and resident.area_code.startswith(community):
         return True

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.points.models import PointsAccount, PointsAward, PointsRule, PointsScheme
@@ -13,9 +14,8 @@ from gongzhi.points.models import PointsAccount, PointsAward, PointsRule, Points
 
 def scheme_for_area_code(area_code: str) -> PointsScheme | None:
     """The active scheme nearest above an area (a community's own scheme wins over its street's)."""
-    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
     return (
-        PointsScheme.objects.filter(area_code__in=prefixes, is_active=True)
+        PointsScheme.objects.filter(area_code__in=ancestor_codes(area_code), is_active=True)
         .order_by("-area_code")  # the longest code is the nearest
         .first()
     )

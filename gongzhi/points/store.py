@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
@@ -269,10 +270,9 @@ def redemption_fulfil(*, actor: Any, pickup_code: str, event_id: int | None = No
 
 def items_on_offer(*, area_code: str) -> list[EventItem]:
     """Offers of events running now or later over `area_code`, above it (a street's event) or inside it."""
-    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
     return list(
         EventItem.objects.filter(
-            Q(event__area_code__in=prefixes) | code_range_q(area_code, "event__area_code"),
+            Q(event__area_code__in=ancestor_codes(area_code)) | code_range_q(area_code, "event__area_code"),
             event__ends_at__gt=clock.now(),
             item__is_active=True,
         )
