@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.core import clock
-from gongzhi.points import expiry
+from gongzhi.points.actions.expiry import expire_due
 from gongzhi.points.management.commands.post_due_awards import Command as PostDueAwards
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         # Same rule as the award sweep: --at may not be in the future (expiring early would take residents' points).
         at = PostDueAwards._at(self, options["at"])
         while True:
-            result = expiry.expire_due(at=at)
+            result = expire_due(at=at)
             self.stdout.write(
                 f"{clock.now().isoformat(timespec='seconds')} expired {result['points']} points on "
                 f"{result['accounts']} accounts, failed {result['failed']}"

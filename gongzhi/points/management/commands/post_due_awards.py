@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from gongzhi.core import clock
-from gongzhi.points import actions
+from gongzhi.points.actions.award_sweep import post_due_awards
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         at = self._at(options["at"])
         while True:
-            result = actions.post_due_awards(at=at)
+            result = post_due_awards(at=at)
             self.stdout.write(
                 f"{clock.now().isoformat(timespec='seconds')} due {result['due']}, posted {result['posted']}, "
                 f"failed {result['failed']}"
