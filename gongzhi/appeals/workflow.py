@@ -35,6 +35,7 @@ from gongzhi.appeals.models import (
 from gongzhi.appeals.summons import open_summons
 from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 
 S = State
 STAY = "="  # the move keeps the current state (extend)
@@ -242,18 +243,6 @@ def escalate_in_place(
 
 # ---------------------------------------------------------------------------------------------------------------
 # The transition function
-
-
-def _text(value: Any, *, field: str, max_length: int = 2000) -> str:
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 def appeal_get_for_update(*, appeal_id: int) -> Appeal:

@@ -22,6 +22,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import codes, selectors
 from gongzhi.volunteering.models import (
     ACTIVE_SIGNUP,
@@ -54,18 +55,6 @@ HOURS_STEP = Decimal("0.01")
 
 # ---------------------------------------------------------------------------------------------------------------
 # Small validators
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise ValidationFailed(_("请填写%(field)s") % {"field": field}, field=field)
-    if len(text) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 不能超过 %(n)s 个字") % {"field": field, "n": max_length},
-            field=field,
-        )
-    return text
 
 
 def _choice(value: str, choices: Iterable[str], *, field: str) -> str:

@@ -3,10 +3,8 @@ the row locks decide, exactly as many succeed as the balance (above the floor) a
 the balance nor the stock ever goes below its limit."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import ValidationFailed
@@ -16,34 +14,13 @@ from gongzhi.points.actions.redemption import redemption_cancel, redemption_plac
 from gongzhi.points.actions.schemes import scheme_create
 from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem, RedemptionOrder
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import STREET
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
+    *POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected and asserted by the caller
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.fixture

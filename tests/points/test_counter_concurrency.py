@@ -2,18 +2,17 @@
 hands over: the order's row lock decides, the goods go out once, and a cancel never refunds what was handed out."""
 
 import pytest
-from django.db import connection
 
 from gongzhi.core import ledger
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
 from gongzhi.points.actions.store import event_offer
 from gongzhi.points.models import RedemptionOrder
-from tests.points.test_concurrency import redemption_day, run_together  # noqa: F401  (shared fixture)
+from tests.concurrency import POSTGRES_ONLY, run_together
+from tests.points.test_concurrency import redemption_day  # noqa: F401  (shared fixture)
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
+    *POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
 

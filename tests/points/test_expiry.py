@@ -7,15 +7,14 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.models_ledger import LedgerTransaction
 from gongzhi.points.actions.accounts import account_open_for_household
 from gongzhi.points.actions.expiry import expirable, expire_due
 from gongzhi.points.actions.schemes import scheme_create, system_account, system_balances
+from tests.concurrency import postgres_only, run_together
 from tests.conftest import STREET
-from tests.points.test_concurrency import run_together
 
 START = dt.datetime(2025, 1, 6, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -109,8 +108,7 @@ def test_the_command_runs_once_and_refuses_a_future_time(district, household_a):
         assert balance(account) == 0
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass")
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_two_runners_at_once_expire_once(district, household_a, household_b):
     scheme = make_scheme(district)
