@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -22,6 +22,9 @@ from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
 from gongzhi.core.text import clean_text as _text
+
+if TYPE_CHECKING:
+    from gongzhi.core.types import User
 
 __all__ = [
     "LedgerAccount",
@@ -241,7 +244,7 @@ def post(
     lines: Sequence[Line],
     memo: str = "",
     reference: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Post a balanced transaction. The same `reference` again returns the first transaction (idempotent).
@@ -364,7 +367,7 @@ def _post_pg(
     lines: list[Line],
     memo: str,
     reference: str | None,
-    actor: Any,
+    actor: User | None,
     reverses: LedgerTransaction | None,
 ) -> LedgerTransaction:
     actor = actor if getattr(actor, "is_authenticated", False) else None
@@ -423,7 +426,7 @@ def _post_locked(
     lines: list[Line],
     memo: str,
     reference: str | None,
-    actor: Any,
+    actor: User | None,
     reverses: LedgerTransaction | None,
 ) -> LedgerTransaction:
     # Lock in primary-key order: every writer takes the same order, so no two can wait on each other in a cycle.
@@ -499,7 +502,7 @@ def reverse(
     *,
     transaction: LedgerTransaction,
     memo: str,
-    actor: Any = None,
+    actor: User | None = None,
     reference: str | None = None,
     kind: str | None = None,
 ) -> LedgerTransaction:

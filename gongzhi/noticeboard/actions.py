@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import CODE_LENGTH, Area, AreaLevel
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.text import clean_text as _text
@@ -96,7 +97,7 @@ def _appeal_result(appeal: Any) -> tuple[str, str, list[str]]:
 
 def publish_appeal_result(*, appeal: Any) -> Notice:
     """On closing a public appeal: its result goes on its community's board, replacing an earlier one (rework)."""
-    community = appeal.area_code[: CODE_LENGTH[AreaLevel.COMMUNITY]]
+    community = code_at(appeal.area_code, AreaLevel.COMMUNITY)
     now = clock.now()
     Notice.objects.filter(source_appeal=appeal, withdrawn_at__isnull=True).update(
         withdrawn_at=now, withdraw_reason=_("诉求重新办结，以新的公示为准")

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import pii
@@ -120,5 +121,5 @@ def organisations_visible(*, user: Any, model: Any) -> QuerySet[Any]:
     q = Q(pk__in=[])
     for top in tops:
         q |= code_range_q(top, "areas__code")
-        q |= Q(areas__code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)])
+        q |= Q(areas__code__in=ancestor_codes(top, include_self=False))
     return model.objects.filter(q).distinct().prefetch_related("areas").order_by("name")

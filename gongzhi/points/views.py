@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import ancestor_codes, code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -271,7 +272,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 def _default_area(user: Any, rule: str) -> str:
     account = _own_account(user)
     if account is not None:
-        return account.area_code[:12]
+        return code_at(account.area_code, AreaLevel.COMMUNITY)
     tops = rules.scope_codes(user, rule)
     return tops[0] if tops and tops[0] else ""
 
@@ -509,7 +510,7 @@ def _counter_events(user: Any) -> list[RedemptionEvent]:
     if "" not in tops:
         q = Q(pk__in=[])
         for top in tops:
-            q |= Q(area_code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)]) | code_range_q(top, "area_code")
+            q |= Q(area_code__in=ancestor_codes(top, include_self=False)) | code_range_q(top, "area_code")
         events = events.filter(q)
     return list(events.order_by("starts_at")[:20])
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import AreaLevel
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
@@ -62,7 +64,7 @@ def _refuse(award: PointsAward, action: str) -> ValidationFailed:
 
 
 def _is_resident_of_community(user: Any, area_code: str) -> bool:
-    community = area_code[:12]
+    community = code_at(area_code, AreaLevel.COMMUNITY)
     resident = getattr(user, "resident", None)
     if resident is not None and resident.area_code.startswith(community):
         return True
