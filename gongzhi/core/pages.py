@@ -15,14 +15,14 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 API_PREFIX = "/api/"
 ERROR_TEMPLATE = "core/error.html"
@@ -53,7 +53,7 @@ def page(rule: str | None = None) -> Callable[[View], View]:
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if rule is not None and not request.user.has_perm(rule):
                 raise PermissionDenied(_("您的角色不能使用这个页面"), details={"rule": rule})
             return view(request, *args, **kwargs)

@@ -1,39 +1,38 @@
 """Pages: upload a roster, watch its progress, download errors, export what you may see."""
 
-from typing import Any
+from __future__ import annotations
 
-from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from typing import TYPE_CHECKING, Any
+
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 EXPORT_AREA_LIMIT = 500
 
 
-def _export_areas(user: Any) -> list[Area]:
-    tops = rules.scope_codes(user, selectors.EXPORT_RULE)
-    if not tops:
+def _export_areas(user: User) -> list[Area]:
+    if not rules.scope_codes(user, selectors.EXPORT_RULE):
         return []
-    scope = Q()
-    if "" not in tops:
-        scope = Q(pk__in=[])
-        for top in tops:
-            scope |= code_range_q(top)
+    scope = rules.scope_q(user, selectors.EXPORT_RULE, field="code")
     levels = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID]
     return list(Area.objects.filter(scope, level__in=levels).order_by("code")[:EXPORT_AREA_LIMIT])
 
 
-def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _index_context(request: UserRequest, **extra: Any) -> dict[str, Any]:
     return {
         "kinds": RosterKind.choices,
         "modes": ImportMode.choices,
@@ -48,7 +47,7 @@ def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @page()
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: UserRequest) -> HttpResponse:
     selectors.require_importer(request.user)
     if request.method == "POST":
         try:
@@ -71,14 +70,14 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 @page()
 @require_GET
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: UserRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/job.html", _job_context(job))
 
 
 @page()
 @require_GET
-def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_status(request: UserRequest, job_id: int) -> HttpResponse:
     """The part of the job page that htmx polls while the job runs."""
     job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/_job_status.html", _job_context(job))
@@ -86,7 +85,7 @@ def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_commit(request: UserRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
     try:
         actions.roster_import_commit_good_rows(actor=request.user, job=job)
@@ -98,7 +97,7 @@ def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_errors(request: UserRequest, job_id: int) -> HttpResponse | FileResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
     if not job.error_file:
         raise Http404(_("这个导入任务没有错误清单"))
@@ -112,7 +111,7 @@ def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: UserRequest, kind: str) -> HttpResponse:
     if kind not in RosterKind.values:
         raise Http404(_("未知的名册类型"))
     response = HttpResponse(exporters.template_workbook(kind), content_type=exporters.XLSX_MIME)
@@ -122,7 +121,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
 
 @page()
 @require_POST
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: UserRequest) -> HttpResponse | FileResponse:
     """POST, not GET: an unmasked export writes to the audit log."""
     kind = request.POST.get("kind", "")
     code = request.POST.get("area", "").strip()
