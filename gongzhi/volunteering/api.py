@@ -33,7 +33,7 @@ from gongzhi.volunteering.models import (
 
 router = Router(tags=["volunteering"], auth=api_auth)
 
-MAX_ID = 2**62
+MAX_ID: int = 2**62
 
 
 class ActivityOut(Schema):
