@@ -45,14 +45,14 @@ MAX_CAPACITY = 100_000
 @transaction.atomic
 def activity_create(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     area: Area | None,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     place: str,
     capacity: int,
-    organiser: Any = None,
+    organiser: User | None = None,
     kind: str = ActivityKind.SERVICE,
     parent: Activity | None = None,
     project: Project | None = None,
@@ -191,7 +191,7 @@ def activity_reopen(*, actor: User, activity_id: int) -> Activity:
 
 
 @transaction.atomic
-def cover_call(*, actor: Any, activity_id: int) -> dict[str, Any]:
+def cover_call(*, actor: User, activity_id: int) -> dict[str, Any]:
     """Understaffed: list the volunteers who fit and could still join, and notify them where notifications exist."""
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(actor, activity)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -47,17 +47,17 @@ def _distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def _check_location(activity: Activity, lat: float | None, lng: float | None) -> None:
-    if not activity.has_geofence:
+    centre_lat, centre_lng, radius = activity.geofence_lat, activity.geofence_lng, activity.geofence_radius_m
+    if centre_lat is None or centre_lng is None or radius is None:  # no geofence (Activity.has_geofence)
         return
     if lat is None or lng is None:
         raise ValidationFailed(_("本活动需在现场签到，请允许获取位置后重试"), field="location")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationFailed(_("位置坐标无效"), field="location")
-    distance = _distance_m(activity.geofence_lat, activity.geofence_lng, lat, lng)
-    if distance > activity.geofence_radius_m:
+    distance = _distance_m(centre_lat, centre_lng, lat, lng)
+    if distance > radius:
         raise ValidationFailed(
-            _("您不在活动现场（距离约 %(d)s 米，需在 %(r)s 米内）")
-            % {"d": round(distance), "r": activity.geofence_radius_m},
+            _("您不在活动现场（距离约 %(d)s 米，需在 %(r)s 米内）") % {"d": round(distance), "r": radius},
             field="location",
         )
 
@@ -88,7 +88,7 @@ def _use_code(activity: Activity, volunteer_id: int, parsed: codes.ParsedCode) -
 @transaction.atomic
 def checkin(
     *,
-    actor: Any,
+    actor: User,
     activity_id: int,
     volunteer: Volunteer,
     code: str,

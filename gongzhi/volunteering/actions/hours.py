@@ -54,7 +54,7 @@ def hours_confirm(
         if pk in seen:
             raise ValidationFailed(_("签到记录重复：%(id)s") % {"id": pk}, field="items")
         seen.add(pk)
-        a = rows.get(pk)
+        a = rows.get(pk) if pk is not None else None
         if a is None:
             raise ValidationFailed(_("签到记录 %(id)s 不属于本活动") % {"id": pk}, field="items")
         if a.status not in confirm.sources:
