@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -39,6 +39,9 @@ from gongzhi.people import actions as people_actions
 from gongzhi.people import selectors as people_selectors
 from gongzhi.people.models import Household, PartyMember, PartyOrganization, PartyOrgKind, Resident
 from gongzhi.web.forms import RegistrationForm
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 PAGE_SIZE = 50
 # Counting every match is a full index scan at district scale (1,000,000 residents); past this we say "more than".
@@ -159,7 +162,7 @@ FUTURE_TEXT: dict[str, StrOrPromise] = {
 }
 
 
-def _scope_summary(user: Any) -> dict[str, Any]:
+def _scope_summary(user: User) -> dict[str, Any]:
     """Counts of what the user's staff roles reach, each one index range per top area."""
     scope = rules.scope_q(user, "people.view", field="code")
     by_level = dict(Area.objects.filter(scope).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
@@ -288,7 +291,7 @@ def area_detail(request: UserRequest, code: str) -> HttpResponse:
 # --------------------------------------------------------------------------- residents
 
 
-def _area_choices(user: Any) -> list[Area]:
+def _area_choices(user: User) -> list[Area]:
     """The areas a user may filter by: their top areas and two levels below, enough to pick a grid."""
     tops = rules.scope_codes(user, "people.view")
     if "" in tops:
