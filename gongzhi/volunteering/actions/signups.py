@@ -48,7 +48,8 @@ def _cancel(step: Step) -> None:
     if Attendance.objects.filter(signup=signup).exists():
         raise Conflict(_("已签到，不能取消报名"), field="signup_id")
     deadline = activity.cancel_deadline or activity.starts_at
-    if step.now >= deadline and not selectors.is_organiser(step.actor, activity):
+    organiser = step.actor is not None and selectors.is_organiser(step.actor, activity)
+    if step.now >= deadline and not organiser:
         raise ValidationFailed(
             _("已过取消截止时间（%(t)s），请联系组织者") % {"t": f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"},
             field="signup_id",
