@@ -36,8 +36,8 @@ def post_json(client, url, data):
 
 
 def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(district, household_a, person_scheme):
-    zhang = factories.make_resident(household_a, "张三")
-    li = factories.make_resident(household_a, "李四")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
+    li = factories.ResidentFactory(household=household_a, name="李四")
     a = actions.account_open_for_resident(resident=zhang)
     b = actions.account_open_for_resident(resident=li)
     assert a.pk != b.pk and (a.resident_id, a.household_id) == (zhang.pk, None)
@@ -50,7 +50,7 @@ def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(dist
 
 
 def test_a_household_scheme_refuses_a_person_account(district, household_a, scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     with pytest.raises(ValidationFailed, match="按户开户"):
         actions.account_open_for_resident(resident=zhang)
     with pytest.raises(ValidationFailed, match="按户开户"):
@@ -59,7 +59,7 @@ def test_a_household_scheme_refuses_a_person_account(district, household_a, sche
 
 
 def test_award_redeem_and_read_by_resident_id_through_the_api(district, household_a, person_scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     grid = api_client_for(district["grid_worker_a"])
     office = api_client_for(district["community_worker_a"])
     with time_machine.travel(START, tick=False) as t:
@@ -123,7 +123,7 @@ def test_award_redeem_and_read_by_resident_id_through_the_api(district, househol
 def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme_says(
     district, household_a, household_b, person_scheme
 ):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     award = actions.award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
@@ -136,12 +136,12 @@ def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme
 
 
 def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(district, household_a, scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     award = actions.award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
     assert award.account.household_id == household_a.pk and award.account.resident_id is None
-    lone = factories.make_resident(household_a, "王五")
+    lone = factories.ResidentFactory(household=household_a, name="王五")
     lone.household = None
     lone.save()
     with pytest.raises(ValidationFailed, match="未关联户"):
@@ -152,7 +152,7 @@ def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(distr
 
 
 def test_bulk_awards_to_persons(district, household_a, person_scheme):
-    people = [factories.make_resident(household_a, n) for n in ("张三", "李四")]
+    people = [factories.ResidentFactory(household=household_a, name=n) for n in ("张三", "李四")]
     batch = actions.award_bulk_propose(
         actor=district["grid_worker_a"],
         residents=people,

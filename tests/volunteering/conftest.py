@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gongzhi.volunteering import actions, codes
 from tests.conftest import COMMUNITY_A
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 START = timezone.make_aware(dt.datetime(2026, 7, 4, 9, 0))
 END = timezone.make_aware(dt.datetime(2026, 7, 4, 11, 0))
@@ -23,7 +23,7 @@ def at():
 
 
 def make_volunteer(district, name, *, kind="resident", birth=dt.date(1990, 5, 1), skills=(), area_code=COMMUNITY_A):
-    user = make_user(name)
+    user = UserFactory(username=name)
     return actions.volunteer_register(
         actor=district["community_worker_a" if area_code.startswith(COMMUNITY_A) else "street_staff"],
         user=user,
