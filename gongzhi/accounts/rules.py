@@ -56,8 +56,8 @@ RULES: dict[str, frozenset[str]] = {
 }
 
 
-def _signed_in(user: User | AnonymousUser) -> TypeGuard[User]:
-    # getattr: a caller that passes None (no one acting) holds no rule, like the anonymous user.
+def _signed_in(user: User | AnonymousUser | None) -> TypeGuard[User]:
+    # None (no one acting) holds no rule, like the anonymous user.
     return bool(getattr(user, "is_authenticated", False))
 
 
@@ -74,13 +74,13 @@ def forget_memberships(user: User | AnonymousUser) -> None:
         del user._gz_memberships
 
 
-def roles_of(user: User | AnonymousUser) -> set[str]:
+def roles_of(user: User | AnonymousUser | None) -> set[str]:
     if not _signed_in(user):
         return set()
     return {role for role, _code in _memberships(user)}
 
 
-def scope_codes(user: User | AnonymousUser, rule: str) -> list[str]:
+def scope_codes(user: User | AnonymousUser | None, rule: str) -> list[str]:
     """The top area codes where the user holds `rule`; everything below them is in reach."""
     if not _signed_in(user) or not user.is_active:
         return []
@@ -96,11 +96,11 @@ def scope_codes(user: User | AnonymousUser, rule: str) -> list[str]:
     return tops
 
 
-def allows(user: User | AnonymousUser, rule: str, area_code: str) -> bool:
+def allows(user: User | AnonymousUser | None, rule: str, area_code: str) -> bool:
     return any(area_code.startswith(top) for top in scope_codes(user, rule))
 
 
-def require(user: User | AnonymousUser, rule: str, area_code: str) -> None:
+def require(user: User | AnonymousUser | None, rule: str, area_code: str) -> None:
     if not allows(user, rule, area_code):
         raise PermissionDenied(_("您没有权限访问该区域的这项内容"), details={"rule": rule, "area": area_code})
 
@@ -120,7 +120,7 @@ def nothing_q() -> Q:
     return Q(pk__in=[])
 
 
-def scope_q(user: User | AnonymousUser, rule: str, field: str = "area_code") -> Q:
+def scope_q(user: User | AnonymousUser | None, rule: str, field: str = "area_code") -> Q:
     """A filter on `field` (an area code column) limited to what the user may reach under `rule`.
 
     Always a real condition (`everything_q()` / `nothing_q()` at the ends, never the empty `Q()`), so it can be ORed

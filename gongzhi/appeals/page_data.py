@@ -14,6 +14,7 @@ from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership
 from gongzhi.appeals.models import OPEN_STATES, Appeal, AppealEvent, AppealPhoto, Category, Rating, State
 from gongzhi.appeals.workflow import label
+from gongzhi.areas.codes import code_at
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
@@ -127,8 +128,7 @@ def home_area(user: Any) -> Area | None:
     if not codes:
         return Area.objects.filter(parent__isnull=True).order_by("code").first()
     code = codes[0]
-    community_len = 12
-    return Area.objects.filter(code=code[:community_len] if len(code) > community_len else code).first()
+    return Area.objects.filter(code=code_at(code, AreaLevel.COMMUNITY)).first()
 
 
 def pin_map_data(user: Any, *, lat: float | None = None, lng: float | None = None) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from gongzhi.appeals.staff_forms import (
     first_error,
 )
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
@@ -106,9 +107,10 @@ def _categories() -> list[Category]:
 
 def eligible_workers(area_code: str) -> list[dict[str, Any]]:
     """People who hold appeals.handle at the appeal's area (at it or above), the closest to the ground first."""
-    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
     rows = (
-        Membership.objects.filter(role__in=rules.RULES["appeals.handle"], area__code__in=prefixes, user__is_active=True)
+        Membership.objects.filter(
+            role__in=rules.RULES["appeals.handle"], area__code__in=ancestor_codes(area_code), user__is_active=True
+        )
         .select_related("user", "area")
         .order_by("user_id")
     )

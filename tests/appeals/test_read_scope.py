@@ -41,3 +41,14 @@ def test_the_superuser_reads_its_own_and_everyone_elses(submit, duty):
     own = submit(actor="superuser")
     listed = api_client_for(duty["superuser"]).get(URL).json()["items"]
     assert [a["id"] for a in listed] == [own.pk, theirs.pk]
+
+
+def test_the_superuser_works_the_staff_pages_over_every_area(submit, duty):
+    appeal = submit()
+    page = client_for(duty["superuser"])
+    board = page.get("/appeals/staff/")
+    assert board.status_code == 200 and [r["appeal"].pk for r in board.context["rows"]] == [appeal.pk]
+    assert page.get(f"/appeals/staff/{appeal.pk}/act/").status_code == 200
+    assert page.get(f"/appeals/staff/{appeal.pk}/summons/").status_code == 200
+    for path in ("/appeals/staff/intake/", "/appeals/measures/", "/appeals/categories/"):
+        assert page.get(path).status_code == 200, path

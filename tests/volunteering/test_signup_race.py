@@ -2,7 +2,7 @@
 
 import pytest
 
-from gongzhi.volunteering import actions
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create
 from gongzhi.volunteering.models import Signup, SignupStatus
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.volunteering.conftest import make_activity, make_volunteer
@@ -25,7 +25,7 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
         outcomes = []
         for v in chunk:
             try:
-                outcomes.append(actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v))
+                outcomes.append(signup_create(actor=v.user, activity_id=activity.pk, volunteer=v))
             except Exception as exc:  # collected and asserted below
                 outcomes.append(exc)
         return outcomes
@@ -44,6 +44,6 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
     first_waiting = rows[PLACES][0]
     confirmed = Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).select_related("volunteer")
     leaving = confirmed.first()
-    actions.signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
+    signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
     assert Signup.objects.get(activity=activity, volunteer_id=first_waiting).status == SignupStatus.CONFIRMED
     assert Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).count() == PLACES
