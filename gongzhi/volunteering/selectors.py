@@ -4,11 +4,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_stubs_ext import WithAnnotations
 
 from gongzhi.accounts import rules
 from gongzhi.areas.codes import code_at
@@ -56,7 +57,13 @@ def require_organiser(user: Any, activity: Activity) -> None:
         )
 
 
-def activities_list(*, area_code: str = "", upcoming: bool = False, limit: int = 50, offset: int = 0) -> QuerySet:
+class _Confirmed(TypedDict):
+    confirmed: int  # confirmed sign-ups
+
+
+def activities_list(
+    *, area_code: str = "", upcoming: bool = False, limit: int = 50, offset: int = 0
+) -> "QuerySet[WithAnnotations[Activity, _Confirmed]]":  # quoted: WithAnnotations takes 2 only for mypy
     """Activities are a public call for volunteers: every signed-in user sees open ones."""
     qs = Activity.objects.filter(status=ActivityStatus.OPEN).annotate(
         confirmed=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED))
@@ -235,8 +242,8 @@ def volunteer_record(volunteer: Volunteer) -> VolunteerRecord:
                 "title": a.activity.title,
                 "date": start.date(),
                 "place": a.activity.place,
-                "team": a.activity.team.name if a.activity.team_id else "",
-                "project": a.activity.project.name if a.activity.project_id else "",
+                "team": a.activity.team.name if a.activity.team is not None else "",
+                "project": a.activity.project.name if a.activity.project is not None else "",
                 "hours": hours,
             }
         )
@@ -245,7 +252,12 @@ def volunteer_record(volunteer: Volunteer) -> VolunteerRecord:
         if a.comment:
             comments.append(a.comment)
     trainings = [
-        {"title": t.title, "date": t.held_on, "hours": t.hours, "project": t.project.name if t.project_id else ""}
+        {
+            "title": t.title,
+            "date": t.held_on,
+            "hours": t.hours,
+            "project": t.project.name if t.project is not None else "",
+        }
         for t in volunteer.trainings.select_related("project").order_by("held_on", "id")
     ]
     honours = [{"title": h.title, "issuer": h.issuer, "date": h.awarded_on} for h in volunteer.honours.all()]
