@@ -22,7 +22,7 @@ def migrate(targets):
 def test_the_keys_move_to_core_and_back():
     from tests import factories
 
-    user = factories.make_user("idem_user")
+    user = factories.UserFactory()
     try:
         old = migrate(BEFORE).get_model("points", "IdempotencyKey")
         old.objects.create(
