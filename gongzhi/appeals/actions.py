@@ -292,8 +292,8 @@ def appeal_submit(
         ]
 
     if together:
-        appeal.created_events = events()  # type: ignore[attr-defined]
-        _insert_with_events(appeal, appeal.created_events)  # type: ignore[attr-defined]
+        appeal.created_events = events()
+        _insert_with_events(appeal, appeal.created_events)
     else:
         try:
             if external_ref:
@@ -307,7 +307,7 @@ def appeal_submit(
             if existing is None:
                 raise
             return _same_ticket(existing, description=description, area=area, actor=actor)
-        appeal.created_events = AppealEvent.objects.bulk_create(events())  # type: ignore[attr-defined]
+        appeal.created_events = AppealEvent.objects.bulk_create(events())
     if appeal.state == State.DISPATCHED:
         appeal_notify.dispatched(appeal, actor=actor)  # one outbox insert (the assignee is already loaded)
     return Submitted(appeal=appeal, created=True)
