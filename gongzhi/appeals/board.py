@@ -23,7 +23,7 @@ def result_notice(appeal: Appeal) -> tuple[str, str, list[str]]:
     Nothing personal: no reporter, no contact, no address, no description in the resident's own words (it may
     name people); the staff's handling note with digit runs blanked; evidence photos as public copies only.
     """
-    category = appeal.category.name if appeal.category_id else _("其他")
+    category = appeal.category.name if appeal.category is not None else _("其他")
     handled = (
         AppealEvent.objects.filter(appeal=appeal, action="handle")
         .order_by("-occurred_at", "-id")
