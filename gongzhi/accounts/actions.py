@@ -165,9 +165,11 @@ def registration_submit(
 def registration_decide(
     *, actor: User, registration: Registration, confirm: bool, resident: Any = None, reason: str = ""
 ) -> Registration:
-    """A community worker confirms the applicant against a resident of a household, or rejects with a reason."""
-    from gongzhi.people.models import Resident
+    """A community worker confirms the applicant against a resident of a household, or rejects with a reason.
 
+    `resident` is the people.Resident the worker chose; accounts sits below people, so it locks that row through
+    the instance's own model instead of importing people.
+    """
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     rules.require(actor, "registrations.confirm", registration.community.code)
     if registration.status != RegistrationStatus.PENDING:
@@ -175,7 +177,7 @@ def registration_decide(
     if confirm:
         if resident is None:
             raise ValidationFailed(_("请选择要匹配的居民"), field="resident")
-        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        resident = type(resident)._default_manager.select_for_update().get(pk=resident.pk)
         rules.require(actor, "registrations.confirm", resident.area_code)
         if resident.id_number_hash != registration.id_number_hash:
             raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
