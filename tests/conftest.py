@@ -57,9 +57,12 @@ def _fresh_caches():
     from django.core.cache import cache
 
     import gongzhi.areas.geometry as geometry
+    from gongzhi.accounts import auth
 
     cache.clear()
     geometry._cached = None
+    geometry._version_read = None
+    auth.forget_all_tokens()
     yield
 
 

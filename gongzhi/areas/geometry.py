@@ -1,11 +1,14 @@
 """Point → area resolution over the boundaries, with shapely 2 STRtree indexes per level.
 
 The index is rebuilt in a process when the stored boundary version moves (every boundary change bumps it),
-so several web processes and workers pick up new boundaries without restarting.
+so several web processes and workers pick up new boundaries without restarting. A process reads the version at
+most once per VERSION_CHECK_SECONDS (it is one cache read, a statement with the database cache, on every
+intake otherwise): a boundary change reaches the other processes within that time, and this one at once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ from shapely.geometry import shape
 from shapely.strtree import STRtree
 
 from gongzhi.areas.models import LEVEL_ORDER, Area
+from gongzhi.core import clock
 
 VERSION_KEY = "areas:boundary-version"
 # Finest level first: a point resolves to the smallest area whose boundary holds it (属地兜底).
@@ -84,8 +88,11 @@ class AreaResolver:
         return result
 
 
+VERSION_CHECK_SECONDS = 1.0
+
 _lock = threading.Lock()
 _cached: tuple[int, AreaResolver] | None = None
+_version_read: tuple[dt.datetime, int] | None = None  # when this process last read the version, and what it was
 
 
 def boundary_version() -> int:
@@ -93,15 +100,26 @@ def boundary_version() -> int:
 
 
 def bump_boundary_version() -> None:
+    global _version_read
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, timeout=None)
+    _version_read = None  # this process reads the new version at its next resolution
+
+
+def _current_version() -> int:
+    global _version_read
+    now = clock.now()
+    read = _version_read
+    if read is None or not read[0] <= now < read[0] + dt.timedelta(seconds=VERSION_CHECK_SECONDS):
+        read = _version_read = (now, boundary_version())
+    return read[1]
 
 
 def get_resolver() -> AreaResolver:
     global _cached
-    version = boundary_version()
+    version = _current_version()
     with _lock:
         if _cached is None or _cached[0] != version:
             _cached = (version, AreaResolver.from_database())
