@@ -106,7 +106,7 @@ def forget_all_tokens() -> None:
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = clock.now()
         digest = ApiToken.digest_of(token)
         found = _checked.get(digest)
@@ -124,7 +124,7 @@ class BearerToken(HttpBearer):
             _checked[digest] = found
         user = User.from_db(DEFAULT_DB_ALIAS, _user_attnames(), found.user_values)
         # rules._memberships reads this; one request sees one set of memberships.
-        user._gz_memberships = list(found.memberships)  # type: ignore[attr-defined]
+        user._gz_memberships = list(found.memberships)
         # Touch at most once a minute: a write per request would make every read a write.
         if found.last_used_at is None or found.last_used_at < now - dt.timedelta(seconds=TOUCH_EVERY):
             ApiToken.objects.filter(pk=found.token_id).update(last_used_at=now)
@@ -138,9 +138,9 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
+        if isinstance(user, User) and user.is_active:
             return user
         return None
 

@@ -35,6 +35,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 
 log = logging.getLogger(__name__)
 
@@ -45,20 +46,6 @@ ON_BEHALF_CHANNELS = frozenset({Channel.HOTLINE_12345, Channel.SUSUBAN, Channel.
 # Channels only staff may use.
 STAFF_CHANNELS = ON_BEHALF_CHANNELS | {Channel.GRID_REPORT}
 MAX_DESCRIPTION = 4000
-
-
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ValidationFailed(_("%(field)s 不能为空") % {"field": field}, field=field)
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 def _number(now: dt.datetime, *, with_id: bool = False) -> tuple[str, int | None]:

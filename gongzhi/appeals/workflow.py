@@ -33,8 +33,11 @@ from gongzhi.appeals.models import (
     Tier,
 )
 from gongzhi.appeals.summons import open_summons
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.text import clean_text as _text
 
 S = State
 STAY = "="  # the move keeps the current state (extend)
@@ -168,7 +171,7 @@ def route(appeal: Appeal, level: str) -> Any:
     from gongzhi.people.models import AssignmentKind, GridAssignment
 
     live = GridAssignment.objects.filter(ended_on__isnull=True, user__is_active=True).select_related("user")
-    grid_code = appeal.area_code[:15]
+    grid_code = code_at(appeal.area_code, AreaLevel.GRID)
     if level == Level.MICROGRID:
         # Every intake asks this; the same query in plain SQL skips the ORM's compilation (about 1 ms of CPU).
         users, assignments = get_user_model()._meta.db_table, GridAssignment._meta.db_table
@@ -242,18 +245,6 @@ def escalate_in_place(
 
 # ---------------------------------------------------------------------------------------------------------------
 # The transition function
-
-
-def _text(value: Any, *, field: str, max_length: int = 2000) -> str:
-    value = "" if value is None else value
-    if not isinstance(value, str):
-        raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
-    value = value.strip()
-    if len(value) > max_length:
-        raise ValidationFailed(
-            _("%(field)s 太长：最多 %(max)d 个字符") % {"field": field, "max": max_length}, field=field
-        )
-    return value
 
 
 def appeal_get_for_update(*, appeal_id: int) -> Appeal:
@@ -600,7 +591,9 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             "pk"
         )
     )
-    handlers = _grid_handlers({a.area_code[:15] for a in appeals if a.handling_level == Level.MICROGRID})
+    handlers = _grid_handlers(
+        {code_at(a.area_code, AreaLevel.GRID) for a in appeals if a.handling_level == Level.MICROGRID}
+    )
     note = _("超过办结期限，系统自动上报")
     events = []
     fresh_snapshot = [not a.policy_snapshot for a in appeals]
@@ -614,7 +607,7 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             at,
             automatic=True,
             event_data=data,
-            assignee_id=handlers.get(appeal.area_code[:15]) if to_grid else None,
+            assignee_id=handlers.get(code_at(appeal.area_code, AreaLevel.GRID)) if to_grid else None,
         )
         events.append(
             AppealEvent(

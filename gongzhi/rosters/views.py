@@ -1,9 +1,10 @@
 """Pages: upload a roster, watch its progress, download errors, export what you may see."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,11 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.types import UserRequest
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 EXPORT_AREA_LIMIT = 500
 
@@ -24,20 +28,15 @@ def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "rosters/forbidden.html", {"message": exc.message}, status=exc.status_code)
 
 
-def _export_areas(user: Any) -> list[Area]:
-    tops = rules.scope_codes(user, selectors.EXPORT_RULE)
-    if not tops:
+def _export_areas(user: User) -> list[Area]:
+    if not rules.scope_codes(user, selectors.EXPORT_RULE):
         return []
-    scope = Q()
-    if "" not in tops:
-        scope = Q(pk__in=[])
-        for top in tops:
-            scope |= code_range_q(top)
+    scope = rules.scope_q(user, selectors.EXPORT_RULE, field="code")
     levels = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID]
     return list(Area.objects.filter(scope, level__in=levels).order_by("code")[:EXPORT_AREA_LIMIT])
 
 
-def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _index_context(request: UserRequest, **extra: Any) -> dict[str, Any]:
     return {
         "kinds": RosterKind.choices,
         "modes": ImportMode.choices,
@@ -52,7 +51,7 @@ def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: UserRequest) -> HttpResponse:
     try:
         selectors.require_importer(request.user)
     except PermissionDenied as exc:
@@ -72,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "rosters/index.html", _index_context(request))
 
 
-def _job_or_error(request: HttpRequest, job_id: int) -> ImportJob | HttpResponse:
+def _job_or_error(request: UserRequest, job_id: int) -> ImportJob | HttpResponse:
     try:
         return selectors.job_get(user=request.user, job_id=job_id)
     except DomainError as exc:
@@ -87,7 +86,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: UserRequest, job_id: int) -> HttpResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -96,7 +95,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_status(request: UserRequest, job_id: int) -> HttpResponse:
     """The part of the job page that htmx polls while the job runs."""
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
@@ -106,7 +105,7 @@ def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_commit(request: UserRequest, job_id: int) -> HttpResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -120,7 +119,7 @@ def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_errors(request: UserRequest, job_id: int) -> HttpResponse | FileResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -136,7 +135,7 @@ def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: UserRequest, kind: str) -> HttpResponse:
     if kind not in RosterKind.values:
         raise Http404(_("未知的名册类型"))
     response = HttpResponse(exporters.template_workbook(kind), content_type=exporters.XLSX_MIME)
@@ -146,7 +145,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: UserRequest) -> HttpResponse | FileResponse:
     """POST, not GET: an unmasked export writes to the audit log."""
     kind = request.POST.get("kind", "")
     code = request.POST.get("area", "").strip()

@@ -6,13 +6,21 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Path as PathParam  # the call form; ninja types Path as an annotation
 
 from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.types import ApiRequest
 from gongzhi.points.idempotency import run_once
-from gongzhi.volunteering import actions, codes, selectors
+from gongzhi.volunteering import codes, selectors
+from gongzhi.volunteering.actions.activities import MAX_CAPACITY, activity_create, cover_call
+from gongzhi.volunteering.actions.certificates import certificate_issue
+from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
+from gongzhi.volunteering.actions.hours import hours_confirm
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create, signup_decide
+from gongzhi.volunteering.actions.volunteers import volunteer_register
 from gongzhi.volunteering.models import (
     Activity,
     ActivityKind,
@@ -27,7 +35,7 @@ from gongzhi.volunteering.models import (
 
 router = Router(tags=["volunteering"], auth=api_auth)
 
-MAX_ID = 2**62
+MAX_ID: int = 2**62
 
 
 class ActivityOut(Schema):
@@ -60,8 +68,9 @@ class ActivityOut(Schema):
     @staticmethod
     def build(a: Activity, confirmed: int | None = None) -> "ActivityOut":
         geofence = None
-        if a.has_geofence:
-            geofence = {"lat": a.geofence_lat, "lng": a.geofence_lng, "radius_m": float(a.geofence_radius_m)}
+        lat, lng, radius = a.geofence_lat, a.geofence_lng, a.geofence_radius_m  # set together or not at all
+        if lat is not None and lng is not None and radius is not None:
+            geofence = {"lat": lat, "lng": lng, "radius_m": float(radius)}
         if confirmed is None:
             confirmed = getattr(a, "confirmed", None)
         return ActivityOut(
@@ -122,7 +131,7 @@ class ActivityIn(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     place: str = Field(..., min_length=1, max_length=200)
-    capacity: int = Field(..., ge=1, le=actions.MAX_CAPACITY)
+    capacity: int = Field(..., ge=1, le=MAX_CAPACITY)
     kind: str = Field(ActivityKind.SERVICE, description="service, class or camp", max_length=16)
     parent_id: int | None = Field(None, ge=1, le=MAX_ID, description="the camp a class belongs to")
     project_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -151,13 +160,13 @@ def _get(model: Any, pk: int | None, field: str) -> Any:
 
 
 @router.post("/activities", response={201: ActivityOut}, summary="Create an activity, class or camp")
-def create_activity(request: HttpRequest, data: ActivityIn) -> Status[ActivityOut]:
+def create_activity(request: ApiRequest, data: ActivityIn) -> Status[ActivityOut]:
     from gongzhi.accounts.models import User
 
     area = Area.objects.filter(code=data.area).first()
     if area is None:
         raise NotFound(_("区域不存在：%(code)s") % {"code": data.area}, field="area")
-    activity = actions.activity_create(
+    activity = activity_create(
         actor=request.auth,
         title=data.title,
         area=area,
@@ -186,7 +195,7 @@ def create_activity(request: HttpRequest, data: ActivityIn) -> Status[ActivityOu
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut, summary="One activity")
-def get_activity(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> ActivityOut:
+def get_activity(request: HttpRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> ActivityOut:
     return ActivityOut.build(selectors.activity_get(activity_id=activity_id))
 
 
@@ -216,7 +225,7 @@ class PersonIn(Schema):
     person: int | None = Field(None, ge=1, le=MAX_ID, description="a volunteer id; defaults to the caller")
 
 
-def _person(request: HttpRequest, person: int | None) -> Volunteer:
+def _person(request: ApiRequest, person: int | None) -> Volunteer:
     if person is not None:
         return selectors.person_get(volunteer_id=person)
     mine = selectors.volunteer_for_user(request.auth)
@@ -231,11 +240,11 @@ def _person(request: HttpRequest, person: int | None) -> Volunteer:
     summary="Sign up (confirmed, waitlisted or pending approval); honours Idempotency-Key",
 )
 def create_signup(
-    request: HttpRequest, data: PersonIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: PersonIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[SignupOut]:
-    def write() -> tuple[int, dict]:
+    def write() -> tuple[int, dict[str, Any]]:
         volunteer = _person(request, data.person)
-        signup = actions.signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
+        signup = signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
         return 201, SignupOut.build(signup).model_dump(mode="json")
 
     status, body = run_once(
@@ -253,13 +262,13 @@ class ReasonIn(Schema):
 
 @router.post("/activities/{activity_id}/signups/{signup_id}/cancel", response=SignupOut, summary="Cancel a sign-up")
 def cancel_signup(
-    request: HttpRequest,
+    request: ApiRequest,
     data: ReasonIn,
-    activity_id: int = Path(..., ge=1, le=MAX_ID),
-    signup_id: int = Path(..., ge=1, le=MAX_ID),
+    activity_id: int = PathParam(..., ge=1, le=MAX_ID),
+    signup_id: int = PathParam(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
-    return SignupOut.build(actions.signup_cancel(actor=request.auth, signup_id=signup_id, reason=data.reason))
+    return SignupOut.build(signup_cancel(actor=request.auth, signup_id=signup_id, reason=data.reason))
 
 
 class DecideIn(Schema):
@@ -273,19 +282,18 @@ class DecideIn(Schema):
     summary="Approve or reject a pending sign-up (organiser)",
 )
 def decide_signup(
-    request: HttpRequest,
+    request: ApiRequest,
     data: DecideIn,
-    activity_id: int = Path(..., ge=1, le=MAX_ID),
-    signup_id: int = Path(..., ge=1, le=MAX_ID),
+    activity_id: int = PathParam(..., ge=1, le=MAX_ID),
+    signup_id: int = PathParam(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
-    signup = actions.signup_decide(actor=request.auth, signup_id=signup_id, approve=data.approve, reason=data.reason)
+    signup = signup_decide(actor=request.auth, signup_id=signup_id, approve=data.approve, reason=data.reason)
     return SignupOut.build(signup)
 
 
 def _signup_of(activity_id: int, signup_id: int) -> None:
-    if not Signup.objects.filter(pk=signup_id, activity_id=activity_id).exists():
-        raise NotFound(_("报名记录不存在：%(id)s") % {"id": signup_id}, field="signup_id")
+    selectors.signup_get(signup_id=signup_id, activity_id=activity_id)
 
 
 class AttendanceOut(Schema):
@@ -339,11 +347,11 @@ class CheckinIn(Schema):
     summary="Check in with the organiser's current QR code; honours Idempotency-Key",
 )
 def create_checkin(
-    request: HttpRequest, data: CheckinIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: CheckinIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[AttendanceOut]:
-    def write() -> tuple[int, dict]:
+    def write() -> tuple[int, dict[str, Any]]:
         volunteer = _person(request, data.person)
-        attendance = actions.checkin(
+        attendance = checkin(
             actor=request.auth,
             activity_id=activity_id,
             volunteer=volunteer,
@@ -379,14 +387,14 @@ class AttendanceList(Schema):
     summary="Check out with the current check-out code, or (organiser) everyone at once",
 )
 def create_checkout(
-    request: HttpRequest, data: CheckoutIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: CheckoutIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     if data.all:
-        done = actions.checkout_all(actor=request.auth, activity_id=activity_id)
+        done = checkout_all(actor=request.auth, activity_id=activity_id)
         return AttendanceList(items=[AttendanceOut.build(a) for a in done])
     if not data.code:
         raise ValidationFailed(_("请扫描签退码"), field="code")
-    attendance = actions.checkout(
+    attendance = checkout(
         actor=request.auth,
         activity_id=activity_id,
         volunteer=_person(request, data.person),
@@ -415,10 +423,10 @@ class ConfirmIn(Schema):
     summary="Organiser confirms hours (with an optional rating); confirmed hours earn points once",
 )
 def confirm_hours(
-    request: HttpRequest, data: ConfirmIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: ConfirmIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     items = [i.model_dump() for i in data.items] if data.items is not None else None
-    done = actions.hours_confirm(actor=request.auth, activity_id=activity_id, items=items)
+    done = hours_confirm(actor=request.auth, activity_id=activity_id, items=items)
     return AttendanceList(items=[AttendanceOut.build(a) for a in done])
 
 
@@ -432,7 +440,7 @@ class AttendanceRowOut(Schema):
     response=list[AttendanceRowOut],
     summary="Sign-ups with their check-in state (organiser)",
 )
-def list_attendance(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> list[AttendanceRowOut]:
+def list_attendance(request: ApiRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> list[AttendanceRowOut]:
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(request.auth, activity)
     return [
@@ -455,7 +463,9 @@ class CodeFilters(Schema):
 
 
 @router.get("/activities/{activity_id}/code", response=CodeOut, summary="The current rotating code (organiser)")
-def current_code(request: HttpRequest, f: Query[CodeFilters], activity_id: int = Path(..., ge=1, le=MAX_ID)) -> CodeOut:
+def current_code(
+    request: ApiRequest, f: Query[CodeFilters], activity_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> CodeOut:
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(request.auth, activity)
     code = codes.make(activity_id=activity.pk, salt=activity.qr_salt, purpose=f.purpose)
@@ -480,8 +490,8 @@ class CoverOut(Schema):
     response=CoverOut,
     summary="Understaffed: list (and notify) matching volunteers who have not signed up",
 )
-def call_cover(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> CoverOut:
-    result = actions.cover_call(actor=request.auth, activity_id=activity_id)
+def call_cover(request: ApiRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> CoverOut:
+    result = cover_call(actor=request.auth, activity_id=activity_id)
     return CoverOut(
         missing=result["missing"],
         notified=result["notified"],
@@ -526,14 +536,14 @@ class VolunteerOut(Schema):
 
 
 @router.post("/volunteers", response={201: VolunteerOut}, summary="Register as a volunteer (or register someone)")
-def register_volunteer(request: HttpRequest, data: VolunteerIn) -> Status[VolunteerOut]:
+def register_volunteer(request: ApiRequest, data: VolunteerIn) -> Status[VolunteerOut]:
     from gongzhi.accounts.models import User
 
     area = Area.objects.filter(code=data.area).first()
     if area is None:
         raise NotFound(_("区域不存在：%(code)s") % {"code": data.area}, field="area")
     user = _get(User, data.user_id, "user_id") if data.user_id is not None else request.auth
-    volunteer = actions.volunteer_register(
+    volunteer = volunteer_register(
         actor=request.auth,
         user=user,
         name=data.name,
@@ -611,7 +621,7 @@ class RecordOut(Schema):
 
 
 @router.get("/volunteers/{volunteer_id}/record", response=RecordOut, summary="A volunteer's service record")
-def volunteer_record(request: HttpRequest, volunteer_id: int = Path(..., ge=1, le=MAX_ID)) -> RecordOut:
+def volunteer_record(request: ApiRequest, volunteer_id: int = PathParam(..., ge=1, le=MAX_ID)) -> RecordOut:
     volunteer = selectors.volunteer_get(user=request.auth, volunteer_id=volunteer_id)
     r = selectors.volunteer_record(volunteer)
     return RecordOut(
@@ -634,6 +644,8 @@ def volunteer_record(request: HttpRequest, volunteer_id: int = Path(..., ge=1, l
     response={201: CertificateOut},
     summary="Issue a certificate of the confirmed hours to date",
 )
-def issue_certificate(request: HttpRequest, volunteer_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[CertificateOut]:
+def issue_certificate(
+    request: ApiRequest, volunteer_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[CertificateOut]:
     volunteer = selectors.volunteer_get(user=request.auth, volunteer_id=volunteer_id)
-    return Status(201, CertificateOut.build(actions.certificate_issue(actor=request.auth, volunteer=volunteer)))
+    return Status(201, CertificateOut.build(certificate_issue(actor=request.auth, volunteer=volunteer)))
