@@ -60,12 +60,11 @@ def _fresh_caches():
     from django.core.cache import cache
 
     import gongzhi.areas.geometry as geometry
-    from gongzhi.accounts import auth
+    from gongzhi.core.recent import Recent
 
     cache.clear()
     geometry._cached = None
-    geometry._version_read = None
-    auth.forget_all_tokens()
+    Recent.forget_everywhere()  # tokens' checks, categories, the boundary version …
     yield
 
 

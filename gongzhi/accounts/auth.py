@@ -20,24 +20,23 @@ from ninja.security import APIKeyCookie, HttpBearer
 from gongzhi.accounts.models import ApiToken, Membership, User
 from gongzhi.areas.models import Area
 from gongzhi.core import clock
+from gongzhi.core.recent import Recent
 
 TOUCH_EVERY = 60  # seconds: last_used_at is written at most this often per token
 TOKEN_CACHE_SECONDS = 1.0  # a revoked token or a removed membership stops working within this
-TOKEN_CACHE_SIZE = 10_000  # entries kept per process before the expired ones are dropped
 
 
 @dataclass
 class _Checked:
-    """What one token check found: the user's row, the token, the memberships, and until when it may be reused."""
+    """What one token check found: the user's row, the token and the user's memberships."""
 
-    until: dt.datetime
     user_values: tuple[Any, ...]
     token_id: int
     last_used_at: dt.datetime | None
     memberships: tuple[tuple[str, str], ...]
 
 
-_checked: dict[str, _Checked] = {}
+_checked: Recent[str, _Checked] = Recent(TOKEN_CACHE_SECONDS)  # by the token's digest
 
 
 @cache
@@ -63,7 +62,7 @@ def _token_sql() -> str:
     )
 
 
-def _check(digest: str, now: dt.datetime) -> _Checked | None:
+def _check(digest: str) -> _Checked | None:
     with connection.cursor() as cursor:
         cursor.execute(_token_sql(), [digest])
         rows = cursor.fetchall()
@@ -74,7 +73,6 @@ def _check(digest: str, now: dt.datetime) -> _Checked | None:
     # Values as the database gives them, turned into the fields' Python values as a query would.
     user_fields = User._meta.concrete_fields
     return _Checked(
-        until=now + dt.timedelta(seconds=TOKEN_CACHE_SECONDS),
         user_values=tuple(_converter(f)(v) for f, v in zip(user_fields, first[:n], strict=True)),
         token_id=first[n],
         last_used_at=_converter(ApiToken._meta.get_field("last_used_at"))(first[n + 1]),
@@ -98,30 +96,19 @@ def _converter(field: Any) -> Any:
 
 def forget_token(digest: str) -> None:
     """Drop a token's check from this process (after a revocation here, so it stops at once)."""
-    _checked.pop(digest, None)
+    _checked.forget(digest)
 
 
 def forget_all_tokens() -> None:
-    _checked.clear()
+    _checked.forget()
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = clock.now()
-        digest = ApiToken.digest_of(token)
-        found = _checked.get(digest)
-        if found is None or not now < found.until or now + dt.timedelta(seconds=TOKEN_CACHE_SECONDS) < found.until:
-            # (the last test: a clock moved back must not stretch an entry's life)
-            found = _check(digest, now)
-            if found is None:
-                _checked.pop(digest, None)
-                return None
-            if len(_checked) >= TOKEN_CACHE_SIZE:
-                for key in [k for k, v in _checked.items() if not now < v.until]:
-                    del _checked[key]
-                if len(_checked) >= TOKEN_CACHE_SIZE:
-                    _checked.clear()
-            _checked[digest] = found
+        found = _checked.get(ApiToken.digest_of(token), _check)
+        if found is None:
+            return None
         user = User.from_db(DEFAULT_DB_ALIAS, _user_attnames(), found.user_values)
         # rules._memberships reads this; one request sees one set of memberships.
         user._gz_memberships = list(found.memberships)

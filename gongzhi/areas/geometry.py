@@ -8,7 +8,6 @@ intake otherwise): a boundary change reaches the other processes within that tim
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from gongzhi.areas.models import LEVEL_ORDER, Area
-from gongzhi.core import clock
+from gongzhi.core.recent import Recent
 
 VERSION_KEY = "areas:boundary-version"
 # Finest level first: a point resolves to the smallest area whose boundary holds it (属地兜底).
@@ -97,7 +96,7 @@ VERSION_CHECK_SECONDS = 1.0
 
 _lock = threading.Lock()
 _cached: tuple[int, AreaResolver] | None = None
-_version_read: tuple[dt.datetime, int] | None = None  # when this process last read the version, and what it was
+_version: Recent[str, int] = Recent(VERSION_CHECK_SECONDS)
 
 
 def boundary_version() -> int:
@@ -105,21 +104,15 @@ def boundary_version() -> int:
 
 
 def bump_boundary_version() -> None:
-    global _version_read
     try:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, timeout=None)
-    _version_read = None  # this process reads the new version at its next resolution
+    _version.forget()  # this process reads the new version at its next resolution
 
 
 def _current_version() -> int:
-    global _version_read
-    now = clock.now()
-    read = _version_read
-    if read is None or not read[0] <= now < read[0] + dt.timedelta(seconds=VERSION_CHECK_SECONDS):
-        read = _version_read = (now, boundary_version())
-    return read[1]
+    return _version.get(VERSION_KEY, lambda _key: boundary_version()) or 0
 
 
 def get_resolver() -> AreaResolver:
