@@ -9,7 +9,7 @@ import copy
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -39,6 +39,9 @@ from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.recent import Recent
 from gongzhi.core.text import clean_text as _text
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 log = logging.getLogger(__name__)
 
 __all__ = ["appeal_photo_add", "appeal_submit", "appeal_transition", "category_update", "sweep_deadlines"]
@@ -54,13 +57,22 @@ MAX_DESCRIPTION = 4000
 # events) and the plain-SQL reads below name tables and columns from the models, never by hand;
 # tests/appeals/test_intake_paths.py runs it and the ORM path on the same data and compares every row written.
 _qn = connection.ops.quote_name
-_COUNTER = AppealNumberCounter._meta
+
+
+def _col(field: Any) -> str:
+    """A concrete field's column, quoted."""
+    return str(_qn(field.column))
+
+
+def _column(model: Any, name: str) -> str:
+    return _col(model._meta.get_field(name))
+
+
+_COUNTER = _qn(AppealNumberCounter._meta.db_table)
+_DAY, _LAST = _column(AppealNumberCounter, "day"), _column(AppealNumberCounter, "last")
 _COUNTER_SQL = (
-    f"INSERT INTO {_qn(_COUNTER.db_table)} ({_qn(_COUNTER.get_field('day').column)}, "  # noqa: S608 - our names
-    f"{_qn(_COUNTER.get_field('last').column)}) VALUES (%s, 1) "
-    f"ON CONFLICT ({_qn(_COUNTER.get_field('day').column)}) DO UPDATE SET {_qn(_COUNTER.get_field('last').column)} "
-    f"= {_qn(_COUNTER.db_table)}.{_qn(_COUNTER.get_field('last').column)} + 1 "
-    f"RETURNING {_qn(_COUNTER.get_field('last').column)}"
+    f"INSERT INTO {_COUNTER} ({_DAY}, {_LAST}) VALUES (%s, 1) "  # noqa: S608 - our names, values are bound
+    f"ON CONFLICT ({_DAY}) DO UPDATE SET {_LAST} = {_COUNTER}.{_LAST} + 1 RETURNING {_LAST}"
 )
 
 
@@ -97,7 +109,7 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
     """
 
     def columns(fields: list[Any]) -> str:
-        return ", ".join(_qn(f.column) for f in fields)
+        return ", ".join(_col(f) for f in fields)
 
     def values(obj: Any, fields: list[Any]) -> list[Any]:
         return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
@@ -110,7 +122,7 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
         f"WITH a AS (INSERT INTO {_qn(Appeal._meta.db_table)} ({columns(appeal_fields)}) "  # noqa: S608 - our names
         f"VALUES ({', '.join(['%s'] * len(appeal_fields))})) "
         f"INSERT INTO {_qn(AppealEvent._meta.db_table)} ({columns(event_fields)}) "
-        f"VALUES {', '.join([row] * len(events))} RETURNING {_qn(event_pk.column)}"
+        f"VALUES {', '.join([row] * len(events))} RETURNING {_col(event_pk)}"
     )
     params = values(appeal, appeal_fields) + [v for event in events for v in values(event, event_fields)]
     with connection.cursor() as cursor:
@@ -122,16 +134,12 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
         obj._state.db = connection.alias
 
 
-def _column(model: Any, name: str) -> str:
-    return str(_qn(model._meta.get_field(name).column))
-
-
 # Intake reads a category and an area by code per request. As plain SQL they skip the ORM's query compilation,
 # which cost more than the database (about 1 ms each), and each is kept in the process for a second (REFERENCE_
 # SECONDS): a category or area edited elsewhere reaches intake within that time, one edited here at once.
 # The boundary (GeoJSON) stays deferred: intake never reads it.
 REFERENCE_SECONDS = 1.0
-_AREA_COLUMNS = ", ".join(_qn(f.column) for f in Area._meta.concrete_fields if f.name != "boundary")
+_AREA_COLUMNS = ", ".join(_col(f) for f in Area._meta.concrete_fields if f.name != "boundary")
 _AREA_SQL = f"SELECT {_AREA_COLUMNS} FROM {_qn(Area._meta.db_table)} WHERE {_column(Area, 'code')} = %s"  # noqa: S608
 _CATEGORIES = _qn(Category._meta.db_table)
 _CATEGORY_SQL = (
@@ -228,7 +236,7 @@ class Submitted:
 @transaction.atomic
 def appeal_submit(
     *,
-    actor: Any,
+    actor: User,
     description: str,
     channel: str,
     category: str | None = None,
@@ -335,8 +343,8 @@ def appeal_submit(
         ]
 
     if together:
-        appeal.created_events = events()  # type: ignore[attr-defined]
-        _insert_with_events(appeal, appeal.created_events)  # type: ignore[attr-defined]
+        appeal.created_events = events()
+        _insert_with_events(appeal, appeal.created_events)
     else:
         try:
             if external_ref:
@@ -350,13 +358,13 @@ def appeal_submit(
             if existing is None:
                 raise
             return _same_ticket(existing, description=description, area=area, actor=actor)
-        appeal.created_events = AppealEvent.objects.bulk_create(events())  # type: ignore[attr-defined]
+        appeal.created_events = AppealEvent.objects.bulk_create(events())
     if appeal.state == State.DISPATCHED:
         appeal_notify.dispatched(appeal, actor=actor)  # one outbox insert (the assignee is already loaded)
     return Submitted(appeal=appeal, created=True)
 
 
-def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: Any) -> Submitted:
+def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: User) -> Submitted:
     if existing.description != description or existing.area_code != area.code:
         raise Conflict(
             _("外部工单号已用于另一件诉求（%(number)s）") % {"number": existing.number},
@@ -366,7 +374,7 @@ def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: Any) 
     return Submitted(appeal=existing, created=False)
 
 
-def appeal_photo_add(*, actor: Any, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> Any:
+def appeal_photo_add(*, actor: User, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> Any:
     """A photo of an appeal: the reporter adds report photos; workers add evidence of handling."""
     is_reporter = appeal.reporter_id is not None and appeal.reporter_id == getattr(actor, "pk", None)
     if kind == PhotoKind.REPORT:
@@ -392,7 +400,7 @@ CATEGORY_FIELDS = {
 
 
 @transaction.atomic
-def category_update(*, actor: Any, category: Category, **changes: Any) -> Category:
+def category_update(*, actor: User, category: Category, **changes: Any) -> Category:
     """Street staff edit a category's defaults and 7135 overrides (applies to appeals accepted afterwards)."""
     street_codes = rules.scope_codes(actor, "appeals.configure")
     if not street_codes:

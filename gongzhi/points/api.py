@@ -2,20 +2,21 @@
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam  # the call form; ninja types Query as an annotation
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.idempotency import idempotent
+from gongzhi.core.types import ApiRequest
 from gongzhi.people.models import Household, Resident
 from gongzhi.points import selectors
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
-from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
     TRANSITIONS,
     PointsAccount,
@@ -120,47 +121,44 @@ class AwardIn(Schema):
     response={201: AwardOut},
     summary="Propose an award or a deduction (honours the Idempotency-Key header)",
 )
-def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
-    def write() -> tuple[int, dict]:
-        account = household = None
-        if data.account_id is not None:
-            account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
-            if account is None:
-                raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
-        if data.household_id is not None:
-            household = Household.objects.filter(pk=data.household_id).first()
-            if household is None:
-                raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
-        resident = None
-        if data.resident_id is not None:
-            resident = Resident.objects.filter(pk=data.resident_id).first()
-            if resident is None:
-                raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
-        if account is None and household is None and resident is None:
-            raise ValidationFailed(
-                _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
-            )
-        if household is not None and resident is not None:
-            raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
-        award = award_propose(
-            actor=request.auth,
-            account=account,
-            household=household,
-            resident=resident,
-            rule_code=data.rule_code,
-            points=data.points,
-            evidence=data.evidence,
-            source_type=data.source_type,
-            source_id=data.source_id,
+@idempotent("points.awards.create")
+def propose_award(request: ApiRequest, data: AwardIn) -> Status[AwardOut]:
+    account = household = None
+    if data.account_id is not None:
+        account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
+        if account is None:
+            raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
+    if data.household_id is not None:
+        household = Household.objects.filter(pk=data.household_id).first()
+        if household is None:
+            raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
+    resident = None
+    if data.resident_id is not None:
+        resident = Resident.objects.filter(pk=data.resident_id).first()
+        if resident is None:
+            raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
+    if account is None and household is None and resident is None:
+        raise ValidationFailed(
+            _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
         )
-        return 201, AwardOut.build(award).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.awards.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+    if household is not None and resident is not None:
+        raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
+    award = award_propose(
+        actor=request.auth,
+        account=account,
+        household=household,
+        resident=resident,
+        rule_code=data.rule_code,
+        points=data.points,
+        evidence=data.evidence,
+        source_type=data.source_type,
+        source_id=data.source_id,
+    )
+    return Status(201, AwardOut.build(award))
 
 
 @router.get("/awards/{award_id}", response=AwardOut, summary="One award with its history")
-def get_award(request: HttpRequest, award_id: int) -> AwardOut:
+def get_award(request: ApiRequest, award_id: int) -> AwardOut:
     return AwardOut.build(selectors.award_get(user=request.auth, award_id=award_id))
 
 
@@ -170,7 +168,7 @@ class TransitionIn(Schema):
 
 
 @router.post("/awards/{award_id}/transitions", response=AwardOut, summary="Move an award (review, publish, post …)")
-def transition_award(request: HttpRequest, award_id: int, data: TransitionIn) -> AwardOut:
+def transition_award(request: ApiRequest, award_id: int, data: TransitionIn) -> AwardOut:
     award = award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
     return AwardOut.build(award)
 
@@ -240,13 +238,13 @@ class HolderQuery(StatementQuery):
 @router.get(
     "/accounts", response=AccountOut, summary="The account of a household or a person (household_id or resident_id)"
 )
-def get_account_of_holder(request: HttpRequest, q: Query[HolderQuery]) -> AccountOut:
+def get_account_of_holder(request: ApiRequest, q: Query[HolderQuery]) -> AccountOut:
     account = selectors.account_for_holder(user=request.auth, household_id=q.household_id, resident_id=q.resident_id)
     return _account_out(account, q)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
-def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
+def get_account(request: ApiRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
     return _account_out(selectors.account_get(user=request.auth, account_id=account_id), q)
 
 
@@ -287,7 +285,7 @@ class CatalogueOut(Schema):
 
 
 @router.get("/rules", response=CatalogueOut, summary='The "1+5+N" catalogue of the scheme over an area')
-def get_rules(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
+def get_rules(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
     rules.require(request.auth, "points.view", area)
     scheme = selectors.scheme_for_area_code(area)
     if scheme is None:
@@ -323,7 +321,7 @@ class OfferOut(Schema):
 
 
 @router.get("/items", response=list[OfferOut], summary="Items on offer at current and coming redemption events")
-def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
+def list_items(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
     # A resident may look at any area around their own home; staff at areas they hold points.view in.
     home = getattr(getattr(request.auth, "resident", None), "area_code", "")
     if not (home and home.startswith(area)):
@@ -340,7 +338,7 @@ def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$
             kind=o.item.kind,
             price=o.item.price,
             stock=o.stock,
-            sponsor=o.item.sponsor.name if o.item.sponsor_id else None,
+            sponsor=o.item.sponsor.name if o.item.sponsor is not None else None,
         )
         for o in selectors.items_on_offer(area_code=area)
     ]
@@ -387,23 +385,24 @@ class OrderOut(Schema):
         )
 
 
-@router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
-def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOut]:
-    def write() -> tuple[int, dict]:
-        account = selectors.account_for_holder(
-            user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
-        )
-        event = RedemptionEvent.objects.filter(pk=data.event_id).first()
-        if event is None:
-            raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
-        item = StoreItem.objects.filter(pk=data.item_id).first()
-        if item is None:
-            raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
-        order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
-        return 201, OrderOut.build(order).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+@router.post(
+    "/redemptions",
+    response={201: OrderOut},
+    summary="Redeem points for an item at an event (honours the Idempotency-Key header)",
+)
+@idempotent("points.redemptions.create")
+def place_redemption(request: ApiRequest, data: RedemptionIn) -> Status[OrderOut]:
+    account = selectors.account_for_holder(
+        user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+    )
+    event = RedemptionEvent.objects.filter(pk=data.event_id).first()
+    if event is None:
+        raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
+    item = StoreItem.objects.filter(pk=data.item_id).first()
+    if item is None:
+        raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
+    order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
+    return Status(201, OrderOut.build(order))
 
 
 class CancelIn(Schema):
@@ -411,5 +410,5 @@ class CancelIn(Schema):
 
 
 @router.post("/redemptions/{order_id}/cancel", response=OrderOut, summary="Cancel an order: refund and restock")
-def cancel_redemption(request: HttpRequest, order_id: int, data: CancelIn) -> OrderOut:
+def cancel_redemption(request: ApiRequest, order_id: int, data: CancelIn) -> OrderOut:
     return OrderOut.build(redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))
