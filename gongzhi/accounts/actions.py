@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.accounts.auth import forget_token
 from gongzhi.accounts.models import ApiToken, Membership, Registration, RegistrationStatus, Role, User
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock, pii
@@ -127,6 +128,10 @@ def api_token_revoke(*, user: User, token: ApiToken) -> None:
         raise NotFound(_("令牌不存在"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
     audit_record(actor=user, action="api_token.revoke", target=token)
+    # This process stops accepting it at once; the others within auth.TOKEN_CACHE_SECONDS.
+    digest = token.digest
+    forget_token(digest)
+    transaction.on_commit(lambda: forget_token(digest))  # and again, should a check have raced the commit
 
 
 @transaction.atomic
