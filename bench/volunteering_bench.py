@@ -61,14 +61,12 @@ def run_threads(items: list, threads: int, call: Callable[[object], object]) -> 
 
 def make_people(n: int, prefix: str, area, actor) -> list:
     from gongzhi.accounts.models import User
-    from gongzhi.volunteering import actions
+    from gongzhi.volunteering.actions.volunteers import volunteer_register
 
     users = User.objects.bulk_create(
         [User(username=f"{prefix}-{i}", display_name=f"志愿者{i}", password="!") for i in range(n)]
     )
-    return [
-        actions.volunteer_register(actor=actor, user=u, name=u.display_name, kind="resident", area=area) for u in users
-    ]
+    return [volunteer_register(actor=actor, user=u, name=u.display_name, kind="resident", area=area) for u in users]
 
 
 def main() -> None:
@@ -98,7 +96,10 @@ def main() -> None:
     from gongzhi.accounts.models import User
     from gongzhi.areas.models import Area
     from gongzhi.core import clock
-    from gongzhi.volunteering import actions, codes
+    from gongzhi.volunteering import codes
+    from gongzhi.volunteering.actions.activities import activity_create
+    from gongzhi.volunteering.actions.checkin import checkin
+    from gongzhi.volunteering.actions.signups import signup_create
     from gongzhi.volunteering.models import Signup, SignupStatus
 
     run = time.strftime("%Y%m%d%H%M%S")
@@ -115,7 +116,7 @@ def main() -> None:
     # --- sign-ups under contention
     people = make_people(args.people, f"bench-s-{run}", community, organiser)
     starts = clock.now() + dt.timedelta(days=1)
-    activity = actions.activity_create(
+    activity = activity_create(
         actor=organiser,
         title=f"bench signup {run}",
         area=community,
@@ -127,7 +128,7 @@ def main() -> None:
     seconds, results = run_threads(
         people,
         args.threads,
-        lambda v: actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v),
+        lambda v: signup_create(actor=v.user, activity_id=activity.pk, volunteer=v),
     )
     failures = sum(isinstance(r, Exception) for r in results)
     statuses = list(Signup.objects.filter(activity=activity).order_by("id").values_list("status", flat=True))
@@ -143,7 +144,7 @@ def main() -> None:
     # --- a 500-person event checking in
     crowd = make_people(args.event, f"bench-c-{run}", community, organiser)
     starts = clock.now() + dt.timedelta(minutes=5)
-    event = actions.activity_create(
+    event = activity_create(
         actor=organiser,
         title=f"bench event {run}",
         area=community,
@@ -154,11 +155,11 @@ def main() -> None:
         geofence=(35.95, 120.03, 500),
     )
     for v in crowd:
-        actions.signup_create(actor=v.user, activity_id=event.pk, volunteer=v)
+        signup_create(actor=v.user, activity_id=event.pk, volunteer=v)
     seconds, results = run_threads(
         crowd,
         args.threads,
-        lambda v: actions.checkin(
+        lambda v: checkin(
             actor=v.user,
             activity_id=event.pk,
             volunteer=v,

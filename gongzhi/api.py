@@ -49,7 +49,7 @@ ERROR_STATUSES = {
 
 
 class GongzhiAPI(NinjaAPI):
-    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         # Clients (and the schema fuzz test) need the error shapes; ninja documents only the declared responses.
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ErrorOut.model_json_schema(
@@ -67,7 +67,7 @@ api = GongzhiAPI(
     renderer=ReadableJSONRenderer(),
     title="Gongzhi 共治 API",
     version="1.0.0",
-    description=gettext_lazy(
+    description=gettext_lazy(  # type: ignore[arg-type]  # lazy on purpose: the schema is built per request, in its language
         "网格化基层治理平台接口。客户端使用 POST /api/v1/auth/token 取得令牌，以 `Authorization: Bearer …` 发送。"
     ),
     urls_namespace="api",

@@ -49,7 +49,10 @@ PERSONAS = {
     "resident_a": ("resident", MICRO_A),
     "resident_b": ("resident", MICRO_B),
     "nobody": (None, None),
+    # The platform admin as `createsuperuser` makes it: a superuser with no membership, reaching every area.
+    "superuser": (None, None),
 }
+SUPERUSERS = frozenset({"superuser"})
 
 
 @pytest.fixture(autouse=True)
@@ -73,6 +76,9 @@ def district(areas) -> District:
     people = {}
     for name, (role, code) in PERSONAS.items():
         people[name] = factories.make_user(name, role=role, at=areas[code] if code else None)
+        if name in SUPERUSERS:
+            people[name].is_superuser = people[name].is_staff = True
+            people[name].save(update_fields=["is_superuser", "is_staff"])
     return District(areas=areas, people=people)
 
 

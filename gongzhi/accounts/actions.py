@@ -67,7 +67,7 @@ def user_sign_in(*, username: str, password: str, request: HttpRequest | None) -
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: User | None,
     username: str,
     password: str | None,
     display_name: str = "",
@@ -97,7 +97,7 @@ def user_create(
 
 @transaction.atomic
 def membership_grant(
-    *, actor: Any, user: User, role: str, area: Area, department: Any = None, partner: Any = None
+    *, actor: User | None, user: User, role: str, area: Area, department: Any = None, partner: Any = None
 ) -> Membership:
     if role not in Role.values:
         raise ValidationFailed(_("未知角色：%(r)s") % {"r": role}, field="role")

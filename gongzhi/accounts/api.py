@@ -5,6 +5,7 @@ from ninja.throttling import AnonRateThrottle
 
 from gongzhi.accounts import actions, rules
 from gongzhi.accounts.auth import api_auth
+from gongzhi.core.types import ApiRequest
 
 router = Router(tags=["auth"])
 
@@ -41,14 +42,14 @@ class MeOut(Schema):
     summary="Exchange username/phone and password for a token",
     throttle=[AnonRateThrottle("30/m")],
 )
-def issue_token(request: HttpRequest, data: TokenIn) -> Status:
+def issue_token(request: HttpRequest, data: TokenIn) -> Status[TokenOut]:
     user = actions.user_sign_in(username=data.username, password=data.password, request=request)
     _token, raw = actions.api_token_issue(user=user, name=data.name or "api")
     return Status(201, TokenOut(token=raw, user=user.username, detail=_("令牌只显示一次，请妥善保存")))
 
 
 @router.get("/me", response=MeOut, auth=api_auth, summary="Who the token or session belongs to")
-def me(request: HttpRequest) -> MeOut:
+def me(request: ApiRequest) -> MeOut:
     from gongzhi.accounts.models import Membership, Role
 
     rows = Membership.objects.filter(user=request.auth).select_related("area").order_by("role")

@@ -36,19 +36,21 @@ def _token_sql() -> str:
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = clock.now()
         stale = now - dt.timedelta(seconds=TOUCH_EVERY)
         stale_db = connection.ops.adapt_datetimefield_value(stale)
-        rows = list(User.objects.raw(_token_sql(), [stale_db, ApiToken.digest_of(token)]))
+        # Any: raw() sets the extra gz_* columns of _token_sql as attributes the model does not declare.
+        rows: list[Any] = list(User.objects.raw(_token_sql(), [stale_db, ApiToken.digest_of(token)]))
         if not rows:
             return None
-        user = rows[0]
+        first = rows[0]
+        user: User = first
         # rules._memberships reads this; one request sees one set of memberships.
         user._gz_memberships = [(r.gz_role, r.gz_area_code) for r in rows if r.gz_role is not None]
         # Touch at most once a minute: a write per request would make every read a write.
-        if user.gz_touch:
-            ApiToken.objects.filter(pk=user.gz_token_id).update(last_used_at=now)
+        if first.gz_touch:
+            ApiToken.objects.filter(pk=first.gz_token_id).update(last_used_at=now)
         request.user = user
         return user
 
@@ -58,9 +60,9 @@ class SessionAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.is_active:
+        if isinstance(user, User) and user.is_active:
             return user
         return None
 

@@ -34,6 +34,8 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="user",
     )
+    # (role, area code) of every membership, cached on the instance for one request by accounts.rules and auth.
+    _gz_memberships: list[tuple[str, str]]
 
     class Meta:
         verbose_name = _("用户")

@@ -6,12 +6,13 @@ role at that area or at an area above it (a role reaches its subtree, never side
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from gongzhi.accounts.models import Membership, Role
+from gongzhi.accounts.models import Membership, Role, User
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core.errors import PermissionDenied
 
@@ -55,7 +56,12 @@ RULES: dict[str, frozenset[str]] = {
 }
 
 
-def _memberships(user: Any) -> list[tuple[str, str]]:
+def _signed_in(user: User | AnonymousUser | None) -> TypeGuard[User]:
+    # None (no one acting) holds no rule, like the anonymous user.
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def _memberships(user: User) -> list[tuple[str, str]]:
     cached = getattr(user, "_gz_memberships", None)
     if cached is None:
         cached = list(Membership.objects.filter(user_id=user.pk).values_list("role", "area__code"))
@@ -63,20 +69,20 @@ def _memberships(user: Any) -> list[tuple[str, str]]:
     return cached
 
 
-def forget_memberships(user: Any) -> None:
+def forget_memberships(user: User | AnonymousUser) -> None:
     if hasattr(user, "_gz_memberships"):
         del user._gz_memberships
 
 
-def roles_of(user: Any) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
+def roles_of(user: User | AnonymousUser | None) -> set[str]:
+    if not _signed_in(user):
         return set()
     return {role for role, _code in _memberships(user)}
 
 
-def scope_codes(user: Any, rule: str) -> list[str]:
+def scope_codes(user: User | AnonymousUser | None, rule: str) -> list[str]:
     """The top area codes where the user holds `rule`; everything below them is in reach."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _signed_in(user) or not user.is_active:
         return []
     if user.is_superuser:
         return [""]
@@ -90,21 +96,40 @@ def scope_codes(user: Any, rule: str) -> list[str]:
     return tops
 
 
-def allows(user: Any, rule: str, area_code: str) -> bool:
+def allows(user: User | AnonymousUser | None, rule: str, area_code: str) -> bool:
     return any(area_code.startswith(top) for top in scope_codes(user, rule))
 
 
-def require(user: Any, rule: str, area_code: str) -> None:
+def require(user: User | AnonymousUser | None, rule: str, area_code: str) -> None:
     if not allows(user, rule, area_code):
         raise PermissionDenied(_("您没有权限访问该区域的这项内容"), details={"rule": rule, "area": area_code})
 
 
-def scope_q(user: Any, rule: str, field: str = "area_code") -> Q:
-    """A filter on `field` (an area code column) limited to what the user may reach under `rule`."""
+def everything_q() -> Q:
+    """A filter that every row passes: the scope of a user who reaches everything (a superuser).
+
+    Not the empty `Q()`: Django treats `Q()` as "no condition", so `Q() | Q(x)` is `Q(x)` and `Q() & Q(x)` is `Q(x)` —
+    an everything-scope written as `Q()` silently shrinks to whatever it is ORed with (issue 10, 8a: the platform admin
+    saw only the appeals it had reported itself). `pk IS NOT NULL` is a real condition, always true, and free to test.
+    """
+    return Q(pk__isnull=False)
+
+
+def nothing_q() -> Q:
+    """A filter no row passes (Django answers it without asking the database): the scope of a user without the rule."""
+    return Q(pk__in=[])
+
+
+def scope_q(user: User | AnonymousUser | None, rule: str, field: str = "area_code") -> Q:
+    """A filter on `field` (an area code column) limited to what the user may reach under `rule`.
+
+    Always a real condition (`everything_q()` / `nothing_q()` at the ends, never the empty `Q()`), so it can be ORed
+    with another grant (e.g. "or the reporter of their own") and keep its meaning.
+    """
     tops = scope_codes(user, rule)
     if "" in tops:
-        return Q()
-    q = Q(pk__in=[])
+        return everything_q()
+    q = nothing_q()
     for top in tops:
         q |= code_range_q(top, field)
     return q

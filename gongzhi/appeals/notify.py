@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role
 from gongzhi.appeals.models import Appeal, Category, Level, Rating
-from gongzhi.areas.models import CODE_LENGTH, AreaLevel
+from gongzhi.areas.codes import ancestor_codes, code_at
 from gongzhi.notifications.actions import Note, notify_many
 
 DEFAULT_CHANNELS = ("inbox", "email")
@@ -187,8 +187,7 @@ def _send(pairs: Iterable[tuple[Message, Iterable[Any]]], *, actor: Any = None) 
 
 def _ladder(area_code: str, level: str) -> list[str]:
     """The appeal's area codes from the level's own area up to the district, nearest first."""
-    top = CODE_LENGTH[AreaLevel(level)]
-    return [area_code[:n] for n in sorted(CODE_LENGTH.values(), reverse=True) if n <= top and n <= len(area_code)]
+    return ancestor_codes(code_at(area_code, level))[::-1]
 
 
 def dispatchers_for(appeals: list[Appeal]) -> dict[int, list[Any]]:

@@ -14,6 +14,7 @@ from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership
 from gongzhi.appeals.models import OPEN_STATES, Appeal, AppealEvent, AppealPhoto, Category, Rating, State
 from gongzhi.appeals.workflow import label
+from gongzhi.areas.codes import code_at
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
@@ -58,21 +59,6 @@ def countdown(appeal: Appeal, *, now: dt.datetime | None = None) -> Countdown | 
     if appeal.due_at:
         return Countdown("due", _("办结期限"), appeal.due_at, int((appeal.due_at - now).total_seconds()))
     return None
-
-
-def duration_text(seconds: int) -> str:
-    """剩余/超时 followed by days, hours and minutes; the same wording the page script writes every second."""
-    left = abs(seconds)
-    days, rest = divmod(left, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        span = _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
-    elif hours:
-        span = _("%(h)d小时%(m)d分") % {"h": hours, "m": minutes}
-    else:
-        span = _("%(m)d分%(s)d秒") % {"m": minutes, "s": rest % 60}
-    return (_("超时 %(span)s") if seconds < 0 else _("剩余 %(span)s")) % {"span": span}
 
 
 @dataclass
@@ -142,8 +128,7 @@ def home_area(user: Any) -> Area | None:
     if not codes:
         return Area.objects.filter(parent__isnull=True).order_by("code").first()
     code = codes[0]
-    community_len = 12
-    return Area.objects.filter(code=code[:community_len] if len(code) > community_len else code).first()
+    return Area.objects.filter(code=code_at(code, AreaLevel.COMMUNITY)).first()
 
 
 def pin_map_data(user: Any, *, lat: float | None = None, lng: float | None = None) -> dict[str, Any]:
@@ -168,15 +153,4 @@ def detail_map_data(appeal: Appeal) -> dict[str, Any]:
         "outlines": [f for f in [_feature(area)] if f] if area else [],
         "pin": [appeal.lat, appeal.lng] if appeal.lat is not None and appeal.lng is not None else None,
         "area_name": area.name if area else "",
-    }
-
-
-def countdown_formats() -> dict[str, str]:
-    """duration_text's wording for the page script, so the ticking text reads as the server's."""
-    return {
-        "days": _("%(d)d天%(h)d小时"),
-        "hours": _("%(h)d小时%(m)d分"),
-        "minutes": _("%(m)d分%(s)d秒"),
-        "left": _("剩余 %(span)s"),
-        "over": _("超时 %(span)s"),
     }

@@ -27,6 +27,7 @@ from gongzhi.appeals.models import AppealPhoto, Category, Channel, Rating
 from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
+from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
 from gongzhi.web.views import page
 
@@ -94,7 +95,8 @@ def _countdown_ctx(appeal: Any, now: Any) -> dict[str, Any] | None:
         "label": c.label,
         "at": c.at,
         "iso": timezone.localtime(c.at).isoformat(),
-        "text": page_data.duration_text(c.seconds),
+        "seconds": c.seconds,
+        "text": countdown_text(c.seconds),
         "overdue": c.overdue,
         "paused": c.paused,
         "kind": c.kind,
@@ -191,7 +193,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def mine(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     rows = [(a, _countdown_ctx(a, now)) for a in page_data.my_appeals(user=request.user)]
-    context = {"rows": rows, "countdown_i18n": page_data.countdown_formats()}
+    context = {"rows": rows}
     return render(request, "appeals/mine.html", context)
 
 
@@ -210,7 +212,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
                 "can": {m: m in moves for m in ("accept", "arrive", "handle")},
             }
         )
-    context = {"rows": rows, "limit": TASK_LIMIT, "countdown_i18n": page_data.countdown_formats()}
+    context = {"rows": rows, "limit": TASK_LIMIT}
     return render(request, "appeals/tasks.html", context)
 
 
@@ -245,7 +247,6 @@ def _detail_context(request: HttpRequest, appeal: Any) -> dict[str, Any]:
         "staff": staff,
         "show_contact": is_reporter or rules.allows(user, "people.unmask", appeal.area_code),
         "map_data": page_data.detail_map_data(appeal),
-        "countdown_i18n": page_data.countdown_formats(),
     }
 
 

@@ -43,9 +43,11 @@ from gongzhi.appeals.staff_forms import (
     first_error,
 )
 from gongzhi.appeals.workflow import allowed_actions, label, needs_note
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
+from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.people.models import Department
 
@@ -95,34 +97,6 @@ def _forbidden(request: HttpRequest, message: Any) -> HttpResponse:
     return render(request, "web/error.html", context, status=403)
 
 
-def countdown_formats() -> dict[str, str]:
-    """The countdown's phrases, for the page's script to keep counting in the same words."""
-    return {
-        "dh": _("%(d)d天%(h)d小时"),
-        "hm": _("%(h)d小时%(m)d分钟"),
-        "m": _("%(m)d分钟"),
-        "left": _("剩余 %(span)s"),
-        "over": _("超时 %(span)s"),
-    }
-
-
-def countdown(seconds: int | None) -> str:
-    """剩余 1天3小时 / 超时 25分钟: the deadline in words, to the minute."""
-    if seconds is None:
-        return ""
-    left = abs(seconds)
-    days, rest = divmod(left, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        span = _("%(d)d天%(h)d小时") % {"d": days, "h": hours}
-    elif hours:
-        span = _("%(h)d小时%(m)d分钟") % {"h": hours, "m": minutes}
-    else:
-        span = _("%(m)d分钟") % {"m": minutes}
-    return (_("剩余 %(span)s") if seconds >= 0 else _("超时 %(span)s")) % {"span": span}
-
-
 def _categories() -> list[Category]:
     return list(
         Category.objects.filter(is_active=True, parent__isnull=False)
@@ -133,9 +107,10 @@ def _categories() -> list[Category]:
 
 def eligible_workers(area_code: str) -> list[dict[str, Any]]:
     """People who hold appeals.handle at the appeal's area (at it or above), the closest to the ground first."""
-    prefixes = [area_code[:n] for n in (6, 9, 12, 15, 17) if n <= len(area_code)]
     rows = (
-        Membership.objects.filter(role__in=rules.RULES["appeals.handle"], area__code__in=prefixes, user__is_active=True)
+        Membership.objects.filter(
+            role__in=rules.RULES["appeals.handle"], area__code__in=ancestor_codes(area_code), user__is_active=True
+        )
         .select_related("user", "area")
         .order_by("user_id")
     )
@@ -162,10 +137,10 @@ def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) 
     )
     return {
         "arrive_left": arrive_left,
-        "arrive_countdown": countdown(arrive_left),
+        "arrive_countdown": countdown_text(arrive_left),
         "appeal": appeal,
         "remaining": remaining,
-        "countdown": countdown(remaining),
+        "countdown": countdown_text(remaining),
         "overdue": remaining is not None and remaining < 0 and appeal.state in OPEN_STATES,
         "paused": appeal.state == S.SUSPENDED,
         "actions": [{"name": a, "label": label(a)} for a in moves],
@@ -252,7 +227,6 @@ def board(request: HttpRequest) -> HttpResponse:
         "channels": Channel.choices,
         "states": State.choices,
         "may_intake": bool(rules.scope_codes(user, "appeals.intake")),
-        "countdown_formats": countdown_formats(),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "board-results":
         return render(request, "appeals/staff/_board_results.html", context)
@@ -366,7 +340,6 @@ def _intake_context(user: Any, form: Any) -> dict[str, Any]:
         "categories": _categories(),
         "channel_choices": IntakeForm.base_fields["channel"].choices,
         "may_board": bool(rules.scope_codes(user, BOARD_RULE)),
-        "countdown_formats": countdown_formats(),
     }
 
 
@@ -439,7 +412,7 @@ def _summons_row(s: Summons, now: dt.datetime, notes: list[AppealEvent]) -> dict
     return {
         "s": s,
         "left": left,
-        "countdown": countdown(left) if waiting else "",
+        "countdown": countdown_text(left) if waiting else "",
         "late_now": waiting and left is not None and left < 0,
         "notes": notes,
     }
@@ -491,7 +464,6 @@ def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
         "error": error,
         "finished": appeal.state in FINISHED_STATES,
         "may_board": rules.allows(request.user, BOARD_RULE, appeal.area_code),
-        "countdown_formats": countdown_formats(),
     }
     return render(request, "appeals/staff/summons.html", context, status=status)
 
@@ -557,7 +529,6 @@ def department(request: HttpRequest) -> HttpResponse:
         "open_rows": [_summons_row(s, now, notes.get(s.pk, [])) for s in open_items],
         "done_rows": [_summons_row(s, now, []) for s in done_items],
         "has_department": bool(_my_departments(user)),
-        "countdown_formats": countdown_formats(),
     }
     return render(request, "appeals/staff/department.html", context)
 

@@ -36,6 +36,8 @@ from gongzhi.appeals.models import (
     Tier,
 )
 from gongzhi.appeals.summons import open_summons
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import AreaLevel
 from gongzhi.core import fsm
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
@@ -147,7 +149,7 @@ def route(appeal: Appeal, level: str) -> Any:
     from gongzhi.people.models import AssignmentKind, GridAssignment
 
     live = GridAssignment.objects.filter(ended_on__isnull=True, user__is_active=True).select_related("user")
-    grid_code = appeal.area_code[:15]
+    grid_code = code_at(appeal.area_code, AreaLevel.GRID)
     if level == Level.MICROGRID:
         # Every intake asks this; the same query in plain SQL skips the ORM's compilation (about 1 ms of CPU).
         users, assignments = get_user_model()._meta.db_table, GridAssignment._meta.db_table
@@ -644,7 +646,9 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             "pk"
         )
     )
-    handlers = _grid_handlers({a.area_code[:15] for a in appeals if a.handling_level == Level.MICROGRID})
+    handlers = _grid_handlers(
+        {code_at(a.area_code, AreaLevel.GRID) for a in appeals if a.handling_level == Level.MICROGRID}
+    )
     note = _("超过办结期限，系统自动上报")
     events = []
     fresh_snapshot = [not a.policy_snapshot for a in appeals]
@@ -658,7 +662,7 @@ def escalate_overdue(*, ids: list[int], at: dt.datetime) -> list[int]:
             at,
             automatic=True,
             event_data=data,
-            assignee_id=handlers.get(appeal.area_code[:15]) if to_grid else None,
+            assignee_id=handlers.get(code_at(appeal.area_code, AreaLevel.GRID)) if to_grid else None,
         )
         events.append(
             AppealEvent(

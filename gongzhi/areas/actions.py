@@ -1,16 +1,21 @@
 """Writes to the area tree. Codes are never reused; boundaries are checked before they are stored."""
 
-from typing import Any
+from __future__ import annotations
 
-import shapely
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from gongzhi.areas.geometry import bump_boundary_version, geometry_from_geojson
 from gongzhi.areas.models import CHILD_LEVEL, CODE_LENGTH, Area, AreaLevel
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from gongzhi.core.types import User
 
 # Neighbouring boundaries drawn by hand overlap by a hair; below this share of the smaller area it is not overlap.
 OVERLAP_TOLERANCE = 1e-6
@@ -36,7 +41,7 @@ def _check_code(*, code: str, level: str, parent: Area | None) -> None:
         raise ValidationFailed(_("编码必须以上级区域编码 %(code)s 开头") % {"code": parent.code}, field="code")
 
 
-def validate_boundary(*, boundary: dict[str, Any], parent: Area | None, code: str) -> shapely.Geometry:
+def validate_boundary(*, boundary: dict[str, Any], parent: Area | None, code: str) -> BaseGeometry:
     try:
         geom = geometry_from_geojson(boundary)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
@@ -59,6 +64,8 @@ def validate_boundary(*, boundary: dict[str, Any], parent: Area | None, code: st
             raise ValidationFailed(_("边界超出上级区域 %(name)s 的范围") % {"name": parent.name}, field="boundary")
     siblings = Area.objects.filter(parent=parent).exclude(code=code).exclude(boundary__isnull=True)
     for sibling in siblings.only("code", "name", "boundary").iterator(500):
+        if sibling.boundary is None:  # excluded by the query; the column is nullable
+            continue
         other = geometry_from_geojson(sibling.boundary)
         if not geom.intersects(other):
             continue
@@ -71,7 +78,7 @@ def validate_boundary(*, boundary: dict[str, Any], parent: Area | None, code: st
     return geom
 
 
-def _apply_boundary(area: Area, geom: shapely.Geometry, boundary: dict[str, Any]) -> None:
+def _apply_boundary(area: Area, geom: BaseGeometry, boundary: dict[str, Any]) -> None:
     area.boundary = boundary.get("geometry", boundary) if boundary.get("type") == "Feature" else boundary
     point = geom.representative_point()
     area.point_lat, area.point_lng = round(point.y, 7), round(point.x, 7)
@@ -80,7 +87,7 @@ def _apply_boundary(area: Area, geom: shapely.Geometry, boundary: dict[str, Any]
 @transaction.atomic
 def area_create(
     *,
-    actor: Any,
+    actor: User,
     code: str,
     name: str,
     level: str,
@@ -107,7 +114,7 @@ def area_create(
 
 
 @transaction.atomic
-def area_set_boundary(*, actor: Any, area: Area, boundary: dict[str, Any]) -> Area:
+def area_set_boundary(*, actor: User, area: Area, boundary: dict[str, Any]) -> Area:
     area = Area.objects.select_for_update(of=("self",)).select_related("parent").get(pk=area.pk)
     geom = validate_boundary(boundary=boundary, parent=area.parent, code=area.code)
     _apply_boundary(area, geom, boundary)
@@ -118,7 +125,7 @@ def area_set_boundary(*, actor: Any, area: Area, boundary: dict[str, Any]) -> Ar
 
 
 @transaction.atomic
-def area_rename(*, actor: Any, area: Area, name: str) -> Area:
+def area_rename(*, actor: User, area: Area, name: str) -> Area:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("名称不能为空"), field="name")

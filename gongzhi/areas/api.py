@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from gongzhi.areas import selectors
+from gongzhi.areas.codes import parent_code
 from gongzhi.areas.geometry import resolve_point
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core.errors import NotFound
@@ -26,10 +27,12 @@ class AreaOut(Schema):
         return AreaOut(
             code=area.code,
             name=area.name,
-            level=area.level,
+            level=AreaLevel(area.level),
             level_label=str(area.get_level_display()),
-            parent_code=area.code[: {9: 6, 12: 9, 15: 12, 17: 15}[len(area.code)]] if area.parent_id else None,
-            point=[area.point_lat, area.point_lng] if area.point_lat is not None else None,
+            parent_code=parent_code(area.code) if area.parent_id else None,
+            point=[area.point_lat, area.point_lng]
+            if area.point_lat is not None and area.point_lng is not None
+            else None,
             boundary=area.boundary if with_boundary else None,
         )
 
@@ -85,7 +88,7 @@ def resolve(request: HttpRequest, q: Query[ResolveQuery]) -> ResolveOut:
     return ResolveOut(
         code=area.code,
         name=area.name,
-        level=area.level,
+        level=AreaLevel(area.level),
         is_microgrid=area.level == AreaLevel.MICROGRID,
         ancestors=[AreaOut.build(a, with_boundary=False) for a in selectors.area_ancestors(area=area)[:-1]],
     )

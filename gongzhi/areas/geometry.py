@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from django.core.cache import cache
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from gongzhi.areas.models import LEVEL_ORDER, Area
@@ -22,7 +25,7 @@ VERSION_KEY = "areas:boundary-version"
 _SEARCH_ORDER = list(reversed(LEVEL_ORDER))
 
 
-def geometry_from_geojson(data: dict) -> shapely.Geometry:
+def geometry_from_geojson(data: dict[str, Any]) -> BaseGeometry:
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = data.get("geometry") or {}
     return shape(data)
@@ -31,12 +34,12 @@ def geometry_from_geojson(data: dict) -> shapely.Geometry:
 @dataclass
 class _LevelIndex:
     tree: STRtree
-    codes: np.ndarray
+    codes: npt.NDArray[np.object_]  # the area codes (str), in the order of the tree's geometries
 
 
 class AreaResolver:
-    def __init__(self, rows: list[tuple[str, str, dict]]) -> None:
-        by_level: dict[str, tuple[list, list]] = {}
+    def __init__(self, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+        by_level: dict[str, tuple[list[BaseGeometry], list[str]]] = {}
         for code, level, boundary in rows:
             geoms, codes = by_level.setdefault(level, ([], []))
             geoms.append(geometry_from_geojson(boundary))
@@ -48,7 +51,7 @@ class AreaResolver:
     @classmethod
     def from_database(cls) -> AreaResolver:
         rows = Area.objects.exclude(boundary__isnull=True).values_list("code", "level", "boundary").iterator(2000)
-        return cls(list(rows))
+        return cls([(code, level, boundary) for code, level, boundary in rows if boundary is not None])
 
     def resolve(self, lat: float, lng: float) -> str | None:
         point = shapely.Point(lng, lat)
@@ -58,14 +61,16 @@ class AreaResolver:
                 continue
             hits = index.tree.query(point, predicate="intersects")
             if len(hits) == 1:
-                return index.codes[hits[0]]
+                return str(index.codes[hits[0]])
             if len(hits):
                 # On a shared edge pick the lowest code so the answer is stable.
-                return min(index.codes[hits])
+                return str(min(index.codes[hits]))
         return None
 
-    def resolve_many(self, lats: np.ndarray, lngs: np.ndarray) -> list[str | None]:
+    def resolve_many(self, lats: npt.ArrayLike, lngs: npt.ArrayLike) -> list[str | None]:
         points = shapely.points(np.asarray(lngs, dtype=float), np.asarray(lats, dtype=float))
+        if not isinstance(points, np.ndarray):
+            raise TypeError("resolve_many takes arrays of coordinates; resolve takes one point")
         result: list[str | None] = [None] * len(points)
         pending = np.arange(len(points))
         for level in _SEARCH_ORDER:

@@ -64,12 +64,15 @@ class Area(models.Model):
 
     @property
     def display_code(self) -> str:
-        c = self.code
-        return " ".join(p for p in (c[:6], c[6:9], c[9:12], c[12:15], c[15:17]) if p)
+        from gongzhi.areas.codes import code_parts
+
+        return " ".join(code_parts(self.code))
 
     def is_within(self, other: "Area") -> bool:
         """True when self is other or lies below it."""
         return self.code.startswith(other.code)
 
     def ancestor_codes(self) -> list[str]:
-        return [self.code[:n] for n in CODE_LENGTH.values() if n <= len(self.code)]
+        from gongzhi.areas.codes import ancestor_codes
+
+        return ancestor_codes(self.code)

@@ -2,6 +2,7 @@
 and never overlap, so point resolution has one answer everywhere inside."""
 
 import math
+from typing import Any
 
 Box = tuple[float, float, float, float]  # (min_lng, min_lat, max_lng, max_lat)
 
@@ -26,6 +27,6 @@ def split_box(box: Box, n: int) -> list[Box]:
     return cells
 
 
-def box_polygon(box: Box) -> dict:
+def box_polygon(box: Box) -> dict[str, Any]:
     x0, y0, x1, y1 = box
     return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}

@@ -1,10 +1,17 @@
 """Writing to the append-only audit log."""
 
-from typing import Any
+from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
 from django.http import HttpRequest
 
 from gongzhi.core.models import AuditEvent
+
+if TYPE_CHECKING:
+    from gongzhi.core.types import User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -15,9 +22,9 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     action: str,
-    target: Any = None,
+    target: Model | None = None,
     target_type: str = "",
     target_id: str = "",
     area_code: str = "",
@@ -28,7 +35,7 @@ def audit_record(
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=None if actor is None or isinstance(actor, AnonymousUser) else actor,
         action=action,
         target_type=target_type,
         target_id=target_id,

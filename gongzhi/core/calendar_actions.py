@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.models import CalendarDay
+
+if TYPE_CHECKING:
+    from gongzhi.core.types import User
 
 # A notice lists one holiday of at most a few weeks; a longer span is almost surely a typo in a year.
 MAX_SPAN_DAYS = 31
@@ -37,7 +40,7 @@ def date_span(start: Any, end: Any = None) -> list[dt.date]:
 
 
 @transaction.atomic
-def calendar_days_set(*, actor: Any, days: list[dt.date], is_workday: bool, name: str) -> list[CalendarDay]:
+def calendar_days_set(*, actor: User | None, days: list[dt.date], is_workday: bool, name: str) -> list[CalendarDay]:
     """Mark days as holidays (休) or make-up workdays (班); an existing entry for a day is replaced."""
     name = (name or "").strip()
     if not name:
@@ -63,7 +66,7 @@ def calendar_days_set(*, actor: Any, days: list[dt.date], is_workday: bool, name
 
 
 @transaction.atomic
-def calendar_day_remove(*, actor: Any, day: dt.date) -> None:
+def calendar_day_remove(*, actor: User | None, day: dt.date) -> None:
     """Drop a staff entry; the day falls back to the package (or Monday–Friday) again."""
     entry = CalendarDay.objects.select_for_update().filter(date=day).first()
     if entry is None:

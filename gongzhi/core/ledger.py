@@ -11,8 +11,8 @@ Amounts are integers in the account's minor unit. A positive amount goes into an
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -22,6 +22,9 @@ from gongzhi.core import clock
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
 from gongzhi.core.text import clean_text as _text
+
+if TYPE_CHECKING:
+    from gongzhi.core.types import User
 
 __all__ = [
     "LedgerAccount",
@@ -71,6 +74,7 @@ def account_open(
 ) -> LedgerAccount:
     """Open an account, or return it if it is already open with the same terms (idempotent by code)."""
     code = _text(code, field="code", max_length=64, required=True)
+    area_code = _text(area_code, field="area_code", max_length=17, required=False)
     values = {
         "name": _text(name, field="name", max_length=128, required=True),
         "unit": _text(unit, field="unit", max_length=16, required=True),
@@ -79,7 +83,7 @@ def account_open(
         "owner_id": _text(
             str(owner_id) if _is_int(owner_id) else owner_id, field="owner_id", max_length=64, required=False
         ),
-        "area_code": _text(area_code, field="area_code", max_length=17, required=False),
+        "area_code": area_code,
         "floor": floor,
         "allow_negative": allow_negative,
     }
@@ -87,7 +91,7 @@ def account_open(
         raise ValidationFailed(
             _("未知的账户类型：%(kind)s（可用：system、holder）") % {"kind": kind}, field="kind", details={"kind": kind}
         )
-    if values["area_code"] and not values["area_code"].isdigit():
+    if area_code and not area_code.isdigit():
         raise ValidationFailed(_("区域编码只能包含数字"), field="area_code")
     if not _is_int(floor) or abs(floor) > MAX_AMOUNT:
         raise ValidationFailed(_("余额下限必须是整数"), field="floor")
@@ -194,7 +198,7 @@ def _clean_lines(lines: Any) -> list[Line]:
     return cleaned
 
 
-def _signature(pairs: Any) -> Counter:
+def _signature(pairs: Iterable[tuple[int, int]]) -> Counter[tuple[int, int]]:
     return Counter((account_id, amount) for account_id, amount in pairs)
 
 
@@ -240,7 +244,7 @@ def post(
     lines: Sequence[Line],
     memo: str = "",
     reference: str | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Post a balanced transaction. The same `reference` again returns the first transaction (idempotent).
@@ -363,7 +367,7 @@ def _post_pg(
     lines: list[Line],
     memo: str,
     reference: str | None,
-    actor: Any,
+    actor: User | None,
     reverses: LedgerTransaction | None,
 ) -> LedgerTransaction:
     actor = actor if getattr(actor, "is_authenticated", False) else None
@@ -422,7 +426,7 @@ def _post_locked(
     lines: list[Line],
     memo: str,
     reference: str | None,
-    actor: Any,
+    actor: User | None,
     reverses: LedgerTransaction | None,
 ) -> LedgerTransaction:
     # Lock in primary-key order: every writer takes the same order, so no two can wait on each other in a cycle.
@@ -498,7 +502,7 @@ def reverse(
     *,
     transaction: LedgerTransaction,
     memo: str,
-    actor: Any = None,
+    actor: User | None = None,
     reference: str | None = None,
     kind: str | None = None,
 ) -> LedgerTransaction:

@@ -1,3 +1,5 @@
+from typing import Any, NoReturn, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -9,11 +11,14 @@ class AppendOnlyError(RuntimeError):
     pass
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only rows cannot be updated")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("append-only rows cannot be deleted")
 
 
@@ -25,12 +30,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise AppendOnlyError("append-only rows cannot be updated")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("append-only rows cannot be deleted")
 
 

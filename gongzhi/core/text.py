@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ValidationFailed
 
 
-def clean_text(value: Any, *, field: str, max_length: int = 2000, required: bool = False) -> str:
-    value = "" if value is None else value
+def clean_text(value: object, *, field: str, max_length: int = 2000, required: bool = False) -> str:
+    if value is None:
+        value = ""
     if not isinstance(value, str):
         raise ValidationFailed(_("%(field)s 必须是文本") % {"field": field}, field=field)
     value = value.strip()

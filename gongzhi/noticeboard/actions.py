@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import CODE_LENGTH, Area, AreaLevel
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 from gongzhi.noticeboard.models import Notice, NoticeKind
 
-MAX_ID = 2**62
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
+MAX_ID: int = 2**62
 # A phone number, an ID number or any long run of digits (house, plate, account numbers) is not for the board.
 _DIGITS = re.compile(r"\d{7,}[\dXx]?")
 
@@ -29,7 +33,7 @@ def scrub(text: str) -> str:
 @transaction.atomic
 def notice_publish(
     *,
-    actor: Any,
+    actor: User | None,
     area_code: str,
     title: str,
     body: str = "",
@@ -96,7 +100,7 @@ def _appeal_result(appeal: Any) -> tuple[str, str, list[str]]:
 
 def publish_appeal_result(*, appeal: Any) -> Notice:
     """On closing a public appeal: its result goes on its community's board, replacing an earlier one (rework)."""
-    community = appeal.area_code[: CODE_LENGTH[AreaLevel.COMMUNITY]]
+    community = code_at(appeal.area_code, AreaLevel.COMMUNITY)
     now = clock.now()
     Notice.objects.filter(source_appeal=appeal, withdrawn_at__isnull=True).update(
         withdrawn_at=now, withdraw_reason=_("诉求重新办结，以新的公示为准")
@@ -115,7 +119,7 @@ def publish_appeal_result(*, appeal: Any) -> Notice:
 
 
 @transaction.atomic
-def notice_withdraw(*, actor: Any, notice_id: int, reason: str) -> Notice:
+def notice_withdraw(*, actor: User, notice_id: int, reason: str) -> Notice:
     """Take a notice off the board (kept for the record). Needs `board.manage` over its area and a reason."""
     notice = (
         Notice.objects.select_for_update().filter(pk=notice_id).first()

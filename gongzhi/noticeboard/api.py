@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
 
 from gongzhi.accounts.auth import api_auth
+from gongzhi.core.types import ApiRequest
 from gongzhi.noticeboard import actions, selectors
 from gongzhi.noticeboard.models import Notice
 
@@ -72,6 +73,6 @@ def board(request: HttpRequest, q: Query[BoardQuery]) -> BoardOut:
 
 
 @router.post("/{notice_id}/withdraw", response=NoticeOut, auth=api_auth, summary="Withdraw a notice (board.manage)")
-def withdraw(request: HttpRequest, notice_id: Path[int], body: WithdrawIn) -> NoticeOut:
+def withdraw(request: ApiRequest, notice_id: Path[int], body: WithdrawIn) -> NoticeOut:
     notice = actions.notice_withdraw(actor=request.auth, notice_id=notice_id, reason=body.reason)
     return NoticeOut.build(notice)

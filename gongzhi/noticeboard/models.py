@@ -4,6 +4,8 @@ Append-only: a notice is never edited or deleted; a wrong or outdated one is wit
 drops off the board, while the row stays for the record.
 """
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +19,8 @@ class NoticeKind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("通知公告")
 
 
-class NoticeQuerySet(models.QuerySet):
-    def delete(self):  # type: ignore[no-untyped-def]
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("notices are never deleted: withdraw them instead")
 
 
@@ -81,5 +83,5 @@ class Notice(models.Model):
     def is_live(self) -> bool:
         return self.withdrawn_at is None
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("notices are never deleted: withdraw them instead")

@@ -1,12 +1,14 @@
 """Writing notifications into the outbox, delivering them, and marking inbox messages read."""
 
+from __future__ import annotations
+
 import datetime as dt
 import json
 import logging
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,13 +19,16 @@ from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.notifications.channels import Undeliverable, channel_names, get_channel
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus, new_delivery_key
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 logger = logging.getLogger("gongzhi.notifications")
 
 BATCH_SIZE = 100
 # Outbox rows per INSERT statement of a large notify_many.
 INSERT_BATCH = 2000
 MAX_ERROR_CHARS = 2000
-MAX_ID = 2**62
+MAX_ID: int = 2**62
 
 
 def _setting(name: str, default: int) -> int:
@@ -39,7 +44,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 def notify(
     *,
-    user: Any,
+    user: User,
     kind: str,
     title: str,
     body: str = "",
@@ -257,7 +262,7 @@ def _enqueue_due() -> None:
 
 def deliver_pending(
     *, ids: Iterable[int] | None = None, at: dt.datetime | None = None, limit: int = BATCH_SIZE
-) -> dict:
+) -> dict[str, int]:
     """Deliver up to `limit` pending messages that are due (optionally only `ids`) in one transaction.
 
     Rows are locked with SKIP LOCKED on PostgreSQL, so concurrent workers take disjoint rows and never deliver one
@@ -279,7 +284,7 @@ def deliver_pending(
     return counts
 
 
-def deliver_due(*, at: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> dict:
+def deliver_due(*, at: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> dict[str, int]:
     """Deliver every message due by `at` (default now), batch by batch; what fails is rescheduled for later."""
     now = at or clock.now()
     totals = {"delivered": 0, "retrying": 0, "failed": 0}
@@ -318,7 +323,7 @@ def _deliver_one(message: OutboxMessage, now: dt.datetime) -> str:
     return outcome
 
 
-def inbox_mark_read(*, user: Any, message_id: int) -> InboxMessage:
+def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:
     """Mark one of the user's own inbox messages read; reading it again keeps the first time."""
     with transaction.atomic():
         message = (
@@ -334,5 +339,5 @@ def inbox_mark_read(*, user: Any, message_id: int) -> InboxMessage:
     return message
 
 
-def inbox_mark_all_read(*, user: Any) -> int:
+def inbox_mark_all_read(*, user: User) -> int:
     return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())

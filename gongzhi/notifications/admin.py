@@ -1,10 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from gongzhi.notifications.models import InboxMessage, OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
     """Read-only: delivery state is the worker's to change; staff look here to see why something was not sent."""
 
     list_display = ["id", "user", "channel", "kind", "title", "status", "attempts", "next_attempt_at", "delivered_at"]
@@ -13,22 +16,22 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(InboxMessage)
-class InboxMessageAdmin(admin.ModelAdmin):
+class InboxMessageAdmin(admin.ModelAdmin[InboxMessage]):
     list_display = ["id", "user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["title", "user__username"]
     raw_id_fields = ["user"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

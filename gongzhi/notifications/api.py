@@ -1,11 +1,13 @@
 """The inbox API under /api/v1/notifications/: my messages, unread filter, mark read."""
 
 import datetime as dt
+from typing import Any
 
-from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja.params.functions import Path as PathParam  # the call form; ninja types Path as an annotation
 
 from gongzhi.accounts.auth import api_auth
+from gongzhi.core.types import ApiRequest
 from gongzhi.notifications import actions, selectors
 from gongzhi.notifications.models import InboxMessage
 
@@ -18,7 +20,7 @@ class InboxMessageOut(Schema):
     title: str
     body: str
     link: str
-    data: dict
+    data: dict[str, Any]
     created_at: dt.datetime
     read_at: dt.datetime | None
     is_read: bool
@@ -55,7 +57,7 @@ class MarkedOut(Schema):
 
 
 @router.get("/inbox", response=InboxOut, summary="My inbox, newest first (optionally unread only)")
-def inbox(request: HttpRequest, q: Query[InboxQuery]) -> InboxOut:
+def inbox(request: ApiRequest, q: Query[InboxQuery]) -> InboxOut:
     rows = selectors.inbox_list(user=request.auth, unread_only=q.unread, before_id=q.before_id, limit=q.limit)
     return InboxOut(
         unread_count=selectors.inbox_unread_count(user=request.auth),
@@ -65,10 +67,10 @@ def inbox(request: HttpRequest, q: Query[InboxQuery]) -> InboxOut:
 
 
 @router.post("/inbox/read-all", response=MarkedOut, summary="Mark all my messages read")
-def inbox_read_all(request: HttpRequest) -> MarkedOut:
+def inbox_read_all(request: ApiRequest) -> MarkedOut:
     return MarkedOut(updated=actions.inbox_mark_all_read(user=request.auth))
 
 
 @router.post("/inbox/{message_id}/read", response=InboxMessageOut, summary="Mark one of my messages read")
-def inbox_read(request: HttpRequest, message_id: int = Path(..., ge=1, le=2**62)) -> InboxMessageOut:
+def inbox_read(request: ApiRequest, message_id: int = PathParam(..., ge=1, le=2**62)) -> InboxMessageOut:
     return InboxMessageOut.build(actions.inbox_mark_read(user=request.auth, message_id=message_id))

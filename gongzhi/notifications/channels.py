@@ -140,4 +140,5 @@ def get_channel(name: str) -> BaseChannel:
     path = _configured().get(name)
     if path is None:
         raise Undeliverable(f"no channel named {name!r}")
-    return import_string(path)()
+    channel: BaseChannel = import_string(path)()
+    return channel

@@ -28,6 +28,8 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("发送失败")
 
 
+# Migrations reference this by name (OutboxMessage.delivery_key's default): do not rename, move or remove it
+# (tests/test_migrations_frozen.py lists what migrations may import).
 def new_delivery_key() -> str:
     return uuid.uuid4().hex
 

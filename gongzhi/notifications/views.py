@@ -1,12 +1,13 @@
 """The inbox page: my messages, newest first, unread ones marked; opening one marks it read."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.types import UserRequest
 from gongzhi.notifications import actions, selectors
 
 PAGE_SIZE = 50
@@ -14,7 +15,7 @@ PAGE_SIZE = 50
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: UserRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and 0 < int(before) <= actions.MAX_ID else None
@@ -30,7 +31,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
+def mark_read(request: UserRequest, message_id: int) -> HttpResponse:
     try:
         message = actions.inbox_mark_read(user=request.user, message_id=message_id)
     except NotFound as exc:
@@ -43,6 +44,6 @@ def mark_read(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: UserRequest) -> HttpResponse:
     actions.inbox_mark_all_read(user=request.user)
     return redirect("notifications:inbox")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,6 +17,9 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, DomainError, PermissionDenied, ValidationFailed
 from gongzhi.open311 import selectors
 from gongzhi.open311.models import Open311Client
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 DEMO_NAME = "demo"
 DEMO_KEY = "gongzhi-open311-demo"
@@ -32,7 +35,7 @@ class IssuedKey:
 
 
 @transaction.atomic
-def client_create(*, actor: Any, name: str, key: str | None = None) -> IssuedKey:
+def client_create(*, actor: User | None, name: str, key: str | None = None) -> IssuedKey:
     """A client and its service login; returns the raw key once. An existing name is returned unchanged."""
     name = (name or "").strip()
     if not NAME_RE.match(name):
@@ -54,7 +57,7 @@ def client_create(*, actor: Any, name: str, key: str | None = None) -> IssuedKey
 
 
 @transaction.atomic
-def client_rotate(*, actor: Any, client: Open311Client, key: str | None = None) -> IssuedKey:
+def client_rotate(*, actor: User | None, client: Open311Client, key: str | None = None) -> IssuedKey:
     raw = key or Open311Client.new_key()
     if len(raw) < 16:
         raise ValidationFailed(_("api_key 至少需要16个字符"), field="key")

@@ -25,7 +25,8 @@ from gongzhi.appeals.models import (
     Channel,
     State,
 )
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
@@ -258,8 +259,6 @@ def agencies(appeals: list[Appeal]) -> dict[str, str]:
     return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
 
 
-LEVEL_DIGITS = {"microgrid": 17, "grid": 15, "street": 9}
-
-
 def agency_code(appeal: Appeal) -> str:
-    return appeal.area_code[: LEVEL_DIGITS.get(appeal.handling_level, 17)]
+    """The area whose team works the appeal now: its micro-grid, grid or street."""
+    return code_at(appeal.area_code, appeal.handling_level or AreaLevel.MICROGRID)

@@ -45,7 +45,8 @@ def open311_view(*methods: str) -> Callable[[Callable[..., Any]], Callable[..., 
                 params = request.POST if request.method == "POST" else request.GET
                 jurisdiction_id = params.get("jurisdiction_id") or request.GET.get("jurisdiction_id")
                 street = selectors.jurisdiction_get(jurisdiction_id)
-                return view(request, *args, fmt=fmt, street=street, **kwargs)
+                result: HttpResponse = view(request, *args, fmt=fmt, street=street, **kwargs)
+                return result
             except DomainError as exc:
                 status = 400 if exc.status_code in (409, 422) else exc.status_code
                 return render.error(fmt, status, _message(exc))

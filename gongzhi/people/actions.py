@@ -1,7 +1,9 @@
 """Writes to the people registry. Each upsert is idempotent: the same input twice changes nothing the second time."""
 
+from __future__ import annotations
+
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -15,6 +17,9 @@ from gongzhi.core.chinese import name_keys
 from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.people import validation
 from gongzhi.people.models import Household, PartyMember, PartyOrganization, Resident, Tag, Unit
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 
 def _apply(obj: Any, values: dict[str, Any]) -> bool:
@@ -38,7 +43,7 @@ def _create_once(obj: Any) -> Any:
 
 @transaction.atomic
 def household_upsert(
-    *, actor: Any, number: str, area: Area, address: str, unit: Unit | None = None, room: str = ""
+    *, actor: User, number: str, area: Area, address: str, unit: Unit | None = None, room: str = ""
 ) -> tuple[Household, str]:
     """Returns the household and 'created', 'updated' or 'unchanged'."""
     number = (number or "").strip()
@@ -66,7 +71,7 @@ def household_upsert(
 @transaction.atomic
 def resident_upsert(
     *,
-    actor: Any,
+    actor: User,
     household: Household,
     name: str,
     id_number: str,
@@ -140,7 +145,7 @@ def tags_resolve(names: list[str]) -> list[Tag]:
 @transaction.atomic
 def party_member_upsert(
     *,
-    actor: Any,
+    actor: User,
     organization: PartyOrganization,
     name: str,
     id_number: str,
@@ -198,7 +203,9 @@ PII_FIELDS = {"id_number": "id_number_plain", "phone": "phone_plain"}
 
 
 @transaction.atomic
-def pii_reveal(*, actor: Any, record: Any, field: str, request: HttpRequest | None = None, reason: str = "") -> str:
+def pii_reveal(
+    *, actor: User, record: Resident | PartyMember, field: str, request: HttpRequest | None = None, reason: str = ""
+) -> str:
     """Show one unmasked value. Allowed only to roles that need it, and always written to the audit log."""
     if field not in PII_FIELDS:
         raise ValidationFailed(_("只能查看身份证号或手机号"), field="field")
@@ -211,4 +218,4 @@ def pii_reveal(*, actor: Any, record: Any, field: str, request: HttpRequest | No
         data={"field": field, "reason": reason[:200]},
         request=request,
     )
-    return getattr(record, PII_FIELDS[field])
+    return record.id_number_plain if field == "id_number" else record.phone_plain

@@ -3,11 +3,13 @@ import datetime as dt
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam  # the call form; ninja types Query as an annotation
 
 from gongzhi.accounts import actions as account_actions
 from gongzhi.accounts.auth import api_auth
 from gongzhi.accounts.models import Registration
 from gongzhi.areas.selectors import area_get
+from gongzhi.core.types import ApiRequest
 from gongzhi.people import actions, selectors
 from gongzhi.people.models import Department, Partner, PartyMember, Resident
 
@@ -36,7 +38,7 @@ class ResidentOut(Schema):
             birth_date=r.birth_date,
             area_code=r.area_code,
             household_id=r.household_id,
-            household_number=r.household.number if r.household_id else None,
+            household_number=r.household.number if r.household is not None else None,
             relation=r.relation,
             id_number=r.id_number_masked,
             phone=r.phone_masked,
@@ -58,7 +60,7 @@ class ResidentFilters(Schema):
 
 
 @router.get("/residents", response=ResidentPage, summary="Search residents in the areas you may see (masked)")
-def list_residents(request: HttpRequest, f: Query[ResidentFilters]) -> ResidentPage:
+def list_residents(request: ApiRequest, f: Query[ResidentFilters]) -> ResidentPage:
     area = area_get(code=f.area) if f.area else None
     qs = selectors.resident_search(user=request.auth, query=f.q, area=area, tag=f.tag)
     rows = qs.select_related("household").prefetch_related("tags")[f.offset : f.offset + f.limit]
@@ -66,7 +68,7 @@ def list_residents(request: HttpRequest, f: Query[ResidentFilters]) -> ResidentP
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut, summary="One resident (masked)")
-def get_resident(request: HttpRequest, resident_id: int) -> ResidentOut:
+def get_resident(request: ApiRequest, resident_id: int) -> ResidentOut:
     return ResidentOut.build(selectors.resident_get(user=request.auth, resident_id=resident_id))
 
 
@@ -81,7 +83,7 @@ class RevealOut(Schema):
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut, summary="Unmask one field (audited)")
-def reveal_resident(request: HttpRequest, resident_id: int, data: RevealIn) -> RevealOut:
+def reveal_resident(request: ApiRequest, resident_id: int, data: RevealIn) -> RevealOut:
     resident = selectors.resident_get(user=request.auth, resident_id=resident_id)
     value = actions.pii_reveal(
         actor=request.auth, record=resident, field=data.field, request=request, reason=data.reason
@@ -98,7 +100,7 @@ class HouseholdOut(Schema):
 
 
 @router.get("/households/{household_id}", response=HouseholdOut, summary="A household and its residents (masked)")
-def get_household(request: HttpRequest, household_id: int) -> HouseholdOut:
+def get_household(request: ApiRequest, household_id: int) -> HouseholdOut:
     h = selectors.household_get(user=request.auth, household_id=household_id)
     members = h.residents.select_related("household").prefetch_related("tags").order_by("id")
     return HouseholdOut(
@@ -121,7 +123,7 @@ class PartyOrgOut(Schema):
 
 
 @router.get("/party/organizations", response=list[PartyOrgOut], summary="Party organisations in your areas")
-def list_party_orgs(request: HttpRequest, area: str | None = None) -> list[PartyOrgOut]:
+def list_party_orgs(request: ApiRequest, area: str | None = None) -> list[PartyOrgOut]:
     from django.db.models import Count
 
     scope = area_get(code=area) if area else None
@@ -166,7 +168,7 @@ class PartyMemberOut(Schema):
 
 @router.get("/party/members", response=list[PartyMemberOut], summary="Party members in your areas (masked)")
 def list_party_members(
-    request: HttpRequest, q: str = "", area: str | None = None, limit: int = Query(100, ge=1, le=500)
+    request: ApiRequest, q: str = "", area: str | None = None, limit: int = QueryParam(100, ge=1, le=500)
 ) -> list[PartyMemberOut]:
     scope = area_get(code=area) if area else None
     qs = selectors.party_members_visible(user=request.auth, query=q, area=scope)[:limit]
@@ -195,7 +197,7 @@ class RegistrationOut(Schema):
     auth=None,
     summary="A resident registers; a community worker confirms against a household",
 )
-def register(request: HttpRequest, data: RegistrationIn) -> Status:
+def register(request: HttpRequest, data: RegistrationIn) -> Status[RegistrationOut]:
     from django.utils.translation import gettext as _
 
     reg = account_actions.registration_submit(
@@ -223,7 +225,7 @@ class DecisionIn(Schema):
     response=RegistrationOut,
     summary="Confirm a registration against a resident, or reject it",
 )
-def decide_registration(request: HttpRequest, registration_id: int, data: DecisionIn) -> RegistrationOut:
+def decide_registration(request: ApiRequest, registration_id: int, data: DecisionIn) -> RegistrationOut:
     reg = get_object_or_404(Registration, pk=registration_id)
     resident = selectors.resident_get(user=request.auth, resident_id=data.resident_id) if data.resident_id else None
     reg = account_actions.registration_decide(
@@ -245,7 +247,7 @@ class AssignmentOut(Schema):
 
 
 @router.get("/assignments", response=list[AssignmentOut], summary="Who works a grid (the 2+7+N deployment)")
-def list_assignments(request: HttpRequest, area: str = Query(..., pattern=r"^\d{6,17}$")) -> list[AssignmentOut]:
+def list_assignments(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{6,17}$")) -> list[AssignmentOut]:
     scope = area_get(code=area)
     qs = selectors.assignments_in(user=request.auth, area=scope)[:1000]
     return [
@@ -255,7 +257,7 @@ def list_assignments(request: HttpRequest, area: str = Query(..., pattern=r"^\d{
             kind=a.kind,
             kind_label=str(a.get_kind_display()),
             area_code=a.area_code,
-            compound=a.compound.name if a.compound_id else None,
+            compound=a.compound.name if a.compound is not None else None,
             is_owner=a.is_owner,
             on_duty=a.on_duty,
             occupation=a.occupation,
@@ -274,12 +276,12 @@ class OrganisationOut(Schema):
 
 
 @router.get("/departments", response=list[OrganisationOut], summary="Departments serving your areas")
-def list_departments(request: HttpRequest) -> list[OrganisationOut]:
+def list_departments(request: ApiRequest) -> list[OrganisationOut]:
     return [_org_out(d) for d in selectors.organisations_visible(user=request.auth, model=Department)]
 
 
 @router.get("/partners", response=list[OrganisationOut], summary="Partner organisations serving your areas")
-def list_partners(request: HttpRequest) -> list[OrganisationOut]:
+def list_partners(request: ApiRequest) -> list[OrganisationOut]:
     return [_org_out(p) for p in selectors.organisations_visible(user=request.auth, model=Partner)]
 
 

@@ -1,6 +1,8 @@
 """Writes for the people who work the grids and the organisations that serve them."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -12,14 +14,17 @@ from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.people.models import AssignmentKind, Compound, Department, GridAssignment, Partner, PartnerKind
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 _MICROGRID_KINDS = {AssignmentKind.MICROGRID}
 
 
 @transaction.atomic
 def grid_assignment_add(
     *,
-    actor: Any,
-    user: Any,
+    actor: User,
+    user: User,
     area: Area,
     kind: str,
     compound: Compound | None = None,
@@ -67,7 +72,7 @@ def grid_assignment_add(
 
 
 @transaction.atomic
-def grid_assignment_end(*, actor: Any, assignment: GridAssignment) -> GridAssignment:
+def grid_assignment_end(*, actor: User, assignment: GridAssignment) -> GridAssignment:
     assignment = GridAssignment.objects.select_for_update().get(pk=assignment.pk)
     rules.require(actor, "assignments.manage", assignment.area_code)
     if assignment.ended_on is not None:
@@ -87,7 +92,7 @@ def compound_deployment(*, compound: Compound) -> dict[str, int]:
     return {"full_time": full_time, "welfare_post": welfare, "others": active.count() - full_time - welfare}
 
 
-def _clean_org(name: str, contact_phone: str, areas: list[Area], actor: Any) -> tuple[str, str]:
+def _clean_org(name: str, contact_phone: str, areas: list[Area], actor: User) -> tuple[str, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("名称不能为空"), field="name")
@@ -100,7 +105,7 @@ def _clean_org(name: str, contact_phone: str, areas: list[Area], actor: Any) -> 
 
 @transaction.atomic
 def department_register(
-    *, actor: Any, code: str, name: str, kind: str, areas: list[Area], contact_name: str = "", contact_phone: str = ""
+    *, actor: User, code: str, name: str, kind: str, areas: list[Area], contact_name: str = "", contact_phone: str = ""
 ) -> Department:
     name, phone = _clean_org(name, contact_phone, areas, actor)
     if Department.objects.filter(code=code).exists():
@@ -116,7 +121,7 @@ def department_register(
 @transaction.atomic
 def partner_register(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     kind: str,
     areas: list[Area],

@@ -1,6 +1,8 @@
 """Writes for the party organisation tree and party members' zones and posts."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -18,10 +20,13 @@ from gongzhi.people.models import (
     ServicePost,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 
 @transaction.atomic
 def party_org_create(
-    *, actor: Any, name: str, kind: str, area: Area, parent: PartyOrganization | None = None
+    *, actor: User, name: str, kind: str, area: Area, parent: PartyOrganization | None = None
 ) -> PartyOrganization:
     """社区党委 → 小区党支部 → 楼栋党小组 → 党员中心户; each level sits inside its parent's area."""
     name = (name or "").strip()
@@ -51,7 +56,7 @@ def party_org_create(
 
 
 @transaction.atomic
-def responsibility_zone_add(*, actor: Any, member: PartyMember, area: Area, description: str) -> ResponsibilityZone:
+def responsibility_zone_add(*, actor: User, member: PartyMember, area: Area, description: str) -> ResponsibilityZone:
     description = (description or "").strip()
     if not description:
         raise ValidationFailed(_("请写明责任范围"), field="description")
@@ -62,7 +67,7 @@ def responsibility_zone_add(*, actor: Any, member: PartyMember, area: Area, desc
 
 
 @transaction.atomic
-def service_post_add(*, actor: Any, member: PartyMember, area: Area, name: str, schedule: str = "") -> ServicePost:
+def service_post_add(*, actor: User, member: PartyMember, area: Area, name: str, schedule: str = "") -> ServicePost:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed(_("岗位名称不能为空"), field="name")

@@ -1,22 +1,36 @@
 """Reads of the people registry, always limited to what the user may reach."""
 
+from __future__ import annotations
+
 import re
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import pii
 from gongzhi.core.errors import NotFound
-from gongzhi.people.models import GridAssignment, Household, PartyMember, PartyOrganization, Resident
+from gongzhi.people.models import (
+    Department,
+    GridAssignment,
+    Household,
+    Partner,
+    PartyMember,
+    PartyOrganization,
+    Resident,
+)
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 _ASCII = re.compile(r"^[a-zA-Z]+$")
 
 
-def residents_visible(*, user: Any) -> QuerySet[Resident]:
+def residents_visible(*, user: User) -> QuerySet[Resident]:
     return Resident.objects.filter(rules.scope_q(user, "people.view"))
 
 
@@ -34,7 +48,7 @@ def name_search_q(query: str) -> Q:
 
 
 def resident_search(
-    *, user: Any, query: str = "", area: Area | None = None, tag: str | None = None
+    *, user: User, query: str = "", area: Area | None = None, tag: str | None = None
 ) -> QuerySet[Resident]:
     if area is not None:
         # The whole subtree is in reach once require() passes, so the area range alone is the filter: SQLite
@@ -57,7 +71,11 @@ def resident_search(
     return qs.order_by("area_code", "id")
 
 
-def _get_in_scope(model: Any, pk: int, user: Any, rule: str, label: str) -> Any:
+_Scoped = TypeVar("_Scoped", Resident, Household, PartyMember, PartyOrganization)
+_Org = TypeVar("_Org", Department, Partner)
+
+
+def _get_in_scope(model: type[_Scoped], pk: int, user: User, rule: str, label: str) -> _Scoped:
     obj = model.objects.filter(pk=pk).first()
     if obj is None:
         raise NotFound(_("%(what)s不存在") % {"what": label})
@@ -65,23 +83,23 @@ def _get_in_scope(model: Any, pk: int, user: Any, rule: str, label: str) -> Any:
     return obj
 
 
-def resident_get(*, user: Any, resident_id: int) -> Resident:
+def resident_get(*, user: User, resident_id: int) -> Resident:
     return _get_in_scope(Resident, resident_id, user, "people.view", _("居民"))
 
 
-def household_get(*, user: Any, household_id: int) -> Household:
+def household_get(*, user: User, household_id: int) -> Household:
     return _get_in_scope(Household, household_id, user, "people.view", _("户"))
 
 
-def party_member_get(*, user: Any, member_id: int) -> PartyMember:
+def party_member_get(*, user: User, member_id: int) -> PartyMember:
     return _get_in_scope(PartyMember, member_id, user, "party.view", _("党员"))
 
 
-def party_org_get(*, user: Any, org_id: int) -> PartyOrganization:
+def party_org_get(*, user: User, org_id: int) -> PartyOrganization:
     return _get_in_scope(PartyOrganization, org_id, user, "party.view", _("党组织"))
 
 
-def party_orgs_visible(*, user: Any, area: Area | None = None) -> QuerySet[PartyOrganization]:
+def party_orgs_visible(*, user: User, area: Area | None = None) -> QuerySet[PartyOrganization]:
     if area is not None:
         rules.require(user, "party.view", area.code)
         qs = PartyOrganization.objects.filter(code_range_q(area.code, "area_code"))
@@ -90,7 +108,7 @@ def party_orgs_visible(*, user: Any, area: Area | None = None) -> QuerySet[Party
     return qs.order_by("area_code", "id")
 
 
-def party_members_visible(*, user: Any, query: str = "", area: Area | None = None) -> QuerySet[PartyMember]:
+def party_members_visible(*, user: User, query: str = "", area: Area | None = None) -> QuerySet[PartyMember]:
     if area is not None:
         rules.require(user, "party.view", area.code)
         qs = PartyMember.objects.filter(code_range_q(area.code, "area_code"))
@@ -101,7 +119,7 @@ def party_members_visible(*, user: Any, query: str = "", area: Area | None = Non
     return qs.select_related("organization").order_by("area_code", "id")
 
 
-def assignments_in(*, user: Any, area: Area) -> QuerySet[GridAssignment]:
+def assignments_in(*, user: User, area: Area) -> QuerySet[GridAssignment]:
     rules.require(user, "people.view", area.code)
     return (
         GridAssignment.objects.filter(code_range_q(area.code, "area_code"), ended_on__isnull=True)
@@ -110,7 +128,7 @@ def assignments_in(*, user: Any, area: Area) -> QuerySet[GridAssignment]:
     )
 
 
-def organisations_visible(*, user: Any, model: Any) -> QuerySet[Any]:
+def organisations_visible(*, user: User, model: type[_Org]) -> QuerySet[_Org]:
     """Departments or partners serving any area the user reaches (or any area above them)."""
     tops = rules.scope_codes(user, "orgs.view")
     if not tops:
@@ -120,5 +138,5 @@ def organisations_visible(*, user: Any, model: Any) -> QuerySet[Any]:
     q = Q(pk__in=[])
     for top in tops:
         q |= code_range_q(top, "areas__code")
-        q |= Q(areas__code__in=[top[:n] for n in (6, 9, 12, 15) if n < len(top)])
+        q |= Q(areas__code__in=ancestor_codes(top, include_self=False))
     return model.objects.filter(q).distinct().prefetch_related("areas").order_by("name")

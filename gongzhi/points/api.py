@@ -11,7 +11,10 @@ from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.people.models import Household, Resident
-from gongzhi.points import actions, selectors, store
+from gongzhi.points import selectors
+from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
+from gongzhi.points.actions.awards import award_propose
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
 from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
     TRANSITIONS,
@@ -75,7 +78,7 @@ class AwardOut(Schema):
             source_id=a.source_id,
             state=a.state,
             state_label=str(a.get_state_display()),
-            allowed_actions=actions.allowed_actions(a),
+            allowed_actions=allowed_actions(a),
             area_code=a.area_code,
             proposed_at=a.proposed_at,
             published_at=a.published_at,
@@ -139,7 +142,7 @@ def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
             )
         if household is not None and resident is not None:
             raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
-        award = actions.award_propose(
+        award = award_propose(
             actor=request.auth,
             account=account,
             household=household,
@@ -168,7 +171,7 @@ class TransitionIn(Schema):
 
 @router.post("/awards/{award_id}/transitions", response=AwardOut, summary="Move an award (review, publish, post …)")
 def transition_award(request: HttpRequest, award_id: int, data: TransitionIn) -> AwardOut:
-    award = actions.award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
+    award = award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
     return AwardOut.build(award)
 
 
@@ -339,7 +342,7 @@ def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$
             stock=o.stock,
             sponsor=o.item.sponsor.name if o.item.sponsor_id else None,
         )
-        for o in store.items_on_offer(area_code=area)
+        for o in selectors.items_on_offer(area_code=area)
     ]
 
 
@@ -396,9 +399,7 @@ def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOu
         item = StoreItem.objects.filter(pk=data.item_id).first()
         if item is None:
             raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
-        order = store.redemption_place(
-            actor=request.auth, account=account, event=event, item=item, quantity=data.quantity
-        )
+        order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
         return 201, OrderOut.build(order).model_dump(mode="json")
 
     status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
@@ -411,4 +412,4 @@ class CancelIn(Schema):
 
 @router.post("/redemptions/{order_id}/cancel", response=OrderOut, summary="Cancel an order: refund and restock")
 def cancel_redemption(request: HttpRequest, order_id: int, data: CancelIn) -> OrderOut:
-    return OrderOut.build(store.redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))
+    return OrderOut.build(redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))

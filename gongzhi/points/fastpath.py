@@ -1,6 +1,6 @@
 """The two hot writes of the points bank as one SQL statement each on PostgreSQL: posting a due award (the sweep)
-and placing a redemption. Same rules as the ORM paths in actions.py and store.py, which stay the reference (and
-what SQLite runs); these exist because on a busy server each round trip costs milliseconds, and an award went
+and placing a redemption. Same rules as the ORM paths in actions/award_workflow.py and actions/redemption.py,
+which stay the reference (and what SQLite runs); these exist because on a busy server each round trip costs milliseconds, and an award went
 through seven of them, a redemption ten.
 
 Every row the statement writes hangs off the ledger transaction it inserts (see core.ledger.pg_post_ctes): when
@@ -38,7 +38,7 @@ def available() -> bool:
 
 
 def _system_code_sql(scheme_id: str, account_id: str, purpose: str) -> str:
-    # actions.system_code with the shard picked by actions.system_account(spread=account id), in SQL.
+    # actions.schemes.system_code with the shard picked by system_account(spread=account id), in SQL.
     return (
         f"'points:scheme:' || {scheme_id} || ':{purpose}' || "
         f"CASE WHEN {account_id} %% {SYSTEM_SHARDS} = 0 THEN '' ELSE ':' || ({account_id} %% {SYSTEM_SHARDS}) END"
@@ -150,7 +150,7 @@ def redemption_place(
 ) -> RedemptionOrder | None:
     """One statement: lock the offer, check stock, post account → redemption (floor checked under the row locks),
     take the stock, insert the order and its audit row. None when nothing was written (run the ORM path then)."""
-    from gongzhi.points.actions import system_code
+    from gongzhi.points.actions.schemes import system_code
 
     at = clock.now()
     shard = account.pk % SYSTEM_SHARDS

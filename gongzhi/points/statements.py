@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.areas.codes import child_code_length
 from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
@@ -216,7 +217,7 @@ def ranking_households(*, area_code: str, since: dt.date | None = None, limit: i
 def ranking_areas(*, area_code: str, since: dt.date | None = None) -> list[RankRow]:
     """The areas one level below `area_code` (grids of a community, communities of a street) by points earned per
     household that earned any, so a large grid does not win by size alone; `count` is those households."""
-    child_length = {6: 9, 9: 12, 12: 15, 15: 17}.get(len(area_code))
+    child_length = child_code_length(area_code)
     if child_length is None:
         return []
     rows = list(

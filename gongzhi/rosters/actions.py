@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
+from gongzhi.areas.codes import deepest_code_in
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, fsm
 from gongzhi.core.audit import audit_record
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-CODE_LENGTHS = (17, 15, 12, 9, 6)
 
 Progress = Callable[[str, int, int], None]
 
@@ -43,7 +43,7 @@ def _common_scope(codes: list[str]) -> str:
     if not codes or "" in codes:
         return ""
     prefix = os.path.commonprefix(codes)  # noqa: RUF071 - area codes are prefixes by design
-    return next((prefix[:n] for n in CODE_LENGTHS if n <= len(prefix)), "")
+    return deepest_code_in(prefix)
 
 
 def _clean_choice(value: str, choices: Any, field: str, message: str) -> str:

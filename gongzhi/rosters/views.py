@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.rosters import actions, exporters, selectors
@@ -25,14 +23,9 @@ def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 
 def _export_areas(user: Any) -> list[Area]:
-    tops = rules.scope_codes(user, selectors.EXPORT_RULE)
-    if not tops:
+    if not rules.scope_codes(user, selectors.EXPORT_RULE):
         return []
-    scope = Q()
-    if "" not in tops:
-        scope = Q(pk__in=[])
-        for top in tops:
-            scope |= code_range_q(top)
+    scope = rules.scope_q(user, selectors.EXPORT_RULE, field="code")
     levels = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID]
     return list(Area.objects.filter(scope, level__in=levels).order_by("code")[:EXPORT_AREA_LIMIT])
 

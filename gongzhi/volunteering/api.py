@@ -12,7 +12,13 @@ from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.points.idempotency import run_once
-from gongzhi.volunteering import actions, codes, selectors
+from gongzhi.volunteering import codes, selectors
+from gongzhi.volunteering.actions.activities import MAX_CAPACITY, activity_create, cover_call
+from gongzhi.volunteering.actions.certificates import certificate_issue
+from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
+from gongzhi.volunteering.actions.hours import hours_confirm
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create, signup_decide
+from gongzhi.volunteering.actions.volunteers import volunteer_register
 from gongzhi.volunteering.models import (
     Activity,
     ActivityKind,
@@ -27,7 +33,7 @@ from gongzhi.volunteering.models import (
 
 router = Router(tags=["volunteering"], auth=api_auth)
 
-MAX_ID = 2**62
+MAX_ID: int = 2**62
 
 
 class ActivityOut(Schema):
@@ -122,7 +128,7 @@ class ActivityIn(Schema):
     starts_at: dt.datetime
     ends_at: dt.datetime
     place: str = Field(..., min_length=1, max_length=200)
-    capacity: int = Field(..., ge=1, le=actions.MAX_CAPACITY)
+    capacity: int = Field(..., ge=1, le=MAX_CAPACITY)
     kind: str = Field(ActivityKind.SERVICE, description="service, class or camp", max_length=16)
     parent_id: int | None = Field(None, ge=1, le=MAX_ID, description="the camp a class belongs to")
     project_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -157,7 +163,7 @@ def create_activity(request: HttpRequest, data: ActivityIn) -> Status[ActivityOu
     area = Area.objects.filter(code=data.area).first()
     if area is None:
         raise NotFound(_("区域不存在：%(code)s") % {"code": data.area}, field="area")
-    activity = actions.activity_create(
+    activity = activity_create(
         actor=request.auth,
         title=data.title,
         area=area,
@@ -235,7 +241,7 @@ def create_signup(
 ) -> Status[SignupOut]:
     def write() -> tuple[int, dict]:
         volunteer = _person(request, data.person)
-        signup = actions.signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
+        signup = signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
         return 201, SignupOut.build(signup).model_dump(mode="json")
 
     status, body = run_once(
@@ -259,7 +265,7 @@ def cancel_signup(
     signup_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
-    return SignupOut.build(actions.signup_cancel(actor=request.auth, signup_id=signup_id, reason=data.reason))
+    return SignupOut.build(signup_cancel(actor=request.auth, signup_id=signup_id, reason=data.reason))
 
 
 class DecideIn(Schema):
@@ -279,13 +285,12 @@ def decide_signup(
     signup_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
-    signup = actions.signup_decide(actor=request.auth, signup_id=signup_id, approve=data.approve, reason=data.reason)
+    signup = signup_decide(actor=request.auth, signup_id=signup_id, approve=data.approve, reason=data.reason)
     return SignupOut.build(signup)
 
 
 def _signup_of(activity_id: int, signup_id: int) -> None:
-    if not Signup.objects.filter(pk=signup_id, activity_id=activity_id).exists():
-        raise NotFound(_("报名记录不存在：%(id)s") % {"id": signup_id}, field="signup_id")
+    selectors.signup_get(signup_id=signup_id, activity_id=activity_id)
 
 
 class AttendanceOut(Schema):
@@ -343,7 +348,7 @@ def create_checkin(
 ) -> Status[AttendanceOut]:
     def write() -> tuple[int, dict]:
         volunteer = _person(request, data.person)
-        attendance = actions.checkin(
+        attendance = checkin(
             actor=request.auth,
             activity_id=activity_id,
             volunteer=volunteer,
@@ -382,11 +387,11 @@ def create_checkout(
     request: HttpRequest, data: CheckoutIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     if data.all:
-        done = actions.checkout_all(actor=request.auth, activity_id=activity_id)
+        done = checkout_all(actor=request.auth, activity_id=activity_id)
         return AttendanceList(items=[AttendanceOut.build(a) for a in done])
     if not data.code:
         raise ValidationFailed(_("请扫描签退码"), field="code")
-    attendance = actions.checkout(
+    attendance = checkout(
         actor=request.auth,
         activity_id=activity_id,
         volunteer=_person(request, data.person),
@@ -418,7 +423,7 @@ def confirm_hours(
     request: HttpRequest, data: ConfirmIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     items = [i.model_dump() for i in data.items] if data.items is not None else None
-    done = actions.hours_confirm(actor=request.auth, activity_id=activity_id, items=items)
+    done = hours_confirm(actor=request.auth, activity_id=activity_id, items=items)
     return AttendanceList(items=[AttendanceOut.build(a) for a in done])
 
 
@@ -481,7 +486,7 @@ class CoverOut(Schema):
     summary="Understaffed: list (and notify) matching volunteers who have not signed up",
 )
 def call_cover(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> CoverOut:
-    result = actions.cover_call(actor=request.auth, activity_id=activity_id)
+    result = cover_call(actor=request.auth, activity_id=activity_id)
     return CoverOut(
         missing=result["missing"],
         notified=result["notified"],
@@ -533,7 +538,7 @@ def register_volunteer(request: HttpRequest, data: VolunteerIn) -> Status[Volunt
     if area is None:
         raise NotFound(_("区域不存在：%(code)s") % {"code": data.area}, field="area")
     user = _get(User, data.user_id, "user_id") if data.user_id is not None else request.auth
-    volunteer = actions.volunteer_register(
+    volunteer = volunteer_register(
         actor=request.auth,
         user=user,
         name=data.name,
@@ -636,4 +641,4 @@ def volunteer_record(request: HttpRequest, volunteer_id: int = Path(..., ge=1, l
 )
 def issue_certificate(request: HttpRequest, volunteer_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[CertificateOut]:
     volunteer = selectors.volunteer_get(user=request.auth, volunteer_id=volunteer_id)
-    return Status(201, CertificateOut.build(actions.certificate_issue(actor=request.auth, volunteer=volunteer)))
+    return Status(201, CertificateOut.build(certificate_issue(actor=request.auth, volunteer=volunteer)))

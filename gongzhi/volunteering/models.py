@@ -267,6 +267,8 @@ class ActivityStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
+# Migrations reference this by name (Activity.qr_salt's default): do not rename, move or remove it
+# (tests/test_migrations_frozen.py lists what migrations may import).
 def _qr_salt() -> str:
     return secrets.token_hex(8)
 

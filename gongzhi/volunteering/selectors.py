@@ -1,6 +1,7 @@
 """Reads for volunteering: activities, eligibility, attendance, a volunteer's record (志愿服务记录)."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.models import Area
+from gongzhi.areas.codes import code_at
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, PermissionDenied
@@ -19,10 +21,13 @@ from gongzhi.volunteering.models import (
     Activity,
     ActivityStatus,
     Attendance,
+    Brand,
     Certificate,
     PartyRegistration,
+    Project,
     Signup,
     SignupStatus,
+    Team,
     Volunteer,
 )
 
@@ -90,6 +95,30 @@ def person_get(*, volunteer_id: int) -> Volunteer:
     return found
 
 
+def signup_get(*, signup_id: int, activity_id: int | None = None) -> Signup:
+    """One sign-up, of that activity when `activity_id` is given (the API path and the organiser's buttons)."""
+    qs = Signup.objects.filter(pk=signup_id)
+    if activity_id is not None:
+        qs = qs.filter(activity_id=activity_id)
+    found = qs.first()
+    if found is None:
+        raise NotFound(_("报名记录不存在：%(id)s") % {"id": signup_id}, field="signup_id")
+    return found
+
+
+def active_signup(activity: Activity, volunteer: Volunteer) -> Signup | None:
+    """The person's pending, confirmed or waitlisted sign-up for the activity (at most one: a unique index)."""
+    return Signup.objects.filter(activity=activity, volunteer=volunteer, status__in=ACTIVE_SIGNUP).first()
+
+
+def active_signups_by_activity(volunteer: Volunteer, activities: Iterable[Activity]) -> dict[int, Signup]:
+    """The person's active sign-ups among these activities, by activity id: one query for a list page."""
+    return {
+        s.activity_id: s
+        for s in Signup.objects.filter(volunteer=volunteer, activity__in=list(activities), status__in=ACTIVE_SIGNUP)
+    }
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -121,7 +150,7 @@ def eligibility_problems(activity: Activity, volunteer: Volunteer) -> list[tuple
 
 def cover_candidates(activity: Activity, *, limit: int = COVER_LIMIT) -> list[Volunteer]:
     """Active volunteers of the activity's community who fit it and have not signed up: the people to call."""
-    community = activity.area_code[:12]
+    community = code_at(activity.area_code, AreaLevel.COMMUNITY)
     taken = Signup.objects.filter(activity=activity, status__in=ACTIVE_SIGNUP).values("volunteer_id")
     qs = (
         Volunteer.objects.filter(code_range_q(community, "area_code"), is_active=True)
@@ -259,3 +288,19 @@ def mask_name(name: str) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+@dataclass
+class TeamsOverview:
+    brands: QuerySet[Brand]
+    loose_teams: QuerySet[Team]
+    loose_projects: QuerySet[Project]
+
+
+def teams_overview() -> TeamsOverview:
+    """Brands (一社区一品牌) with their teams and projects, then the teams and projects without a brand."""
+    return TeamsOverview(
+        brands=Brand.objects.prefetch_related("teams", "projects").order_by("area_code", "id"),
+        loose_teams=Team.objects.filter(brand__isnull=True).prefetch_related("memberships__volunteer"),
+        loose_projects=Project.objects.filter(brand__isnull=True).select_related("lead_partner", "lead_worker"),
+    )

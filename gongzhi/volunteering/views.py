@@ -16,14 +16,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core.errors import DomainError
-from gongzhi.volunteering import actions, codes, selectors
+from gongzhi.volunteering import codes, selectors
+from gongzhi.volunteering.actions import signups
+from gongzhi.volunteering.actions.activities import cover_call
+from gongzhi.volunteering.actions.certificates import certificate_issue
+from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
+from gongzhi.volunteering.actions.hours import hours_confirm
+from gongzhi.volunteering.actions.volunteers import volunteer_register
 from gongzhi.volunteering.models import (
-    ACTIVE_SIGNUP,
     Activity,
-    Brand,
-    Project,
-    Signup,
-    Team,
     VolunteerKind,
 )
 from gongzhi.volunteering.pdf import certificate_pdf
@@ -47,10 +48,7 @@ def _activity(request: HttpRequest, activity_id: int) -> Activity:
 def activity_list(request: HttpRequest) -> HttpResponse:
     me = selectors.volunteer_for_user(request.user)
     activities = list(selectors.activities_list(upcoming=True, limit=100))
-    mine = {}
-    if me is not None:
-        for s in Signup.objects.filter(volunteer=me, activity__in=activities, status__in=ACTIVE_SIGNUP):
-            mine[s.activity_id] = s
+    mine = selectors.active_signups_by_activity(me, activities) if me is not None else {}
     rows = [{"activity": a, "signup": mine.get(a.pk), "full": a.confirmed >= a.capacity} for a in activities]
     return render(
         request,
@@ -67,7 +65,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     signup = None
     problems: list[tuple[str, str]] = []
     if me is not None:
-        signup = Signup.objects.filter(activity=activity, volunteer=me, status__in=ACTIVE_SIGNUP).first()
+        signup = selectors.active_signup(activity, me)
         if signup is None:
             problems = selectors.eligibility_problems(activity, me)
     return render(
@@ -94,7 +92,7 @@ def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
     if me is None:
         return redirect(reverse("volunteering:register") + f"?next={activity.pk}")
     try:
-        signup = actions.signup_create(actor=request.user, activity_id=activity.pk, volunteer=me)
+        signup = signups.signup_create(actor=request.user, activity_id=activity.pk, volunteer=me)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -105,11 +103,12 @@ def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
-    signup = Signup.objects.filter(pk=signup_id).first()
-    if signup is None:
-        raise Http404
     try:
-        actions.signup_cancel(actor=request.user, signup_id=signup.pk, reason=request.POST.get("reason", ""))
+        signup = selectors.signup_get(signup_id=signup_id)
+    except DomainError as exc:
+        raise Http404(str(exc.message)) from exc
+    try:
+        signups.signup_cancel(actor=request.user, signup_id=signup.pk, reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -132,7 +131,7 @@ def scan(request: HttpRequest, activity_id: int) -> HttpResponse:
             return redirect("volunteering:register")
         lat, lng = _float(request.POST.get("lat")), _float(request.POST.get("lng"))
         try:
-            do = actions.checkin if purpose == "in" else actions.checkout
+            do = checkin if purpose == "in" else checkout
             attendance = do(actor=request.user, activity_id=activity.pk, volunteer=me, code=code, lat=lat, lng=lng)
         except DomainError as exc:
             context["error"] = exc.message
@@ -208,7 +207,7 @@ def organise_action(request: HttpRequest, activity_id: int) -> HttpResponse:
     op = request.POST.get("op", "")
     try:
         if op == "checkout_all":
-            done = actions.checkout_all(actor=request.user, activity_id=activity.pk)
+            done = checkout_all(actor=request.user, activity_id=activity.pk)
             messages.success(request, _("已为 %(n)s 人统一签退") % {"n": len(done)})
         elif op == "confirm":
             items = []
@@ -226,16 +225,20 @@ def organise_action(request: HttpRequest, activity_id: int) -> HttpResponse:
             if not items:
                 messages.error(request, _("请勾选要确认时长的志愿者"))
             else:
-                done = actions.hours_confirm(actor=request.user, activity_id=activity.pk, items=items)
+                done = hours_confirm(actor=request.user, activity_id=activity.pk, items=items)
                 messages.success(request, _("已确认 %(n)s 人的服务时长") % {"n": len(done)})
         elif op in ("approve", "reject"):
             signup_id = request.POST.get("signup", "")
-            if not signup_id.isdigit() or not Signup.objects.filter(pk=signup_id, activity=activity).exists():
+            if not signup_id.isdigit():
                 raise Http404
-            actions.signup_decide(actor=request.user, signup_id=int(signup_id), approve=op == "approve")
+            try:
+                selectors.signup_get(signup_id=int(signup_id), activity_id=activity.pk)
+            except DomainError as exc:
+                raise Http404(str(exc.message)) from exc
+            signups.signup_decide(actor=request.user, signup_id=int(signup_id), approve=op == "approve")
             messages.success(request, _("已审核"))
         elif op == "cover":
-            result = actions.cover_call(actor=request.user, activity_id=activity.pk)
+            result = cover_call(actor=request.user, activity_id=activity.pk)
             names = "、".join(f"{v.name}（{v.number}）" for v in result["candidates"]) or _("暂无")
             if result["notified"]:
                 messages.success(request, _("已通知符合条件的志愿者：%(names)s") % {"names": names})
@@ -269,7 +272,7 @@ def register(request: HttpRequest) -> HttpResponse:
             context["error"] = _("出生日期格式应为 YYYY-MM-DD")
             return render(request, "volunteering/register.html", context, status=422)
         try:
-            volunteer = actions.volunteer_register(
+            volunteer = volunteer_register(
                 actor=request.user,
                 user=request.user,
                 name=request.POST.get("name", ""),
@@ -309,7 +312,7 @@ def volunteer_record(request: HttpRequest, volunteer_id: int) -> HttpResponse:
         return _error_page(request, exc)
     if request.method == "POST":
         try:
-            certificate = actions.certificate_issue(actor=request.user, volunteer=volunteer)
+            certificate = certificate_issue(actor=request.user, volunteer=volunteer)
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
@@ -355,11 +358,9 @@ def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def teams(request: HttpRequest) -> HttpResponse:
     """Brands (一社区一品牌) with their teams and projects; teams without a brand after them."""
-    brands = Brand.objects.prefetch_related("teams", "projects").order_by("area_code", "id")
-    loose_teams = Team.objects.filter(brand__isnull=True).prefetch_related("memberships__volunteer")
-    projects = Project.objects.filter(brand__isnull=True).select_related("lead_partner", "lead_worker")
+    overview = selectors.teams_overview()
     return render(
         request,
         "volunteering/teams.html",
-        {"brands": brands, "loose_teams": loose_teams, "loose_projects": projects},
+        {"brands": overview.brands, "loose_teams": overview.loose_teams, "loose_projects": overview.loose_projects},
     )

@@ -1,30 +1,7 @@
-// Appeal pages: ticking countdowns, the pin map (no tile server: micro-grid outlines only), "use my location",
-// the arrival check-in's position, picking a suggested category, and one submit per form.
+// Appeal pages: the pin map (no tile server: micro-grid outlines only), "use my location", the arrival check-in's
+// position, picking a suggested category, and one submit per form. The countdowns tick by countdown.js.
 (function () {
   "use strict";
-
-  // ---- countdowns: data-deadline (ISO) → "剩余 …" / "超时 …", red once overdue.
-  var fmtEl = document.getElementById("appeal-countdown-i18n");
-  var fmt = fmtEl ? JSON.parse(fmtEl.textContent) : null;
-  function fill(template, values) {
-    return template.replace(/%\((\w+)\)[ds]/g, function (_, key) { return values[key]; });
-  }
-  function durationText(seconds) {
-    var left = Math.abs(seconds);
-    var d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600), m = Math.floor((left % 3600) / 60);
-    var span = d ? fill(fmt.days, { d: d, h: h }) : h ? fill(fmt.hours, { h: h, m: m }) : fill(fmt.minutes, { m: m, s: left % 60 });
-    return fill(seconds < 0 ? fmt.over : fmt.left, { span: span });
-  }
-  var clocks = Array.prototype.slice.call(document.querySelectorAll("[data-deadline]:not([data-paused])"));
-  function tick() {
-    var now = Date.now();
-    clocks.forEach(function (el) {
-      var seconds = Math.floor((Date.parse(el.dataset.deadline) - now) / 1000);
-      el.textContent = durationText(seconds);
-      el.classList.toggle("overdue", seconds < 0);
-    });
-  }
-  if (fmt && clocks.length) { tick(); setInterval(tick, 1000); }
 
   // ---- one submit per form: a double tap sends one request (the server also refuses a repeated token).
   document.querySelectorAll("form[method=post]").forEach(function (form) {

@@ -1,5 +1,5 @@
-// Staff appeal pages: live deadline countdowns, and htmx swaps of error answers (a refused move comes back
-// as a 4xx page fragment naming the problem; it belongs in place of the form, not in the console).
+// Staff appeal pages: htmx swaps of error answers (a refused move comes back as a 4xx page fragment naming the
+// problem; it belongs in place of the form, not in the console). The countdowns tick by countdown.js.
 (function () {
   "use strict";
 
@@ -10,36 +10,6 @@
       evt.detail.isError = false;
     }
   });
-
-  // The same phrases as the server's (data attributes of #staff-i18n), filled in here.
-  function fill(format, values) {
-    return (format || "").replace(/%\((\w+)\)[sd]/g, function (_m, key) { return String(values[key]); });
-  }
-
-  function words(seconds) {
-    var f = (document.getElementById("staff-i18n") || {}).dataset || {};
-    var left = Math.abs(seconds);
-    var v = { d: Math.floor(left / 86400), h: Math.floor((left % 86400) / 3600), m: Math.floor((left % 3600) / 60) };
-    var span = fill(v.d ? f.dh : v.h ? f.hm : f.m, v);
-    return fill(seconds >= 0 ? f.left : f.over, { span: span });
-  }
-
-  // The server says how many seconds were left when it rendered the element; counting from when this page
-  // first saw it keeps the countdown right even when the device's clock is off.
-  function tick() {
-    var now = Date.now();
-    document.querySelectorAll("[data-left]").forEach(function (el) {
-      var left = parseInt(el.dataset.left, 10);
-      if (isNaN(left)) return;
-      if (!el.dataset.seen) el.dataset.seen = String(now);
-      var seconds = left - Math.round((now - parseInt(el.dataset.seen, 10)) / 1000);
-      el.textContent = words(seconds);
-      el.classList.toggle("over", seconds < 0);
-    });
-  }
-
-  document.addEventListener("htmx:afterSettle", tick);
-  setInterval(tick, 30000);
 
   // Intake: a pin on the map or a micro-grid from the list (one or the other, so they cannot disagree).
   // No tile server on closed networks: the micro-grids' representative points give the map its bearings.

@@ -136,3 +136,32 @@ def test_scope_collapses_nested_memberships(district, areas):
     user = district["community_worker_a"]
     membership_grant(actor=None, user=user, role="community_worker", area=areas[GRID_A])
     assert rules.scope_codes(user, "people.view") == [COMMUNITY_A]
+
+
+def test_the_superuser_holds_every_rule_everywhere(district):
+    user = district["superuser"]
+    for rule in rules.RULES:
+        assert rules.scope_codes(user, rule) == [""], rule
+        assert rules.allows(user, rule, MICRO_B) and rules.allows(user, rule, "110101"), rule
+
+
+@pytest.mark.parametrize("persona", ["superuser", "street_staff", "nobody"])
+def test_a_scope_ored_with_another_grant_keeps_its_meaning(district, persona):
+    """scope_q is a real condition at both ends (never the empty Q(), which `|` would drop): issue 10, 8a."""
+    from django.db.models import Q
+
+    from gongzhi.areas.models import Area
+
+    user = district[persona]
+    in_scope = set(Area.objects.filter(rules.scope_q(user, "people.view", field="code")).values_list("pk", flat=True))
+    extra = Area.objects.get(code=OTHER_STREET)
+    either = Area.objects.filter(rules.scope_q(user, "people.view", field="code") | Q(pk=extra.pk))
+    assert set(either.values_list("pk", flat=True)) == in_scope | {extra.pk}
+    assert (
+        in_scope
+        == {
+            "superuser": set(Area.objects.values_list("pk", flat=True)),
+            "street_staff": set(Area.objects.filter(code__startswith=STREET).values_list("pk", flat=True)),
+            "nobody": set(),
+        }[persona]
+    )

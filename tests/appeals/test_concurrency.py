@@ -5,21 +5,17 @@ import json
 
 import pytest
 import time_machine
-from django.db import connection
 
 from gongzhi.appeals.actions import appeal_transition, sweep_deadlines
 from gongzhi.appeals.models import Appeal, AppealEvent
 from gongzhi.core.errors import DomainError
 from gongzhi.people.models import GridAssignment
 from tests.appeals.conftest import T0
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import MICRO_A, api_client_for
 from tests.factories import make_user
-from tests.people.test_concurrent_writes import run_together
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
-]
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.mark.django_db(transaction=True)

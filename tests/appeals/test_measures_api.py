@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from tests.appeals.measures_data import NOW, build_march
-from tests.conftest import COMMUNITY_A, COMMUNITY_B, STREET, api_client_for
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, OTHER_STREET, STREET, api_client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/appeals/measures"
@@ -68,6 +68,8 @@ def test_an_unknown_area_is_404(march):
 @pytest.mark.parametrize(
     ("persona", "area", "status"),
     [
+        ("superuser", STREET, 200),
+        ("superuser", OTHER_STREET, 200),
         ("admin", STREET, 200),
         ("street_staff", STREET, 200),
         ("department", STREET, 200),

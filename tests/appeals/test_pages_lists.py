@@ -28,10 +28,10 @@ def test_my_appeals_lists_only_mine_with_state_and_countdown(submit, duty, at_t0
     assert mine.number in body and other.number not in body
     assert "已签收" in body and f'href="/appeals/{mine.pk}/"' in body
     # Not on site yet: the 7-minute arrival deadline comes first.
-    assert 'data-deadline="2026-03-16T09:07:00+08:00"' in body and "剩余 7分0秒" in body
+    assert 'datetime="2026-03-16T09:07:00+08:00" data-left="420"' in body and "剩余 7分钟0秒" in body
     appeal_transition(actor=duty["microgrid_worker_a"], appeal=mine, action="arrive")
     body = client_for(duty["resident_a"]).get("/appeals/mine/").content.decode()
-    assert 'data-deadline="2026-03-17T09:00:00+08:00"' in body and "剩余 1天0小时" in body
+    assert 'datetime="2026-03-17T09:00:00+08:00"' in body and "剩余 1天0小时" in body
 
 
 def test_my_appeals_empty(duty):

@@ -4,6 +4,7 @@ resident verifies → a grid worker closes → the resident rates 满意; the ti
 to artifacts/browser/."""
 
 import os
+import re
 
 import pytest
 
@@ -86,6 +87,14 @@ def test_submit_accept_arrive_handle_verify_close_rate(
     mg.wait_for_url(f"{base}/appeals/tasks/")
     task = mg.locator(f"[data-appeal='{appeal.pk}']")
     assert task.locator(".countdown").count() == 1
+    # The arrival countdown ticks every second in the server's words (static/js/countdown.js).
+    shown = task.locator(".countdown").inner_text()
+    assert re.fullmatch(r"剩余 \d+分钟\d+秒", shown), shown
+    mg.wait_for_function(
+        "([sel, before]) => document.querySelector(sel).textContent !== before",
+        arg=[f"[data-appeal='{appeal.pk}'] .countdown", shown],
+        timeout=5000,
+    )
     fits_the_phone(mg)
     mg.screenshot(path=str(ARTIFACTS / "appeal-2-tasks.png"), full_page=True)
     task.locator("button:has-text('签收')").click()

@@ -4,6 +4,7 @@ Screenshots in artifacts/browser/."""
 
 import datetime as dt
 import os
+import re
 
 import pytest
 import time_machine
@@ -89,9 +90,9 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
         sign_in(phone, base, "zj_zhou")
         phone.goto(f"{base}/appeals/staff/department/")
         assert appeal.number in phone.inner_text("main")
-        # The page keeps counting in the server's words (the script ticks every 30 s and after each swap).
+        # The page keeps counting in the server's words (countdown.js ticks every second and after each swap).
         phone.evaluate("document.dispatchEvent(new Event('htmx:afterSettle'))")
-        assert "剩余 " in phone.inner_text(".due") and "分钟" in phone.inner_text(".due")
+        assert re.fullmatch(r"剩余 \d+分钟\d+秒", phone.inner_text(".due")), phone.inner_text(".due")
         phone.click("button:has-text('报到')")
         phone.wait_for_selector("text=已报到")
         phone.fill("textarea[name=note]", "已派电工到场排查")

@@ -29,7 +29,9 @@ def sign_in(page, base, username):
 
 
 def test_sign_up_check_in_confirm_certificate(live_server, browser, transactional_db, areas):
-    from gongzhi.volunteering import actions, codes
+    from gongzhi.volunteering import codes
+    from gongzhi.volunteering.actions.activities import activity_create
+    from gongzhi.volunteering.actions.volunteers import volunteer_register
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
@@ -37,7 +39,7 @@ def test_sign_up_check_in_confirm_certificate(live_server, browser, transactiona
     with time_machine.travel(START - dt.timedelta(days=1), tick=True) as clock:
         worker = factories.make_user("cw_zhao", role="community_worker", at=areas[COMMUNITY_A], display_name="赵社工")
         user = factories.make_user("vol_sun", display_name="孙志愿")
-        volunteer = actions.volunteer_register(
+        volunteer = volunteer_register(
             actor=worker,
             user=user,
             name="孙志愿",
@@ -45,7 +47,7 @@ def test_sign_up_check_in_confirm_certificate(live_server, browser, transactiona
             area=areas[COMMUNITY_A],
             birth_date=dt.date(1988, 1, 2),
         )
-        activity = actions.activity_create(
+        activity = activity_create(
             actor=worker,
             title="助老扶幼·敬老院陪伴",
             area=areas[COMMUNITY_A],

@@ -1,41 +1,17 @@
 """Many clients spending from one account at the same moment: row locks decide, exactly as many succeed as it can
 afford, and the balance never goes below its floor. Also: transfers in opposite directions do not deadlock."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from gongzhi.core import ledger
 from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.core.models_ledger import LedgerTransaction, Posting
+from tests.concurrency import POSTGRES_ONLY, run_together
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
+    *POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected and asserted by the caller
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.fixture

@@ -54,6 +54,15 @@ def test_staff_with_the_rule_withdraw_from_the_page_others_are_refused(published
     assert notice.title not in Client().get(f"/board/{COMMUNITY_A}/").content.decode()
 
 
+def test_the_superuser_reads_the_board_with_the_withdraw_form(published, duty):
+    page = Client()
+    page.force_login(duty["superuser"])
+    html = page.get(f"/board/{COMMUNITY_A}/").content.decode()
+    assert Notice.objects.get().title in html and "撤下公示" in html
+    listed = api_client_for(duty["superuser"]).get("/api/v1/board", {"area": STREET}).json()["items"]
+    assert [n["id"] for n in listed] == [Notice.objects.get().pk]
+
+
 def test_the_api_lists_live_notices_without_login(published):
     response = Client().get("/api/v1/board", {"area": STREET})
     assert response.status_code == 200

@@ -70,6 +70,7 @@ def test_only_public_copies_of_evidence_photos_go_on_the_board(close, duty, sett
 @pytest.mark.parametrize(
     ("persona", "allowed"),
     [
+        ("superuser", True),
         ("admin", True),
         ("street_staff", True),
         ("community_worker_a", True),

@@ -4,18 +4,15 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, connections
 from django.test import override_settings
 
 from gongzhi.notifications import channels
 from gongzhi.notifications.actions import deliver_due, notify
 from gongzhi.notifications.models import OutboxMessage, OutboxStatus
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.factories import make_user
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
-]
+pytestmark = POSTGRES_ONLY
 
 sent: Counter = Counter()
 sent_lock = threading.Lock()
@@ -37,23 +34,7 @@ def test_four_workers_deliver_two_hundred_messages_exactly_once():
     users = [make_user(f"w{i}") for i in range(5)]
     for i in range(200):
         notify(user=users[i % 5], kind="k", title=f"m{i}", channels=("count", "inbox"))
-    barrier = threading.Barrier(4)
-    results: list = [None] * 4
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results[i] = deliver_due(batch_size=25)
-        except Exception as exc:  # collected and asserted below
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_together(*[lambda: deliver_due(batch_size=25)] * 4)
 
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["delivered"] for r in results) == 400

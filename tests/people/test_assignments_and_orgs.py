@@ -77,6 +77,8 @@ def test_assignments_api_is_scoped(district, areas, as_user):
     body = as_user(district["grid_worker_a"]).get("/api/v1/assignments", {"area": GRID_A}).json()
     assert [a["occupation"] for a in body] == ["外卖骑手"]
     assert as_user(district["grid_worker_a2"]).get("/api/v1/assignments", {"area": GRID_A}).status_code == 403
+    superuser = as_user(district["superuser"]).get("/api/v1/assignments", {"area": GRID_A}).json()
+    assert [a["occupation"] for a in superuser] == ["外卖骑手"]
 
 
 def test_departments_and_partners(district, areas, as_user):
@@ -103,3 +105,6 @@ def test_departments_and_partners(district, areas, as_user):
     assert [(d["name"], d["phone"]) for d in depts] == [("城管中队", "139****0000")]
     assert as_user(district["other_street_staff"]).get("/api/v1/departments").json() == []
     assert [p["name"] for p in as_user(district["partner"]).get("/api/v1/partners").json()] == ["灵山卫中学"]
+    superuser = as_user(district["superuser"])
+    assert [d["name"] for d in superuser.get("/api/v1/departments").json()] == ["城管中队"]
+    assert [p["name"] for p in superuser.get("/api/v1/partners").json()] == ["灵山卫中学"]

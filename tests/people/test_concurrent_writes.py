@@ -1,42 +1,16 @@
 """Two staff saving the same thing at the same moment: the database decides, one wins, nothing is doubled."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from gongzhi.core.errors import Conflict
 from gongzhi.people.actions import resident_upsert
 from gongzhi.people.models import GridAssignment, Resident
 from gongzhi.people.org_actions import grid_assignment_add
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import GRID_A
 from tests.factories import make_id_number, make_user
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
-]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected and asserted by the caller
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+pytestmark = POSTGRES_ONLY
 
 
 @pytest.mark.django_db(transaction=True)

@@ -22,7 +22,7 @@ def test_the_api_shows_masked_values(district, resident_in_a, as_user):
     assert body["phone"] == "138****5678"
 
 
-@pytest.mark.parametrize("persona", ["community_worker_a", "street_staff", "admin"])
+@pytest.mark.parametrize("persona", ["community_worker_a", "street_staff", "admin", "superuser"])
 def test_allowed_roles_can_unmask_and_it_is_audited(district, resident_in_a, as_user, persona):
     response = as_user(district[persona]).post(
         f"/api/v1/residents/{resident_in_a.pk}/reveal",

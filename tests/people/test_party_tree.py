@@ -87,3 +87,6 @@ def test_party_api_is_scoped(district, areas, as_user):
     assert [(o["name"], o["member_count"]) for o in orgs] == [("党委", 1)]
     assert as_user(district["community_worker_b"]).get("/api/v1/party/organizations").json() == []
     assert as_user(district["resident_a"]).get("/api/v1/party/members").json() == []
+    superuser = as_user(district["superuser"])
+    assert [m["name"] for m in superuser.get("/api/v1/party/members").json()] == ["陈明"]
+    assert [o["name"] for o in superuser.get("/api/v1/party/organizations").json()] == ["党委"]

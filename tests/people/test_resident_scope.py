@@ -8,6 +8,8 @@ from tests.conftest import COMMUNITY_B, MICRO_A
 @pytest.mark.parametrize(
     ("persona", "sees_a", "sees_b"),
     [
+        ("superuser", True, True),
+        ("admin", True, True),
         ("street_staff", True, True),
         ("community_worker_a", True, False),
         ("community_worker_b", False, True),
@@ -55,6 +57,14 @@ def test_household_page_lists_its_members(district, household_a, resident_in_a, 
     body = as_user(district["grid_worker_a"]).get(f"/api/v1/households/{household_a.pk}").json()
     assert body["area_code"] == MICRO_A
     assert [r["name"] for r in body["residents"]] == ["张三"]
+
+
+def test_the_superuser_reads_every_resident_and_household(district, resident_in_a, resident_in_b, as_user):
+    client = as_user(district["superuser"])
+    for resident in (resident_in_a, resident_in_b):
+        assert client.get(f"/api/v1/residents/{resident.pk}").json()["name"] == resident.name
+        assert client.get(f"/api/v1/households/{resident.household_id}").json()["residents"][0]["name"] == resident.name
+    assert client.get("/api/v1/residents", {"area": COMMUNITY_B}).json()["count"] == 1
 
 
 def test_api_requires_authentication(resident_in_a, client):

@@ -3,44 +3,24 @@ the row locks decide, exactly as many succeed as the balance (above the floor) a
 the balance nor the stock ever goes below its limit."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.models_ledger import Posting
-from gongzhi.points import actions, store
+from gongzhi.points.actions.accounts import account_open_for_household
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
+from gongzhi.points.actions.schemes import scheme_create
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem, RedemptionOrder
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import STREET
 
 pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
+    *POSTGRES_ONLY,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected and asserted by the caller
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.fixture
@@ -49,16 +29,14 @@ def redemption_day(district, household_a, household_b):
     staff = district["street_staff"]
     # Real time: the worker threads read the clock as well.
     start = clock.now() - dt.timedelta(hours=1)
-    scheme = actions.scheme_create(
-        actor=staff, area=district.areas[STREET], name="德育乡村积分", opening_balance=10, floor=10
-    )
-    account = actions.account_open_for_household(household=household_a)
-    other = actions.account_open_for_household(household=household_b)
+    scheme = scheme_create(actor=staff, area=district.areas[STREET], name="德育乡村积分", opening_balance=10, floor=10)
+    account = account_open_for_household(household=household_a)
+    other = account_open_for_household(household=household_b)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -100), (account.ledger_account, 100)])
     ledger.post(kind="points.award", lines=[(issuance, -1000), (other.ledger_account, 1000)])
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=100)
-    event = store.event_create(
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=100)
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[STREET],
@@ -72,12 +50,10 @@ def redemption_day(district, household_a, household_b):
 
 def test_sixteen_redemptions_from_an_account_that_affords_five_exactly_five_succeed(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=50)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=50)
 
     def redeem():
-        return store.redemption_place(
-            actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1
-        )
+        return redemption_place(actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1)
 
     results = run_together(*[redeem for _ in range(16)])
     ok = [r for r in results if isinstance(r, RedemptionOrder)]
@@ -96,12 +72,10 @@ def test_sixteen_redemptions_from_an_account_that_affords_five_exactly_five_succ
 
 def test_stock_for_four_and_sixteen_buyers_four_succeed_and_stock_stays_at_zero(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=4)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=4)
 
     def redeem():
-        return store.redemption_place(
-            actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1
-        )
+        return redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
 
     results = run_together(*[redeem for _ in range(16)])
     assert sum(isinstance(r, RedemptionOrder) for r in results) == 4, results
@@ -113,23 +87,21 @@ def test_stock_for_four_and_sixteen_buyers_four_succeed_and_stock_stays_at_zero(
 
 def test_cancels_racing_redemptions_keep_balance_and_stock_consistent(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=3)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=3)
     placed = [
-        store.redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
+        redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
         for _ in range(3)
     ]
-    calls = [
-        (lambda o=o: store.redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed
-    ] + [
+    calls = [(lambda o=o: redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed] + [
         (
-            lambda: store.redemption_place(
+            lambda: redemption_place(
                 actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1
             )
         )
         for _ in range(6)
     ]
     # Every cancel twice: exactly one of each pair refunds.
-    calls += [(lambda o=o: store.redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed]
+    calls += [(lambda o=o: redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed]
     results = run_together(*calls)
     new_orders = [r for r in results[3:9] if isinstance(r, RedemptionOrder)]
     cancels = results[:3] + results[9:]

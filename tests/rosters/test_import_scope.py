@@ -89,6 +89,7 @@ def test_an_unknown_party_organisation_is_an_error_row(district, party_org_a):
 @pytest.mark.parametrize(
     ("persona", "allowed"),
     [
+        ("superuser", True),
         ("admin", True),
         ("street_staff", True),
         ("community_worker_a", True),

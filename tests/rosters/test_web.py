@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from gongzhi.people.models import Household
 from gongzhi.rosters.models import ImportJob, ImportStatus
-from tests.conftest import MICRO_A, MICRO_B
+from tests.conftest import COMMUNITY_A, MICRO_A, MICRO_B
 from tests.rosters.conftest import HOUSEHOLD_HEADERS, read_xlsx, upload, xlsx
 
 
@@ -27,6 +27,13 @@ def test_the_page_offers_upload_templates_and_export(district):
     assert 'enctype="multipart/form-data"' in html
     assert reverse("rosters:template", args=["residents"]) in html
     assert reverse("rosters:export") in html
+
+
+@pytest.mark.parametrize(("persona", "within"), [("superuser", "370211"), ("community_worker_a", COMMUNITY_A)])
+def test_the_export_offers_the_areas_in_reach(district, persona, within):
+    areas = client_for(district[persona]).get(reverse("rosters:index")).context["export_areas"]
+    expected = [a for a in sorted(district.areas.values(), key=lambda a: a.code) if a.code.startswith(within)]
+    assert [a.code for a in areas] == [a.code for a in expected if a.level != "microgrid"]
 
 
 def test_login_is_required(district):

@@ -6,7 +6,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from gongzhi.volunteering import actions, codes
+from gongzhi.volunteering import codes
+from gongzhi.volunteering.actions.activities import activity_create
+from gongzhi.volunteering.actions.volunteers import volunteer_register
 from tests.conftest import COMMUNITY_A
 from tests.factories import make_user
 
@@ -24,7 +26,7 @@ def at():
 
 def make_volunteer(district, name, *, kind="resident", birth=dt.date(1990, 5, 1), skills=(), area_code=COMMUNITY_A):
     user = make_user(name)
-    return actions.volunteer_register(
+    return volunteer_register(
         actor=district["community_worker_a" if area_code.startswith(COMMUNITY_A) else "street_staff"],
         user=user,
         name=name,
@@ -45,7 +47,7 @@ def make_activity(district, *, actor="community_worker_a", **overrides):
         "capacity": 3,
     }
     values.update(overrides)
-    return actions.activity_create(actor=district[actor], **values)
+    return activity_create(actor=district[actor], **values)
 
 
 def code_for(activity, purpose="in", step=None):

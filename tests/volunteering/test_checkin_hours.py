@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
-from gongzhi.points import actions as points_actions
+from gongzhi.points.actions.schemes import catalogue_install, scheme_create
 from gongzhi.points.models import PointsAward
-from gongzhi.volunteering import actions, codes
+from gongzhi.volunteering import codes
+from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
+from gongzhi.volunteering.actions.hours import hours_confirm, points_for_confirmed_hours
+from gongzhi.volunteering.actions.signups import signup_create
 from gongzhi.volunteering.models import Attendance, UsedCode
 from tests.conftest import STREET
 from tests.volunteering.conftest import END, START, code_for, make_activity
@@ -19,12 +22,12 @@ LAT, LNG = 35.95, 120.03
 @pytest.fixture
 def crew(activity, volunteers):
     for v in volunteers[:3]:
-        actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+        signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
     return volunteers[:3]
 
 
 def check_in(activity, v, code=None, **kw):
-    return actions.checkin(
+    return checkin(
         actor=v.user,
         activity_id=activity.pk,
         volunteer=v,
@@ -34,7 +37,7 @@ def check_in(activity, v, code=None, **kw):
 
 
 def check_out(activity, v, code=None, **kw):
-    return actions.checkout(
+    return checkout(
         actor=v.user,
         activity_id=activity.pk,
         volunteer=v,
@@ -133,7 +136,7 @@ class TestWindowAndPlace:
     def test_geofence(self, district, volunteers, at):
         activity = make_activity(district, geofence=(LAT, LNG, 200))
         v = volunteers[0]
-        actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+        signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
         at.move_to(START)
         with pytest.raises(ValidationFailed, match="允许获取位置") as err:
             check_in(activity, v)
@@ -145,14 +148,12 @@ class TestWindowAndPlace:
 
     def test_only_confirmed_people_check_in(self, activity, volunteers, crew, at):
         waiting = volunteers[3]
-        actions.signup_create(actor=waiting.user, activity_id=activity.pk, volunteer=waiting)
+        signup_create(actor=waiting.user, activity_id=activity.pk, volunteer=waiting)
         at.move_to(START)
         with pytest.raises(ValidationFailed, match="未报名本活动或报名尚未确认"):
             check_in(activity, waiting)
         with pytest.raises(PermissionDenied):
-            actions.checkin(
-                actor=crew[1].user, activity_id=activity.pk, volunteer=crew[0], code=code_for(activity, "in")
-            )
+            checkin(actor=crew[1].user, activity_id=activity.pk, volunteer=crew[0], code=code_for(activity, "in"))
         assert nothing_recorded()
 
 
@@ -189,10 +190,10 @@ class TestHours:
         for v in crew[:2]:
             check_in(activity, v)
         with pytest.raises(PermissionDenied):
-            actions.checkout_all(actor=crew[0].user, activity_id=activity.pk)
+            checkout_all(actor=crew[0].user, activity_id=activity.pk)
         assert not Attendance.objects.filter(checked_out_at__isnull=False).exists()
         at.move_to(END + dt.timedelta(hours=3))
-        done = actions.checkout_all(actor=district["community_worker_a"], activity_id=activity.pk)
+        done = checkout_all(actor=district["community_worker_a"], activity_id=activity.pk)
         assert {a.hours for a in done} == {Decimal("2.00")}
         assert all(a.checked_out_at == END and a.checked_out_by_organiser for a in done)
 
@@ -211,7 +212,7 @@ class TestConfirmation:
         from gongzhi.volunteering.selectors import hours_given
 
         assert hours_given(crew[0]) == 0
-        actions.hours_confirm(
+        hours_confirm(
             actor=district["community_worker_a"],
             activity_id=activity.pk,
             items=[{"attendance_id": checked_out[0].pk, "rating": 5, "comment": "耐心细致"}],
@@ -222,21 +223,21 @@ class TestConfirmation:
     @pytest.mark.parametrize("persona", ["volunteer_a", "grid_worker_b", "community_worker_b", "resident_a"])
     def test_a_non_organiser_cannot_confirm(self, district, activity, crew, checked_out, persona):
         with pytest.raises(PermissionDenied, match="组织者"):
-            actions.hours_confirm(actor=district[persona], activity_id=activity.pk)
+            hours_confirm(actor=district[persona], activity_id=activity.pk)
         with pytest.raises(PermissionDenied):
-            actions.hours_confirm(actor=crew[0].user, activity_id=activity.pk)
+            hours_confirm(actor=crew[0].user, activity_id=activity.pk)
         assert not Attendance.objects.filter(confirmed_at__isnull=False).exists()
 
     def test_the_named_organiser_may_confirm_without_a_staff_role(self, district, volunteers, at):
         leader = volunteers[5]
         activity = make_activity(district, organiser=leader.user)
         v = volunteers[0]
-        actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+        signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
         at.move_to(START)
         check_in(activity, v)
         at.move_to(END)
         check_out(activity, v)
-        assert len(actions.hours_confirm(actor=leader.user, activity_id=activity.pk)) == 1
+        assert len(hours_confirm(actor=leader.user, activity_id=activity.pk)) == 1
 
     def test_bad_items_change_nothing(self, district, activity, crew, checked_out, volunteers, at):
         organiser = district["community_worker_a"]
@@ -247,30 +248,30 @@ class TestConfirmation:
             ([{"attendance_id": checked_out[1].pk, "rating": 9}], "1 到 5"),
         ]:
             with pytest.raises(ValidationFailed, match=message):
-                actions.hours_confirm(actor=organiser, activity_id=activity.pk, items=items)
+                hours_confirm(actor=organiser, activity_id=activity.pk, items=items)
         assert not Attendance.objects.filter(confirmed_at__isnull=False).exists()
-        actions.hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
+        hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
         with pytest.raises(Conflict, match="已确认"):
-            actions.hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
+            hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
 
     def test_someone_still_checked_in_cannot_be_confirmed(self, district, activity, crew, at):
         at.move_to(START)
         a = check_in(activity, crew[0])
         with pytest.raises(ValidationFailed, match="尚未签退"):
-            actions.hours_confirm(
+            hours_confirm(
                 actor=district["community_worker_a"], activity_id=activity.pk, items=[{"attendance_id": a.pk}]
             )
         with pytest.raises(ValidationFailed, match="没有待确认"):
-            actions.hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
+            hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
 
 
 class TestPoints:
     @pytest.fixture
     def scheme(self, district):
-        s = points_actions.scheme_create(
+        s = scheme_create(
             actor=district["street_staff"], area=district.areas[STREET], name="德育乡村积分", opening_balance=0
         )
-        points_actions.catalogue_install(actor=district["street_staff"], scheme=s)
+        catalogue_install(actor=district["street_staff"], scheme=s)
         return s
 
     def test_confirmed_hours_earn_points_once_per_person_and_activity(
@@ -281,7 +282,7 @@ class TestPoints:
         crew[0].resident = make_resident(household_a, "志愿者零")
         crew[0].save()
         organiser = district["community_worker_a"]
-        actions.hours_confirm(actor=organiser, activity_id=activity.pk)
+        hours_confirm(actor=organiser, activity_id=activity.pk)
         award = PointsAward.objects.get()
         assert (award.source_type, award.source_id) == ("volunteering.activity", f"{activity.pk}:{crew[0].pk}")
         assert award.rule.code == "public-volunteer" and award.points == 2
@@ -290,9 +291,9 @@ class TestPoints:
         # The others have no household: their hours count, the reason for no points is kept.
         assert Attendance.objects.get(volunteer=crew[1]).points_note == "未关联居民户，未计积分"
         # Calling the hook again for the same attendance pays nothing more.
-        actions.points_for_confirmed_hours(attendance=first, actor=organiser)
+        points_for_confirmed_hours(attendance=first, actor=organiser)
         first.points_award_id = None
-        actions.points_for_confirmed_hours(attendance=first, actor=organiser)
+        points_for_confirmed_hours(attendance=first, actor=organiser)
         assert PointsAward.objects.count() == 1
 
     def test_without_a_scheme_hours_still_count(self, district, activity, crew, checked_out, household_a):
@@ -300,7 +301,7 @@ class TestPoints:
 
         crew[0].resident = make_resident(household_a, "志愿者零")
         crew[0].save()
-        actions.hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
+        hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
         a = Attendance.objects.get(volunteer=crew[0])
         assert a.confirmed_at is not None and "尚未实行积分制度" in a.points_note
         assert not PointsAward.objects.exists()

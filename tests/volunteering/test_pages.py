@@ -119,10 +119,10 @@ def test_signup_page_shows_why_one_may_not_join(district, at):
 
 @pytest.mark.parametrize("path", ["/volunteering/teams/"])
 def test_teams_and_brands_page(district, path):
-    from gongzhi.volunteering import actions
+    from gongzhi.volunteering.actions.teams import brand_create, team_create
 
-    brand = actions.brand_create(actor=district["community_worker_a"], name="邻聚力", area=district.areas[COMMUNITY_A])
-    actions.team_create(
+    brand = brand_create(actor=district["community_worker_a"], name="邻聚力", area=district.areas[COMMUNITY_A])
+    team_create(
         actor=district["community_worker_a"],
         name="红色律师团",
         area=district.areas[COMMUNITY_A],

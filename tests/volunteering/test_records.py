@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
-from gongzhi.volunteering import actions, selectors
+from gongzhi.volunteering import selectors
+from gongzhi.volunteering.actions.certificates import certificate_issue
+from gongzhi.volunteering.actions.checkin import checkin, checkout
+from gongzhi.volunteering.actions.hours import hours_confirm
+from gongzhi.volunteering.actions.signups import signup_create
+from gongzhi.volunteering.actions.teams import brand_create, honour_add, project_create, team_create, training_record
+from gongzhi.volunteering.actions.volunteers import party_registration_upsert, volunteer_register
 from gongzhi.volunteering.models import Certificate, PartyRegistration, Project, Team, Volunteer
 from tests.conftest import COMMUNITY_A, GRID_A, STREET
 from tests.volunteering.conftest import END, START, code_for, make_activity, make_volunteer
@@ -17,12 +23,12 @@ def serve(district, at, v, *, hours=2, rating=None, comment="", **activity_kw):
     """v signs up, checks in at the start, out after `hours`, and the organiser confirms."""
     at.move_to(START - dt.timedelta(days=2))
     activity = make_activity(district, **activity_kw)
-    actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+    signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
     at.move_to(activity.starts_at)
-    actions.checkin(actor=v.user, activity_id=activity.pk, volunteer=v, code=code_for(activity, "in"))
+    checkin(actor=v.user, activity_id=activity.pk, volunteer=v, code=code_for(activity, "in"))
     at.move_to(activity.starts_at + dt.timedelta(hours=hours))
-    a = actions.checkout(actor=v.user, activity_id=activity.pk, volunteer=v, code=code_for(activity, "out"))
-    actions.hours_confirm(
+    a = checkout(actor=v.user, activity_id=activity.pk, volunteer=v, code=code_for(activity, "out"))
+    hours_confirm(
         actor=district["community_worker_a"],
         activity_id=activity.pk,
         items=[{"attendance_id": a.pk, "rating": rating, "comment": comment}],
@@ -44,10 +50,10 @@ def test_the_record_holds_identity_hours_content_training_awards_and_evaluation(
         starts_at=START + dt.timedelta(days=1),
         ends_at=END + dt.timedelta(days=1),
     )
-    project = actions.project_create(
+    project = project_create(
         actor=cw, name="老漂驿站", area=district.areas[COMMUNITY_A], kind="social_worker_led", lead_worker=cw
     )
-    actions.training_record(
+    training_record(
         actor=cw,
         title="社工陪伴式辅导",
         held_on=dt.date(2026, 7, 1),
@@ -57,7 +63,7 @@ def test_the_record_holds_identity_hours_content_training_awards_and_evaluation(
         project=project,
         trainer="李静茹",
     )
-    actions.honour_add(actor=cw, volunteer=v, title="优秀志愿者", issuer="灵山卫街道", awarded_on=dt.date(2026, 7, 1))
+    honour_add(actor=cw, volunteer=v, title="优秀志愿者", issuer="灵山卫街道", awarded_on=dt.date(2026, 7, 1))
 
     record = selectors.volunteer_record(v)
     assert record.volunteer.number == v.number and record.area_name == "灵山卫1社区"
@@ -72,7 +78,7 @@ def test_the_record_holds_identity_hours_content_training_awards_and_evaluation(
 
 def test_party_members_report_to_their_home_community_and_owe_hours(district, at):
     v = make_volunteer(district, "钱党员", kind="party_member")
-    reg = actions.party_registration_upsert(
+    reg = party_registration_upsert(
         actor=district["community_worker_a"],
         volunteer=v,
         community=district.areas[COMMUNITY_A],
@@ -84,7 +90,7 @@ def test_party_members_report_to_their_home_community_and_owe_hours(district, at
     row = selectors.volunteer_record(v).party_registrations[0]
     assert (row["year"], row["hours_owed"], row["hours_given"]) == (2026, Decimal("12"), Decimal("2.00"))
     # Updating the same year changes that row, never adds one.
-    actions.party_registration_upsert(
+    party_registration_upsert(
         actor=district["community_worker_a"],
         volunteer=v,
         community=district.areas[COMMUNITY_A],
@@ -93,12 +99,12 @@ def test_party_members_report_to_their_home_community_and_owe_hours(district, at
     )
     assert PartyRegistration.objects.get(pk=reg.pk).hours_owed == 8 and PartyRegistration.objects.count() == 1
     with pytest.raises(ValidationFailed, match="社区") as err:
-        actions.party_registration_upsert(
+        party_registration_upsert(
             actor=district["community_worker_a"], volunteer=v, community=district.areas[GRID_A], year=2026, hours_owed=8
         )
     assert err.value.field == "community"
     with pytest.raises(ValidationFailed) as err:
-        actions.party_registration_upsert(
+        party_registration_upsert(
             actor=district["community_worker_a"],
             volunteer=v,
             community=district.areas[COMMUNITY_A],
@@ -107,7 +113,7 @@ def test_party_members_report_to_their_home_community_and_owe_hours(district, at
         )
     assert err.value.field == "hours_owed"
     with pytest.raises(PermissionDenied):
-        actions.party_registration_upsert(
+        party_registration_upsert(
             actor=district["community_worker_b"],
             volunteer=v,
             community=district.areas[COMMUNITY_A],
@@ -120,8 +126,8 @@ def test_party_members_report_to_their_home_community_and_owe_hours(district, at
 def test_teams_brands_and_projects(district, at):
     cw = district["community_worker_a"]
     leader, member = make_volunteer(district, "队长"), make_volunteer(district, "队员")
-    brand = actions.brand_create(actor=cw, name="邻聚力", area=district.areas[COMMUNITY_A], slogan="邻里守望")
-    team = actions.team_create(
+    brand = brand_create(actor=cw, name="邻聚力", area=district.areas[COMMUNITY_A], slogan="邻里守望")
+    team = team_create(
         actor=cw,
         name="助老扶幼队",
         area=district.areas[COMMUNITY_A],
@@ -132,11 +138,11 @@ def test_teams_brands_and_projects(district, at):
     )
     assert sorted((m.volunteer.name, m.is_leader) for m in team.memberships.all()) == [("队员", False), ("队长", True)]
     with pytest.raises(Conflict):
-        actions.team_create(actor=cw, name="助老扶幼队", area=district.areas[COMMUNITY_A])
+        team_create(actor=cw, name="助老扶幼队", area=district.areas[COMMUNITY_A])
     with pytest.raises(PermissionDenied):
-        actions.team_create(actor=district["grid_worker_a"], name="网格队", area=district.areas[GRID_A])
+        team_create(actor=district["grid_worker_a"], name="网格队", area=district.areas[GRID_A])
     with pytest.raises(ValidationFailed, match="领办"):
-        actions.project_create(actor=cw, name="悦禾读书会", area=district.areas[COMMUNITY_A], kind="social_worker_led")
+        project_create(actor=cw, name="悦禾读书会", area=district.areas[COMMUNITY_A], kind="social_worker_led")
     assert Team.objects.count() == 1 and not Project.objects.exists()
 
 
@@ -144,24 +150,24 @@ class TestCertificates:
     def test_issue_verify_and_refuse(self, district, at):
         v = make_volunteer(district, "欧阳娜娜")
         with pytest.raises(ValidationFailed, match="暂无已确认"):
-            actions.certificate_issue(actor=v.user, volunteer=v)
+            certificate_issue(actor=v.user, volunteer=v)
         serve(district, at, v, hours=2)
         other = make_volunteer(district, "旁人")
         with pytest.raises(PermissionDenied):
-            actions.certificate_issue(actor=other.user, volunteer=v)
+            certificate_issue(actor=other.user, volunteer=v)
         assert not Certificate.objects.exists()
-        cert = actions.certificate_issue(actor=v.user, volunteer=v)
+        cert = certificate_issue(actor=v.user, volunteer=v)
         assert cert.total_hours == Decimal("2.00") and cert.activity_count == 1
         assert cert.issuer_name == "灵山卫街道灵山卫1社区"
         assert selectors.certificate_get(number=cert.number.lower()).pk == cert.pk
         assert selectors.mask_name(v.name) == "欧**娜"
         # A staff member of the street may issue one too.
-        assert actions.certificate_issue(actor=district["street_staff"], volunteer=v).number != cert.number
+        assert certificate_issue(actor=district["street_staff"], volunteer=v).number != cert.number
 
     def test_the_certificate_is_a_snapshot(self, district, at):
         v = make_volunteer(district, "吴")
         serve(district, at, v, hours=1)
-        cert = actions.certificate_issue(actor=v.user, volunteer=v)
+        cert = certificate_issue(actor=v.user, volunteer=v)
         serve(
             district,
             at,
@@ -178,16 +184,14 @@ class TestCertificates:
 def test_register_refuses_a_second_profile_and_bad_input(district, at):
     v = make_volunteer(district, "郑")
     with pytest.raises(Conflict):
-        actions.volunteer_register(
-            actor=v.user, user=v.user, name="郑", kind="resident", area=district.areas[COMMUNITY_A]
-        )
+        volunteer_register(actor=v.user, user=v.user, name="郑", kind="resident", area=district.areas[COMMUNITY_A])
     from tests.factories import make_user
 
     u = make_user("someone")
     with pytest.raises(PermissionDenied):
-        actions.volunteer_register(actor=v.user, user=u, name="别人", kind="resident", area=district.areas[COMMUNITY_A])
+        volunteer_register(actor=v.user, user=u, name="别人", kind="resident", area=district.areas[COMMUNITY_A])
     with pytest.raises(ValidationFailed) as err:
-        actions.volunteer_register(
+        volunteer_register(
             actor=u, user=u, name="某", kind="resident", area=district.areas[STREET], birth_date=dt.date(2030, 1, 1)
         )
     assert err.value.field == "birth_date"

@@ -1,18 +1,13 @@
 """200 people press "sign up" at the same moment for 50 places: exactly 50 confirmed, 150 waitlisted in order."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
-from gongzhi.volunteering import actions
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create
 from gongzhi.volunteering.models import Signup, SignupStatus
+from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.volunteering.conftest import make_activity, make_volunteer
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL; runs in the PG pass"),
-]
+pytestmark = POSTGRES_ONLY
 
 PEOPLE = 200
 PLACES = 50
@@ -25,30 +20,19 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
     people = [make_volunteer(district, f"抢报{i}") for i in range(PEOPLE)]
     # The same person twice at once as well: the second must be refused, not doubled.
     queue = [*people, people[0], people[1]]
-    barrier = threading.Barrier(THREADS)
-    lock = threading.Lock()
-    results: list = []
 
-    def worker(chunk):
-        try:
-            barrier.wait()
-            for v in chunk:
-                try:
-                    outcome = actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
-                except Exception as exc:  # collected and asserted below
-                    outcome = exc
-                with lock:
-                    results.append((v.pk, outcome))
-        finally:
-            connections.close_all()
+    def sign_up_each(chunk):
+        outcomes = []
+        for v in chunk:
+            try:
+                outcomes.append(signup_create(actor=v.user, activity_id=activity.pk, volunteer=v))
+            except Exception as exc:  # collected and asserted below
+                outcomes.append(exc)
+        return outcomes
 
-    threads = [threading.Thread(target=worker, args=(queue[i::THREADS],)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
-    errors = [r for _pk, r in results if isinstance(r, Exception)]
+    chunks = run_together(*[(lambda chunk=queue[i::THREADS]: sign_up_each(chunk)) for i in range(THREADS)])
+    assert not [c for c in chunks if isinstance(c, Exception)], chunks
+    errors = [r for chunk in chunks for r in chunk if isinstance(r, Exception)]
     assert len(errors) == 2 and all("不能重复报名" in str(e) for e in errors), errors
     rows = list(Signup.objects.filter(activity=activity).order_by("id").values_list("volunteer_id", "status"))
     assert len(rows) == PEOPLE
@@ -60,6 +44,6 @@ def test_two_hundred_sign_ups_for_fifty_places(district, at):
     first_waiting = rows[PLACES][0]
     confirmed = Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).select_related("volunteer")
     leaving = confirmed.first()
-    actions.signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
+    signup_cancel(actor=leaving.volunteer.user, signup_id=leaving.pk)
     assert Signup.objects.get(activity=activity, volunteer_id=first_waiting).status == SignupStatus.CONFIRMED
     assert Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).count() == PLACES

@@ -6,13 +6,15 @@ import pytest
 from django.apps import apps
 
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
-from gongzhi.volunteering import actions, selectors
+from gongzhi.volunteering import selectors
+from gongzhi.volunteering.actions.activities import cover_call
+from gongzhi.volunteering.actions.signups import signup_cancel, signup_create, signup_decide
 from gongzhi.volunteering.models import Signup, SignupStatus
 from tests.volunteering.conftest import START, make_activity, make_volunteer
 
 
 def sign(v, activity):
-    return actions.signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
+    return signup_create(actor=v.user, activity_id=activity.pk, volunteer=v)
 
 
 def statuses(activity):
@@ -30,14 +32,14 @@ def test_places_then_waitlist_in_order_and_move_up_on_cancellation(activity, vol
     assert selectors.waitlist_position(signups[3]) == 1
     assert selectors.waitlist_position(signups[4]) == 2
 
-    actions.signup_cancel(actor=volunteers[1].user, signup_id=signups[1].pk)
+    signup_cancel(actor=volunteers[1].user, signup_id=signups[1].pk)
     # The first on the waitlist moves up, the second becomes first.
     assert Signup.objects.get(pk=signups[3].pk).status == SignupStatus.CONFIRMED
     assert selectors.waitlist_position(Signup.objects.get(pk=signups[4].pk)) == 1
     assert selectors.confirmed_count(activity) == 3
 
     # Cancelling a waitlisted sign-up moves nobody up.
-    actions.signup_cancel(actor=volunteers[4].user, signup_id=signups[4].pk)
+    signup_cancel(actor=volunteers[4].user, signup_id=signups[4].pk)
     assert selectors.confirmed_count(activity) == 3
 
 
@@ -52,7 +54,7 @@ def test_signing_up_twice_is_refused_and_changes_nothing(activity, volunteers):
 
 def test_after_cancelling_one_may_sign_up_again_at_the_back(activity, volunteers):
     first = sign(volunteers[0], activity)
-    actions.signup_cancel(actor=volunteers[0].user, signup_id=first.pk)
+    signup_cancel(actor=volunteers[0].user, signup_id=first.pk)
     again = sign(volunteers[0], activity)
     assert again.pk != first.pk and again.status == SignupStatus.CONFIRMED
 
@@ -78,18 +80,18 @@ def test_cancelling_after_the_cancel_deadline_is_refused_for_the_volunteer_not_t
     s = sign(volunteers[0], activity)
     at.move_to(START - dt.timedelta(hours=12))
     with pytest.raises(ValidationFailed, match="已过取消截止时间"):
-        actions.signup_cancel(actor=volunteers[0].user, signup_id=s.pk)
+        signup_cancel(actor=volunteers[0].user, signup_id=s.pk)
     assert Signup.objects.get(pk=s.pk).status == SignupStatus.CONFIRMED
-    actions.signup_cancel(actor=district["community_worker_a"], signup_id=s.pk, reason="生病")
+    signup_cancel(actor=district["community_worker_a"], signup_id=s.pk, reason="生病")
     assert Signup.objects.get(pk=s.pk).status == SignupStatus.CANCELLED
 
 
 def test_someone_else_cannot_sign_me_up_or_cancel_for_me(activity, volunteers):
     with pytest.raises(PermissionDenied):
-        actions.signup_create(actor=volunteers[1].user, activity_id=activity.pk, volunteer=volunteers[0])
+        signup_create(actor=volunteers[1].user, activity_id=activity.pk, volunteer=volunteers[0])
     s = sign(volunteers[0], activity)
     with pytest.raises(PermissionDenied):
-        actions.signup_cancel(actor=volunteers[1].user, signup_id=s.pk)
+        signup_cancel(actor=volunteers[1].user, signup_id=s.pk)
     assert statuses(activity) == [("志愿者0", "confirmed")]
 
 
@@ -98,18 +100,12 @@ def test_with_approval_sign_ups_wait_for_the_organiser(district, at, volunteers)
     a, b, c = (sign(v, activity) for v in volunteers[:3])
     assert {a.status, b.status, c.status} == {SignupStatus.PENDING}
     with pytest.raises(PermissionDenied):
-        actions.signup_decide(actor=volunteers[0].user, signup_id=a.pk, approve=True)
-    assert (
-        actions.signup_decide(actor=district["community_worker_a"], signup_id=a.pk, approve=True).status == "confirmed"
-    )
-    assert (
-        actions.signup_decide(actor=district["community_worker_a"], signup_id=b.pk, approve=True).status == "waitlisted"
-    )
-    assert (
-        actions.signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=False).status == "rejected"
-    )
+        signup_decide(actor=volunteers[0].user, signup_id=a.pk, approve=True)
+    assert signup_decide(actor=district["community_worker_a"], signup_id=a.pk, approve=True).status == "confirmed"
+    assert signup_decide(actor=district["community_worker_a"], signup_id=b.pk, approve=True).status == "waitlisted"
+    assert signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=False).status == "rejected"
     with pytest.raises(Conflict):
-        actions.signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=True)
+        signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=True)
 
 
 class TestEligibility:
@@ -160,7 +156,7 @@ class TestCoverNeeded:
         make_volunteer(district, "不会理发")
         make_volunteer(district, "别的社区理发师", skills=["理发"], area_code="370211001002")
         sign(barber, activity)
-        result = actions.cover_call(actor=district["community_worker_a"], activity_id=activity.pk)
+        result = cover_call(actor=district["community_worker_a"], activity_id=activity.pk)
         assert result["missing"] == 2
         assert [v.name for v in result["candidates"]] == [barber2.name]
         if apps.is_installed("gongzhi.notifications"):
@@ -176,10 +172,10 @@ class TestCoverNeeded:
     def test_only_the_organiser_calls_and_not_when_full(self, district, at, volunteers):
         activity = make_activity(district, capacity=1)
         with pytest.raises(PermissionDenied):
-            actions.cover_call(actor=volunteers[0].user, activity_id=activity.pk)
+            cover_call(actor=volunteers[0].user, activity_id=activity.pk)
         sign(volunteers[0], activity)
         with pytest.raises(ValidationFailed, match="无需补位"):
-            actions.cover_call(actor=district["community_worker_a"], activity_id=activity.pk)
+            cover_call(actor=district["community_worker_a"], activity_id=activity.pk)
 
 
 class TestBadActivities:

@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import COMMUNITY_A, GRID_A, PERSONAS
 
 STAFF = {
+    "superuser",
     "admin",
     "street_staff",
     "other_street_staff",
@@ -16,19 +17,26 @@ STAFF = {
     "microgrid_worker_a",
 }
 # Reach of community A's micro-grid 01 of grid 01 (where household A lives).
-REACH_MICRO_A = {"admin", "street_staff", "community_worker_a", "grid_worker_a", "microgrid_worker_a"}
+REACH_MICRO_A = {"superuser", "admin", "street_staff", "community_worker_a", "grid_worker_a", "microgrid_worker_a"}
 
 # page → the personas that may open it; everyone else gets 403.
 ALLOWED = {
     "home": set(PERSONAS),
-    "area_community_a": {"admin", "street_staff", "community_worker_a"},
-    "area_grid_a": {"admin", "street_staff", "community_worker_a", "grid_worker_a"},
+    "area_community_a": {"superuser", "admin", "street_staff", "community_worker_a"},
+    "area_grid_a": {"superuser", "admin", "street_staff", "community_worker_a", "grid_worker_a"},
     "residents": STAFF,
     "resident_a": REACH_MICRO_A,
     "household_a": REACH_MICRO_A,
     "party": STAFF | {"party_member_a"},
-    "party_org_a": {"admin", "street_staff", "community_worker_a", "party_member_a"},
-    "registrations": {"admin", "street_staff", "other_street_staff", "community_worker_a", "community_worker_b"},
+    "party_org_a": {"superuser", "admin", "street_staff", "community_worker_a", "party_member_a"},
+    "registrations": {
+        "superuser",
+        "admin",
+        "street_staff",
+        "other_street_staff",
+        "community_worker_a",
+        "community_worker_b",
+    },
 }
 
 

@@ -15,10 +15,13 @@ import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from gongzhi.areas.tiling import Box, split_box
 from gongzhi.core.pii import id_check_digit
 from gongzhi.people.demo import names as N
+
+_T = TypeVar("_T")
 
 DISTRICT_CODE = "370211"
 DISTRICT_NAME = "黄岛区"
@@ -267,7 +270,7 @@ class PeopleGenerator:
         self._size_cum = list(itertools.accumulate(size_weights))
 
     # -- small draws
-    def _pick_cum(self, values: tuple, cum: list[int]) -> object:
+    def _pick_cum(self, values: tuple[_T, ...], cum: list[int]) -> _T:
         return values[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
 
     def surname(self) -> str:
@@ -305,7 +308,7 @@ class PeopleGenerator:
     # -- a household
     def household_members(self) -> list[ResidentSpec]:
         rng = self.rng
-        size = int(self._pick_cum(self._sizes, self._size_cum))  # type: ignore[call-overload]
+        size = self._pick_cum(self._sizes, self._size_cum)
         if size == 1:
             head_age = rng.choice([rng.randint(22, 45), rng.randint(60, 92), rng.randint(60, 92)])
         elif size == 2:

@@ -67,24 +67,40 @@ class SeedReport:
     seconds: float = 0.0
 
 
+def _concrete(field: models.Field[Any, Any] | models.ForeignObjectRel) -> models.Field[Any, Any]:
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{field} is a reverse relation, not a column")
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field} has no column")
+    return field.column
+
+
+def _db_prep(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 class _Table:
     """Buffered multi-row inserts with explicit primary keys for one model."""
 
     def __init__(self, model: type[models.Model], columns: Sequence[str], report: SeedReport) -> None:
         self.model = model
         meta = model._meta
-        self.fields = [meta.get_field(c) for c in columns]
+        self.fields = [_concrete(meta.get_field(c)) for c in columns]
         self.converters: list[Callable[[Any], Any] | None] = []
         for f in self.fields:
             if isinstance(f, models.DateTimeField | models.DateField | models.JSONField):
-                self.converters.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+                self.converters.append(_db_prep(f))
             else:
                 self.converters.append(None)
-        cols = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        cols = ", ".join(connection.ops.quote_name(_column(f)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         # Table and column names come from the model, never from input.
         self.sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({cols}) VALUES ({marks})"  # noqa: S608
-        self.rows: list[tuple] = []
+        self.rows: list[tuple[Any, ...]] = []
         self.has_pk = meta.pk.name in columns or meta.pk.attname in columns
         self.next_id = (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1 if self.has_pk else 0
         self.report = report
@@ -112,7 +128,7 @@ class _Table:
         self.rows = []
 
 
-class _NameKeys(dict):
+class _NameKeys(dict[str, tuple[str, str]]):
     """pypinyin is the slow part of a name; names repeat a lot, so remember them."""
 
     def __missing__(self, name: str) -> tuple[str, str]:
@@ -355,8 +371,8 @@ class _Loader:
             for h in sp.households:
                 micro_id = self.area_ids[h.micro_code]
                 hid = household.new_id()
-                uid = unit_ids.get((h.building, h.unit)) if h.building is not None else None
-                household.add(hid, h.number, micro_id, h.micro_code, uid, h.room, h.address, self.now, self.now)
+                unit_id = unit_ids.get((h.building, h.unit)) if h.building is not None and h.unit is not None else None
+                household.add(hid, h.number, micro_id, h.micro_code, unit_id, h.room, h.address, self.now, self.now)
                 for r in h.residents:
                     rid = resident.new_id()
                     pinyin, initials = self.keys[r.name]
@@ -540,7 +556,7 @@ def _landline(rng: random.Random) -> str:
 
 def _reset_sequences() -> None:
     """Explicit primary keys leave PostgreSQL sequences behind; SQLite keeps up on its own."""
-    models_ = [Area, Tag, Department, Partner, Compound, Building, Unit, Household, Resident, PartyOrganization,
+    models_: list[type[models.Model]] = [Area, Tag, Department, Partner, Compound, Building, Unit, Household, Resident, PartyOrganization,
                PartyMember, ResponsibilityZone, ServicePost, User, Membership, GridAssignment,
                Resident.tags.through, Department.areas.through, Partner.areas.through]  # fmt: skip
     statements = connection.ops.sequence_reset_sql(no_style(), models_)

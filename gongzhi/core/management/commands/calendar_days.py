@@ -1,6 +1,8 @@
 """Extend the working-day calendar for years chinese-calendar does not know (e.g. from the State Council notice)."""
 
 import datetime as dt
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,7 +15,7 @@ from gongzhi.core.workdays import day_source
 class Command(BaseCommand):
     help = "List, add or check holidays and make-up workdays. 节假日与调休表维护。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="op", required=True)
         add = sub.add_parser("add", help="add or change days: add 2027-01-01 [2027-01-02 …] --holiday|--workday NAME")
         add.add_argument("dates", nargs="+")
@@ -23,13 +25,13 @@ class Command(BaseCommand):
         check = sub.add_parser("check", help="say where a year's answers come from")
         check.add_argument("year", type=int)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["op"] == "add":
             self._add(options)
         else:
             self._check(options["year"])
 
-    def _add(self, options: dict) -> None:
+    def _add(self, options: dict[str, Any]) -> None:
         try:
             days = [dt.date.fromisoformat(d) for d in options["dates"]]
         except ValueError as exc:

@@ -4,31 +4,30 @@ The task queued after each commit delivers at once; this loop is the safety net 
 enqueue was lost, so no notification stays undelivered after a crash.
 """
 
-import time
+import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
 from gongzhi.core import clock
+from gongzhi.core.sweep import SweepCommand
 from gongzhi.notifications import actions
 
 
-class Command(BaseCommand):
+class Command(SweepCommand):
     help = "Deliver pending notifications from the outbox (retries with backoff); loops unless --once."
+    interval = 10
+    once_help = "deliver what is due and exit (for cron)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--once", action="store_true", help="deliver what is due and exit (for cron)")
-        parser.add_argument("--interval", type=int, default=10, help="seconds between passes when looping")
+        super().add_arguments(parser)
         parser.add_argument("--batch", type=int, default=actions.BATCH_SIZE, help="messages per transaction")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        while True:
-            result = actions.deliver_due(batch_size=max(1, options["batch"]))
-            if options["once"] or any(result.values()):
-                self.stdout.write(
-                    f"{clock.now().isoformat(timespec='seconds')} delivered {result['delivered']}, "
-                    f"retrying {result['retrying']}, failed {result['failed']}"
-                )
-            if options["once"]:
-                return
-            time.sleep(max(1, options["interval"]))
+    def sweep(self, *, at: dt.datetime | None, options: dict[str, Any]) -> str | None:
+        result = actions.deliver_due(batch_size=max(1, options["batch"]))
+        if not (options["once"] or any(result.values())):
+            return None  # a quiet loop: only passes that delivered, retried or failed something are printed
+        return (
+            f"{clock.now().isoformat(timespec='seconds')} delivered {result['delivered']}, "
+            f"retrying {result['retrying']}, failed {result['failed']}"
+        )

@@ -16,7 +16,9 @@ from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError
-from gongzhi.volunteering import actions
+from gongzhi.volunteering.actions.activities import activity_create
+from gongzhi.volunteering.actions.teams import brand_create, project_create, team_create
+from gongzhi.volunteering.actions.volunteers import volunteer_register
 from gongzhi.volunteering.models import Activity, Brand, Project, Team, Volunteer
 
 STREET = "370211001"  # 灵山卫街道
@@ -70,17 +72,17 @@ class Command(BaseCommand):
         for name, community in zip(BRANDS, communities, strict=False):
             brand = Brand.objects.filter(area=community, name=name).first()
             if brand is None:
-                brand = actions.brand_create(actor=actor, name=name, area=community, slogan="卫有我")
+                brand = brand_create(actor=actor, name=name, area=community, slogan="卫有我")
                 made["brands"] += 1
             brands.append(brand)
         for i, (name, focus) in enumerate(TEAMS):
             if not Team.objects.filter(area=street, name=name).exists():
                 brand = brands[i % len(brands)] if brands else None
-                actions.team_create(actor=actor, name=name, area=street, focus=focus, brand=brand)
+                team_create(actor=actor, name=name, area=street, focus=focus, brand=brand)
                 made["teams"] += 1
         for name, kind in PROJECTS:
             if not Project.objects.filter(area=street, name=name).exists():
-                actions.project_create(
+                project_create(
                     actor=actor,
                     name=name,
                     area=street,
@@ -92,7 +94,7 @@ class Command(BaseCommand):
         community = self._area(CAMP_COMMUNITY)
         volunteer_user = User.objects.filter(username="volunteer").first()
         if volunteer_user is not None and not Volunteer.objects.filter(user=volunteer_user).exists():
-            actions.volunteer_register(
+            volunteer_register(
                 actor=actor,
                 user=volunteer_user,
                 name=volunteer_user.display_name or "志愿者",
@@ -107,7 +109,7 @@ class Command(BaseCommand):
         day = clock.today() + dt.timedelta(days=7)
         at = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
         if not Activity.objects.filter(area=community, title="助老扶幼·敬老院陪伴").exists():
-            actions.activity_create(
+            activity_create(
                 actor=actor,
                 organiser=organiser,
                 title="助老扶幼·敬老院陪伴",
@@ -120,7 +122,7 @@ class Command(BaseCommand):
             made["activities"] += 1
         if not Activity.objects.filter(area=community, title="暑期夏令营").exists():
             camp_start = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=7), dt.time(8, 30)))
-            camp = actions.activity_create(
+            camp = activity_create(
                 actor=actor,
                 organiser=organiser,
                 title="暑期夏令营",
@@ -135,7 +137,7 @@ class Command(BaseCommand):
                 allowed_kinds=["student"],
             )
             for n, subject in enumerate(CAMP_CLASSES, start=1):
-                actions.activity_create(
+                activity_create(
                     actor=actor,
                     organiser=organiser,
                     title=f"暑期夏令营·{subject}（{n}班）",

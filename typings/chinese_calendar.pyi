@@ -1,0 +1,6 @@
+# The part of chinesecalendar 1.11 that Gongzhi calls (the package ships no types). It raises NotImplementedError
+# for a year it has no data for.
+import datetime
+
+def is_workday(date: datetime.date) -> bool: ...
+def is_holiday(date: datetime.date) -> bool: ...
