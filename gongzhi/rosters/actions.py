@@ -227,8 +227,8 @@ ROSTER_IMPORT: fsm.Lifecycle[ImportJob, User, AuditEvent | None] = fsm.Lifecycle
 )
 
 
-def _move(job_id: int, name: str, **data: Any) -> ImportJob:
-    return fsm.transition(ROSTER_IMPORT, job_id, name, actor=None, system=True, data=data).obj
+def _move(job_id: int, name: str, *, savepoint: bool = True, **data: Any) -> ImportJob:
+    return fsm.transition(ROSTER_IMPORT, job_id, name, actor=None, system=True, data=data, savepoint=savepoint).obj
 
 
 def _results(job: ImportJob) -> dict[str, Any]:
@@ -292,7 +292,7 @@ def roster_import_run(*, job_id: int, on_progress: Progress | None = None) -> Im
         with transaction.atomic():
             created, updated, unchanged = importers.write(v=v, ctx=ctx, progress=report)
             job.created_count, job.updated_count, job.unchanged_count = created, updated, unchanged
-            return _move(job_id, "finish", **_results(job))
+            return _move(job_id, "finish", savepoint=False, **_results(job))  # this transaction rolls back anyway
     except ValidationFailed as exc:
         return _fail(job, str(exc.message))
     except IntegrityError:
