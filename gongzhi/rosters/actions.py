@@ -54,7 +54,7 @@ def _clean_choice(value: str, choices: Any, field: str, message: str) -> str:
 
 
 def roster_import_start(
-    *, actor: Any, kind: str, upload: Any, mode: str = ImportMode.ALL_OR_NOTHING, enqueue: bool = True
+    *, actor: User, kind: str, upload: Any, mode: str = ImportMode.ALL_OR_NOTHING, enqueue: bool = True
 ) -> ImportJob:
     """Check the file's type and headers now (a wrong file is refused at once), then queue the row-by-row work."""
     kind = _clean_choice(
@@ -314,7 +314,7 @@ def _fail(job: ImportJob, message: str) -> ImportJob:
 
 
 def roster_export(
-    *, actor: Any, kind: str, area: Area, unmasked: bool = False, request: HttpRequest | None = None
+    *, actor: User, kind: str, area: Area, unmasked: bool = False, request: HttpRequest | None = None
 ) -> tuple[Path, int]:
     """An xlsx of what `actor` may see below `area`, masked unless they may unmask (then it is audited)."""
     qs = selectors.export_queryset(user=actor, kind=kind, area=area)

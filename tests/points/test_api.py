@@ -73,7 +73,7 @@ def test_a_resident_cannot_propose_but_sees_their_own_account(district, househol
     assert not PointsAward.objects.exists()
     award = post_json(api_client_for(district["grid_worker_a"]), f"{URL}/awards", body(household_a)).json()
     assert client.get(f"{URL}/accounts/{award['account_id']}").status_code == 403
-    resident.resident = factories.make_resident(household_a, "王五")
+    resident.resident = factories.ResidentFactory(household=household_a, name="王五")
     resident.save()
     assert client.get(f"{URL}/accounts/{award['account_id']}").status_code == 200
 
