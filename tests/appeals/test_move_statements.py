@@ -95,12 +95,11 @@ SUMMONS_BUDGET = {"report_in": 7, "progress": 5, "result": 6, "rate": 5}  # the 
 def test_no_summons_move_takes_more_statements_than_before(submit, duty, areas):
     from gongzhi.accounts.actions import membership_grant
     from gongzhi.appeals import summons
-    from gongzhi.people.models import Department
     from tests.conftest import STREET
-    from tests.factories import make_user
+    from tests.factories import DepartmentFactory, UserFactory
 
-    housing = Department.objects.create(code="housing", name="住建局", kind="government")
-    officer = make_user("housing_officer")
+    housing = DepartmentFactory(code="housing", name="住建局")
+    officer = UserFactory(username="housing_officer")
     membership_grant(actor=None, user=officer, role="department", area=areas[STREET], department=housing)
     appeal = submit(category="structure")
     appeal_transition(actor=duty["street_staff"], appeal=appeal.pk, action="accept")
