@@ -6,8 +6,9 @@ import pytest
 import time_machine
 
 from gongzhi.core import ledger
+from gongzhi.core.models import IdempotencyKey
 from gongzhi.core.models_ledger import Posting
-from gongzhi.points.models import IdempotencyKey, PointsAward
+from gongzhi.points.models import PointsAward
 from tests import factories
 from tests.conftest import GRID_A, api_client_for
 
