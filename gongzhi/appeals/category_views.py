@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,19 +14,17 @@ from gongzhi.accounts import rules
 from gongzhi.appeals import actions, policy
 from gongzhi.appeals.models import Category, Level, Tier
 from gongzhi.core.errors import DomainError, PermissionDenied, ValidationFailed
+from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 
 RULE = "appeals.configure"
 # Form fields of the 7135 overrides; empty means "use the deployment's policy".
 OVERRIDE_FIELDS = ("days_minor", "days_major", "days_hard", "day_unit", "arrival_minutes")
 
 
-def _require_configure(request: HttpRequest) -> None:
+def _require_configure(request: UserRequest) -> None:
     if not rules.scope_codes(request.user, RULE):
         raise PermissionDenied(_("只有街道工作人员可以维护诉求分类"))
-
-
-def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "appeals/categories_error.html", {"message": exc.message}, status=exc.status_code)
 
 
 def _effective(category: Category) -> dict[str, Any]:
@@ -35,13 +32,10 @@ def _effective(category: Category) -> dict[str, Any]:
     return policy.policy_for(category)
 
 
-@login_required
+@page()
 @require_http_methods(["GET"])
-def categories_page(request: HttpRequest) -> HttpResponse:
-    try:
-        _require_configure(request)
-    except DomainError as exc:
-        return _forbidden(request, exc)
+def categories_page(request: UserRequest) -> HttpResponse:
+    _require_configure(request)
     groups = []
     rows = Category.objects.select_related("parent").order_by("sort_order", "code")
     children: dict[int, list[Category]] = {}
@@ -98,13 +92,10 @@ def _initial(category: Category) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
-def category_edit(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        _require_configure(request)
-    except DomainError as exc:
-        return _forbidden(request, exc)
+def category_edit(request: UserRequest, code: str) -> HttpResponse:
+    _require_configure(request)
     category = Category.objects.select_related("parent").filter(code=code).first()
     if category is None:
         raise Http404(_("诉求分类不存在"))

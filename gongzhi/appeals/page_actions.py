@@ -6,9 +6,9 @@ transaction, so a bad photo or a refused move leaves nothing behind.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
@@ -16,8 +16,11 @@ from gongzhi.appeals import actions
 from gongzhi.appeals.models import Appeal, Channel, PhotoKind
 from gongzhi.appeals.photos import MAX_BYTES, inspect
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.idempotency import run_once
 from gongzhi.people.models import AssignmentKind, GridAssignment
-from gongzhi.points.models import IdempotencyKey
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 SUBMIT_ENDPOINT = "appeals.page_submit"
 MAX_PHOTOS_PER_FORM = 6
@@ -40,7 +43,7 @@ def check_photos(uploads: list[Any], *, field: str = "photos") -> None:
             upload.seek(0)
 
 
-def _add_photos(*, actor: Any, appeal: Appeal, uploads: list[Any], kind: str) -> list[int]:
+def _add_photos(*, actor: User, appeal: Appeal, uploads: list[Any], kind: str) -> list[int]:
     ids = []
     for upload in uploads:
         try:
@@ -52,7 +55,7 @@ def _add_photos(*, actor: Any, appeal: Appeal, uploads: list[Any], kind: str) ->
     return ids
 
 
-def channel_for(user: Any) -> str:
+def channel_for(user: User) -> str:
     """The intake channel of the submit page for this user.
 
     A part-time grid worker (兼职网格员, e.g. a delivery rider) reports by snapshot (随手拍); staff who record
@@ -65,50 +68,32 @@ def channel_for(user: Any) -> str:
     return Channel.RESIDENT_WEB
 
 
-def _stored_appeal(user: Any, token: str) -> Appeal | None:
-    row = IdempotencyKey.objects.filter(user=user, key=token, endpoint=SUBMIT_ENDPOINT).first()
-    if row is None:
-        return None
-    return Appeal.objects.filter(pk=row.response.get("appeal_id")).first()
-
-
 def submit_from_page(
-    *, actor: Any, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
+    *, actor: User, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
 ) -> tuple[Appeal, bool]:
     """Submit from the resident page; the form's one-time token makes a re-POST answer with the same appeal.
 
-    The token row is written in the same transaction as the appeal, so two racing posts cannot both create one.
-    A submit that failed stores nothing, so the corrected form may be sent again with the same token.
+    The token is an idempotency key (core.idempotency.run_once): its row is written in the same transaction as the
+    appeal, so two racing posts cannot both create one. A submit that failed stores nothing, so the corrected form
+    may be sent again with the same token.
     """
     token = (token or "").strip()
     if not 8 <= len(token) <= 64:
         raise ValidationFailed(_("表单已失效，请刷新页面后重新提交"), field="token")
-    existing = _stored_appeal(actor, token)
-    if existing is not None:
-        return existing, False
-    check_photos(photos)
-    try:
-        with transaction.atomic():
-            appeal = actions.appeal_submit(actor=actor, channel=channel, **fields).appeal
-            _add_photos(actor=actor, appeal=appeal, uploads=photos, kind=PhotoKind.REPORT)
-            IdempotencyKey.objects.create(
-                user=actor,
-                key=token,
-                endpoint=SUBMIT_ENDPOINT,
-                fingerprint="",
-                status_code=201,
-                response={"appeal_id": appeal.pk},
-            )
-    except IntegrityError:
-        existing = _stored_appeal(actor, token)
-        if existing is None:
-            raise
-        return existing, False
-    return appeal, True
+
+    def write() -> tuple[int, dict[str, Any]]:
+        check_photos(photos)
+        appeal = actions.appeal_submit(actor=actor, channel=channel, **fields).appeal
+        _add_photos(actor=actor, appeal=appeal, uploads=photos, kind=PhotoKind.REPORT)
+        return 201, {"appeal_id": appeal.pk}
+
+    # The form's own fields are not fingerprinted: a re-POST of the same token is the same submit.
+    _status, body, replayed = run_once(user=actor, key=token, endpoint=SUBMIT_ENDPOINT, print_="", write=write)
+    return Appeal.objects.get(pk=body["appeal_id"]), not replayed
 
 
 @transaction.atomic
-def move_from_page(*, actor: Any, appeal: Appeal, action: str, note: str, photos: list[Any], **data: Any) -> Appeal:
+def move_from_page(*, actor: User, appeal: Appeal, action: str, note: str, photos: list[Any], **data: Any) -> Appeal:
     """One move of the workflow table; evidence photos (handle, arrive) are stored and linked in the same step."""
     if photos:
         if action not in ("handle", "arrive"):

@@ -282,9 +282,9 @@ class TestPoints:
     def test_confirmed_hours_earn_points_once_per_person_and_activity(
         self, district, activity, crew, checked_out, household_a, scheme
     ):
-        from tests.factories import make_resident
+        from tests.factories import ResidentFactory
 
-        crew[0].resident = make_resident(household_a, "志愿者零")
+        crew[0].resident = ResidentFactory(household=household_a, name="志愿者零")
         crew[0].save()
         organiser = district["community_worker_a"]
         hours_confirm(actor=organiser, activity_id=activity.pk)
@@ -302,9 +302,9 @@ class TestPoints:
         assert PointsAward.objects.count() == 1
 
     def test_without_a_scheme_hours_still_count(self, district, activity, crew, checked_out, household_a):
-        from tests.factories import make_resident
+        from tests.factories import ResidentFactory
 
-        crew[0].resident = make_resident(household_a, "志愿者零")
+        crew[0].resident = ResidentFactory(household=household_a, name="志愿者零")
         crew[0].save()
         hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
         a = Attendance.objects.get(volunteer=crew[0])
