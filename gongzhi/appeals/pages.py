@@ -29,7 +29,7 @@ from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
-from gongzhi.web.views import page
+from gongzhi.core.pages import page
 
 # Which submit-form field an error of appeal_submit belongs to.
 SUBMIT_FIELDS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -14,8 +14,11 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
-def visible_q(user: Any) -> Q:
+
+def visible_q(user: User) -> Q:
     """Appeals the user may read: staff of the area (appeals.view) and the reporter of their own."""
     q = rules.scope_q(user, "appeals.view")
     if getattr(user, "is_authenticated", False):
@@ -23,7 +26,7 @@ def visible_q(user: Any) -> Q:
     return q
 
 
-def appeal_get(*, user: Any, appeal_id: int) -> Appeal:
+def appeal_get(*, user: User, appeal_id: int) -> Appeal:
     appeal = (
         Appeal.objects.filter(visible_q(user), pk=appeal_id)
         .select_related("category", "category__parent", "assignee", "reporter")
@@ -36,7 +39,7 @@ def appeal_get(*, user: Any, appeal_id: int) -> Appeal:
 
 def appeals_list(
     *,
-    user: Any,
+    user: User,
     area: str | None = None,
     state: str | None = None,
     overdue: bool | None = None,

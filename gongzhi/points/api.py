@@ -2,19 +2,20 @@
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam  # the call form; ninja types Query as an annotation
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound
+from gongzhi.core.idempotency import idempotent
+from gongzhi.core.types import ApiRequest
 from gongzhi.points import selectors
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
-from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
     TRANSITIONS,
     PointsAccount,
@@ -117,30 +118,27 @@ class AwardIn(Schema):
     response={201: AwardOut},
     summary="Propose an award or a deduction (honours the Idempotency-Key header)",
 )
-def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
-    def write() -> tuple[int, dict]:
-        account, household, resident = selectors.award_holder(
-            account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
-        )
-        award = award_propose(
-            actor=request.auth,
-            account=account,
-            household=household,
-            resident=resident,
-            rule_code=data.rule_code,
-            points=data.points,
-            evidence=data.evidence,
-            source_type=data.source_type,
-            source_id=data.source_id,
-        )
-        return 201, AwardOut.build(award).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.awards.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+@idempotent("points.awards.create")
+def propose_award(request: ApiRequest, data: AwardIn) -> Status[AwardOut]:
+    account, household, resident = selectors.award_holder(
+        account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+    )
+    award = award_propose(
+        actor=request.auth,
+        account=account,
+        household=household,
+        resident=resident,
+        rule_code=data.rule_code,
+        points=data.points,
+        evidence=data.evidence,
+        source_type=data.source_type,
+        source_id=data.source_id,
+    )
+    return Status(201, AwardOut.build(award))
 
 
 @router.get("/awards/{award_id}", response=AwardOut, summary="One award with its history")
-def get_award(request: HttpRequest, award_id: int) -> AwardOut:
+def get_award(request: ApiRequest, award_id: int) -> AwardOut:
     return AwardOut.build(selectors.award_get(user=request.auth, award_id=award_id))
 
 
@@ -150,7 +148,7 @@ class TransitionIn(Schema):
 
 
 @router.post("/awards/{award_id}/transitions", response=AwardOut, summary="Move an award (review, publish, post …)")
-def transition_award(request: HttpRequest, award_id: int, data: TransitionIn) -> AwardOut:
+def transition_award(request: ApiRequest, award_id: int, data: TransitionIn) -> AwardOut:
     award = award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
     return AwardOut.build(award)
 
@@ -220,13 +218,13 @@ class HolderQuery(StatementQuery):
 @router.get(
     "/accounts", response=AccountOut, summary="The account of a household or a person (household_id or resident_id)"
 )
-def get_account_of_holder(request: HttpRequest, q: Query[HolderQuery]) -> AccountOut:
+def get_account_of_holder(request: ApiRequest, q: Query[HolderQuery]) -> AccountOut:
     account = selectors.account_for_holder(user=request.auth, household_id=q.household_id, resident_id=q.resident_id)
     return _account_out(account, q)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
-def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
+def get_account(request: ApiRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
     return _account_out(selectors.account_get(user=request.auth, account_id=account_id), q)
 
 
@@ -267,7 +265,7 @@ class CatalogueOut(Schema):
 
 
 @router.get("/rules", response=CatalogueOut, summary='The "1+5+N" catalogue of the scheme over an area')
-def get_rules(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
+def get_rules(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
     rules.require(request.auth, "points.view", area)
     scheme = selectors.scheme_for_area_code(area)
     if scheme is None:
@@ -302,7 +300,7 @@ class OfferOut(Schema):
 
 
 @router.get("/items", response=list[OfferOut], summary="Items on offer at current and coming redemption events")
-def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
+def list_items(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
     return [
         OfferOut(
             event_id=o.event_id,
@@ -315,7 +313,7 @@ def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$
             kind=o.item.kind,
             price=o.item.price,
             stock=o.stock,
-            sponsor=o.item.sponsor.name if o.item.sponsor_id else None,
+            sponsor=o.item.sponsor.name if o.item.sponsor is not None else None,
         )
         for o in selectors.offers_for(user=request.auth, area_code=area)
     ]
@@ -362,18 +360,19 @@ class OrderOut(Schema):
         )
 
 
-@router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
-def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOut]:
-    def write() -> tuple[int, dict]:
-        account = selectors.account_for_holder(
-            user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
-        )
-        event, item = selectors.event_and_item(event_id=data.event_id, item_id=data.item_id)
-        order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
-        return 201, OrderOut.build(order).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+@router.post(
+    "/redemptions",
+    response={201: OrderOut},
+    summary="Redeem points for an item at an event (honours the Idempotency-Key header)",
+)
+@idempotent("points.redemptions.create")
+def place_redemption(request: ApiRequest, data: RedemptionIn) -> Status[OrderOut]:
+    account = selectors.account_for_holder(
+        user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+    )
+    event, item = selectors.event_and_item(event_id=data.event_id, item_id=data.item_id)
+    order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
+    return Status(201, OrderOut.build(order))
 
 
 class CancelIn(Schema):
@@ -381,5 +380,5 @@ class CancelIn(Schema):
 
 
 @router.post("/redemptions/{order_id}/cancel", response=OrderOut, summary="Cancel an order: refund and restock")
-def cancel_redemption(request: HttpRequest, order_id: int, data: CancelIn) -> OrderOut:
+def cancel_redemption(request: ApiRequest, order_id: int, data: CancelIn) -> OrderOut:
     return OrderOut.build(redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))

@@ -12,13 +12,16 @@ one order: the award row (or the event offer row) first, then the ledger account
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.models import AuditEvent
 from gongzhi.points.models import SYSTEM_SHARDS, AwardEvent, EventItem, PointsAccount, PointsAward, RedemptionOrder
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 _AWARDS = PointsAward._meta.db_table
 _EVENTS = AwardEvent._meta.db_table
@@ -84,11 +87,13 @@ SELECT (SELECT id FROM txn)"""  # noqa: S608
 )
 
 
-def award_post_due(*, award_id: int, at: dt.datetime | None = None, actor: Any = None, note: str = "") -> int | None:
+def award_post_due(
+    *, award_id: int, at: dt.datetime | None = None, actor: User | None = None, note: str = ""
+) -> int | None:
     """Post one published award whose publicity has ended; the ledger transaction's id, or None when nothing was
     written (not due, not published, refused by the ledger, the source already paid) — run the ORM path then."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    params = {"award": award_id, "at": at or clock.now(), "actor": actor_id, "note": note}
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    params: dict[str, Any] = {"award": award_id, "at": at or clock.now(), "actor": actor_id, "note": note}
     with connection.cursor() as cursor:
         cursor.execute(_AWARD_POST, params)
         row = cursor.fetchone()
@@ -146,7 +151,7 @@ FROM offer"""  # noqa: S608
 
 
 def redemption_place(
-    *, actor: Any, account: PointsAccount, event: Any, item: Any, quantity: int, pickup_code: str, memo: str
+    *, actor: User, account: PointsAccount, event: Any, item: Any, quantity: int, pickup_code: str, memo: str
 ) -> RedemptionOrder | None:
     """One statement: lock the offer, check stock, post account → redemption (floor checked under the row locks),
     take the stock, insert the order and its audit row. None when nothing was written (run the ORM path then)."""

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gongzhi.accounts import rules
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.pages import page
 from gongzhi.points import selectors, statements
 from gongzhi.points.actions.accounts import account_open_for_own_use
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
@@ -28,7 +29,6 @@ from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulf
 from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import AwardState, ItemKind, OrderState, PointsAccount, RedemptionEvent, RedemptionOrder
 from gongzhi.points.pickup import parse_pickup_code
-from gongzhi.web.views import page
 
 QUEUE_STATES = (
     AwardState.PROPOSED,
