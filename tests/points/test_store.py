@@ -160,7 +160,7 @@ def test_the_store_page_and_the_api_show_the_same_offers_to_the_same_people(dist
     from django.test import Client
 
     owner = district["resident_a"]
-    owner.resident = factories.make_resident(household_a, "王五")
+    owner.resident = factories.ResidentFactory(household=household_a, name="王五")
     owner.save()
     for persona, area, seen in [
         (owner, COMMUNITY_A, True),
