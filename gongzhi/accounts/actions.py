@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
+from gongzhi.accounts.auth import forget_token
 from gongzhi.accounts.models import ApiToken, Membership, Registration, RegistrationStatus, Role, User
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock, pii
@@ -127,6 +128,10 @@ def api_token_revoke(*, user: User, token: ApiToken) -> None:
         raise NotFound(_("令牌不存在"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
     audit_record(actor=user, action="api_token.revoke", target=token)
+    # This process stops accepting it at once; the others within auth.TOKEN_CACHE_SECONDS.
+    digest = token.digest
+    forget_token(digest)
+    transaction.on_commit(lambda: forget_token(digest))  # and again, should a check have raced the commit
 
 
 @transaction.atomic
@@ -165,9 +170,11 @@ def registration_submit(
 def registration_decide(
     *, actor: User, registration: Registration, confirm: bool, resident: Any = None, reason: str = ""
 ) -> Registration:
-    """A community worker confirms the applicant against a resident of a household, or rejects with a reason."""
-    from gongzhi.people.models import Resident
+    """A community worker confirms the applicant against a resident of a household, or rejects with a reason.
 
+    `resident` is the people.Resident the worker chose; accounts sits below people, so it locks that row through
+    the instance's own model instead of importing people.
+    """
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     rules.require(actor, "registrations.confirm", registration.community.code)
     if registration.status != RegistrationStatus.PENDING:
@@ -175,7 +182,7 @@ def registration_decide(
     if confirm:
         if resident is None:
             raise ValidationFailed(_("请选择要匹配的居民"), field="resident")
-        resident = Resident.objects.select_for_update().get(pk=resident.pk)
+        resident = type(resident)._default_manager.select_for_update().get(pk=resident.pk)
         rules.require(actor, "registrations.confirm", resident.area_code)
         if resident.id_number_hash != registration.id_number_hash:
             raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
