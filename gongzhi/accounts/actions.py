@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
+from gongzhi.accounts.auth import forget_token
 from gongzhi.accounts.models import ApiToken, Membership, Registration, RegistrationStatus, Role, User
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock, fsm, pii
@@ -130,6 +131,10 @@ def api_token_revoke(*, user: User, token: ApiToken) -> None:
         raise NotFound(_("令牌不存在"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
     audit_record(actor=user, action="api_token.revoke", target=token)
+    # This process stops accepting it at once; the others within auth.TOKEN_CACHE_SECONDS.
+    digest = token.digest
+    forget_token(digest)
+    transaction.on_commit(lambda: forget_token(digest))  # and again, should a check have raced the commit
 
 
 @transaction.atomic
@@ -171,10 +176,10 @@ RegistrationStep = fsm.Step[Registration, User]
 
 
 def _confirm(step: RegistrationStep) -> None:
-    from gongzhi.people.models import Resident
-
-    registration, actor = step.obj, step.actor
-    resident = Resident.objects.select_for_update().get(pk=step.data["resident"].pk)
+    registration, actor, chosen = step.obj, step.actor, step.data["resident"]
+    # `resident` is the people.Resident the worker chose; accounts sits below people, so it locks that row
+    # through the instance's own model instead of importing people.
+    resident = type(chosen)._default_manager.select_for_update().get(pk=chosen.pk)
     rules.require(actor, "registrations.confirm", resident.area_code)
     if resident.id_number_hash != registration.id_number_hash:
         raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
