@@ -1,5 +1,5 @@
-"""Points bank throughput on PostgreSQL (issue 4 item 10): awards posted (actions.post_due_award, the sweep's step) and
-redemptions (store.redemption_place: offer row lock + ledger post + stock + order + audit row), as postings/s and as a ratio to pgbench's
+"""Points bank throughput on PostgreSQL (issue 4 item 10): awards posted (post_due_award, the sweep's step) and
+redemptions (redemption_place: offer row lock + ledger post + stock + order + audit row), as postings/s and as a ratio to pgbench's
 TPC-B-like rate on the same server in the same run (target >= 20%); redemption with 32 concurrent clients on 32
 accounts and on one account; a passbook page of an account with 100,000 postings (target < 100 ms).
 
@@ -29,7 +29,8 @@ def build_world(run_id: str, households: int):
     from gongzhi.areas.models import Area
     from gongzhi.core import ledger
     from gongzhi.people.models import Household
-    from gongzhi.points import actions
+    from gongzhi.points.actions.accounts import account_open_for_household
+    from gongzhi.points.actions.schemes import rule_upsert, scheme_create
     from gongzhi.points.models import PointsScheme
 
     # A street without a scheme yet; each client process looks in its own block of codes.
@@ -50,13 +51,13 @@ def build_world(run_id: str, households: int):
     )
     staff = User.objects.create_user(username=f"bench-staff-{run_id}", password="x")
     membership_grant(actor=None, user=staff, role="street_staff", area=street)
-    scheme = actions.scheme_create(actor=staff, area=street, name=f"基准积分{run_id}", publicity_days=0)
-    actions.rule_upsert(actor=staff, scheme=scheme, code="bench", dimension="local", name="基准加分", points=10)
+    scheme = scheme_create(actor=staff, area=street, name=f"基准积分{run_id}", publicity_days=0)
+    rule_upsert(actor=staff, scheme=scheme, code="bench", dimension="local", name="基准加分", points=10)
     accounts = []
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     for i in range(households):
         hh = Household.objects.create(number=f"B{run_id}-{i}", area=micro, area_code=micro.code, address=f"基准{i}号")
-        account = actions.account_open_for_household(household=hh)
+        account = account_open_for_household(household=hh)
         ledger.post(kind="bench.fund", lines=[(issuance, -(10**9)), (account.ledger_account, 10**9)])
         accounts.append(account)
     return {"staff": staff, "scheme": scheme, "accounts": accounts, "street": street}
@@ -94,7 +95,7 @@ def published_awards(world, per_account: int) -> list[list[int]]:
 
 def scenario_awards(world, queues) -> Callable[[int], list[Op]]:
     def make(threads: int) -> list[Op]:
-        from gongzhi.points import actions
+        from gongzhi.points.actions.award_sweep import post_due_award
 
         ops = []
         for i in range(threads):
@@ -102,7 +103,7 @@ def scenario_awards(world, queues) -> Callable[[int], list[Op]]:
 
             def op(ids=ids) -> int:
                 # What the sweep does per due award (one statement on PostgreSQL, ORM path as fallback).
-                actions.post_due_award(award_id=next(ids))
+                post_due_award(award_id=next(ids))
                 return 2
 
             ops.append(op)
@@ -114,10 +115,11 @@ def scenario_awards(world, queues) -> Callable[[int], list[Op]]:
 def scenario_redeem(world, *, accounts: int) -> Callable[[int], list[Op]]:
     def make(threads: int) -> list[Op]:
         from gongzhi.core import clock
-        from gongzhi.points import store
+        from gongzhi.points.actions.redemption import redemption_place
+        from gongzhi.points.actions.store import event_create, event_offer, item_create
 
         staff, scheme = world["staff"], world["scheme"]
-        event = store.event_create(
+        event = event_create(
             actor=staff,
             scheme=scheme,
             area=world["street"],
@@ -126,14 +128,14 @@ def scenario_redeem(world, *, accounts: int) -> Callable[[int], list[Op]]:
             starts_at=clock.now() - dt.timedelta(hours=1),
             ends_at=clock.now() + dt.timedelta(days=1),
         )
-        item = store.item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=10**6)
-        store.event_offer(actor=staff, event=event, item=item, stock=10**6)
+        item = item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=10**6)
+        event_offer(actor=staff, event=event, item=item, stock=10**6)
         ops = []
         for i in range(threads):
             account = world["accounts"][i % accounts]
 
             def op(account=account) -> int:
-                store.redemption_place(actor=staff, account=account, event=event, item=item, quantity=1)
+                redemption_place(actor=staff, account=account, event=event, item=item, quantity=1)
                 return 2
 
             ops.append(op)

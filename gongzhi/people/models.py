@@ -197,6 +197,8 @@ class PartyOrganization(models.Model):
     building = models.ForeignKey(
         Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Members in the organisation's subtree, set by the party pages for their templates (not a column).
+    member_count: int
 
     class Meta:
         verbose_name = _("党组织")

@@ -2,6 +2,7 @@
 ValidationFailed naming the field."""
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -53,7 +54,9 @@ def clean_birth_date(value: object, id_number: str) -> dt.date:
     return value
 
 
-def clean_microgrid(code: str, areas_by_code: dict[str, Area] | None = None, field: str = "area_code") -> Area:
+def clean_microgrid(
+    code: str, areas_by_code: Mapping[str, Area | None] | None = None, field: str = "area_code"
+) -> Area:
     code = str(code or "").strip().replace(" ", "")
     area = areas_by_code.get(code) if areas_by_code is not None else Area.objects.filter(code=code).first()
     if area is None:

@@ -1,17 +1,22 @@
 """The points bank API under /api/v1/points/: propose awards, move them, read accounts and the catalogue."""
 
 import datetime as dt
+from typing import Any
 
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Query as QueryParam  # the call form; ninja types Query as an annotation
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.types import ApiRequest
 from gongzhi.people.models import Household, Resident
-from gongzhi.points import actions, selectors, store
+from gongzhi.points import selectors
+from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
+from gongzhi.points.actions.awards import award_propose
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
 from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
     TRANSITIONS,
@@ -75,7 +80,7 @@ class AwardOut(Schema):
             source_id=a.source_id,
             state=a.state,
             state_label=str(a.get_state_display()),
-            allowed_actions=actions.allowed_actions(a),
+            allowed_actions=allowed_actions(a),
             area_code=a.area_code,
             proposed_at=a.proposed_at,
             published_at=a.published_at,
@@ -117,8 +122,8 @@ class AwardIn(Schema):
     response={201: AwardOut},
     summary="Propose an award or a deduction (honours the Idempotency-Key header)",
 )
-def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
-    def write() -> tuple[int, dict]:
+def propose_award(request: ApiRequest, data: AwardIn) -> Status[AwardOut]:
+    def write() -> tuple[int, dict[str, Any]]:
         account = household = None
         if data.account_id is not None:
             account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
@@ -139,7 +144,7 @@ def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
             )
         if household is not None and resident is not None:
             raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
-        award = actions.award_propose(
+        award = award_propose(
             actor=request.auth,
             account=account,
             household=household,
@@ -157,7 +162,7 @@ def propose_award(request: HttpRequest, data: AwardIn) -> Status[AwardOut]:
 
 
 @router.get("/awards/{award_id}", response=AwardOut, summary="One award with its history")
-def get_award(request: HttpRequest, award_id: int) -> AwardOut:
+def get_award(request: ApiRequest, award_id: int) -> AwardOut:
     return AwardOut.build(selectors.award_get(user=request.auth, award_id=award_id))
 
 
@@ -167,8 +172,8 @@ class TransitionIn(Schema):
 
 
 @router.post("/awards/{award_id}/transitions", response=AwardOut, summary="Move an award (review, publish, post …)")
-def transition_award(request: HttpRequest, award_id: int, data: TransitionIn) -> AwardOut:
-    award = actions.award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
+def transition_award(request: ApiRequest, award_id: int, data: TransitionIn) -> AwardOut:
+    award = award_transition(actor=request.auth, award_id=award_id, action=data.action, note=data.note)
     return AwardOut.build(award)
 
 
@@ -237,13 +242,13 @@ class HolderQuery(StatementQuery):
 @router.get(
     "/accounts", response=AccountOut, summary="The account of a household or a person (household_id or resident_id)"
 )
-def get_account_of_holder(request: HttpRequest, q: Query[HolderQuery]) -> AccountOut:
+def get_account_of_holder(request: ApiRequest, q: Query[HolderQuery]) -> AccountOut:
     account = selectors.account_for_holder(user=request.auth, household_id=q.household_id, resident_id=q.resident_id)
     return _account_out(account, q)
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="Balance and postings (newest first, keyset paged)")
-def get_account(request: HttpRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
+def get_account(request: ApiRequest, account_id: int, q: Query[StatementQuery]) -> AccountOut:
     return _account_out(selectors.account_get(user=request.auth, account_id=account_id), q)
 
 
@@ -284,7 +289,7 @@ class CatalogueOut(Schema):
 
 
 @router.get("/rules", response=CatalogueOut, summary='The "1+5+N" catalogue of the scheme over an area')
-def get_rules(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
+def get_rules(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> CatalogueOut:
     rules.require(request.auth, "points.view", area)
     scheme = selectors.scheme_for_area_code(area)
     if scheme is None:
@@ -320,7 +325,7 @@ class OfferOut(Schema):
 
 
 @router.get("/items", response=list[OfferOut], summary="Items on offer at current and coming redemption events")
-def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
+def list_items(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
     # A resident may look at any area around their own home; staff at areas they hold points.view in.
     home = getattr(getattr(request.auth, "resident", None), "area_code", "")
     if not (home and home.startswith(area)):
@@ -337,9 +342,9 @@ def list_items(request: HttpRequest, area: str = Query(..., pattern=r"^\d{9,17}$
             kind=o.item.kind,
             price=o.item.price,
             stock=o.stock,
-            sponsor=o.item.sponsor.name if o.item.sponsor_id else None,
+            sponsor=o.item.sponsor.name if o.item.sponsor is not None else None,
         )
-        for o in store.items_on_offer(area_code=area)
+        for o in selectors.items_on_offer(area_code=area)
     ]
 
 
@@ -385,8 +390,8 @@ class OrderOut(Schema):
 
 
 @router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
-def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOut]:
-    def write() -> tuple[int, dict]:
+def place_redemption(request: ApiRequest, data: RedemptionIn) -> Status[OrderOut]:
+    def write() -> tuple[int, dict[str, Any]]:
         account = selectors.account_for_holder(
             user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
         )
@@ -396,9 +401,7 @@ def place_redemption(request: HttpRequest, data: RedemptionIn) -> Status[OrderOu
         item = StoreItem.objects.filter(pk=data.item_id).first()
         if item is None:
             raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
-        order = store.redemption_place(
-            actor=request.auth, account=account, event=event, item=item, quantity=data.quantity
-        )
+        order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
         return 201, OrderOut.build(order).model_dump(mode="json")
 
     status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
@@ -410,5 +413,5 @@ class CancelIn(Schema):
 
 
 @router.post("/redemptions/{order_id}/cancel", response=OrderOut, summary="Cancel an order: refund and restock")
-def cancel_redemption(request: HttpRequest, order_id: int, data: CancelIn) -> OrderOut:
-    return OrderOut.build(store.redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))
+def cancel_redemption(request: ApiRequest, order_id: int, data: CancelIn) -> OrderOut:
+    return OrderOut.build(redemption_cancel(actor=request.auth, order_id=order_id, reason=data.reason))

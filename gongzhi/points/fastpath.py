@@ -1,6 +1,6 @@
 """The two hot writes of the points bank as one SQL statement each on PostgreSQL: posting a due award (the sweep)
-and placing a redemption. Same rules as the ORM paths in actions.py and store.py, which stay the reference (and
-what SQLite runs); these exist because on a busy server each round trip costs milliseconds, and an award went
+and placing a redemption. Same rules as the ORM paths in actions/award_workflow.py and actions/redemption.py,
+which stay the reference (and what SQLite runs); these exist because on a busy server each round trip costs milliseconds, and an award went
 through seven of them, a redemption ten.
 
 Every row the statement writes hangs off the ledger transaction it inserts (see core.ledger.pg_post_ctes): when
@@ -12,13 +12,16 @@ one order: the award row (or the event offer row) first, then the ledger account
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.models import AuditEvent
 from gongzhi.points.models import SYSTEM_SHARDS, AwardEvent, EventItem, PointsAccount, PointsAward, RedemptionOrder
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 _AWARDS = PointsAward._meta.db_table
 _EVENTS = AwardEvent._meta.db_table
@@ -38,7 +41,7 @@ def available() -> bool:
 
 
 def _system_code_sql(scheme_id: str, account_id: str, purpose: str) -> str:
-    # actions.system_code with the shard picked by actions.system_account(spread=account id), in SQL.
+    # actions.schemes.system_code with the shard picked by system_account(spread=account id), in SQL.
     return (
         f"'points:scheme:' || {scheme_id} || ':{purpose}' || "
         f"CASE WHEN {account_id} %% {SYSTEM_SHARDS} = 0 THEN '' ELSE ':' || ({account_id} %% {SYSTEM_SHARDS}) END"
@@ -84,11 +87,13 @@ SELECT (SELECT id FROM txn)"""  # noqa: S608
 )
 
 
-def award_post_due(*, award_id: int, at: dt.datetime | None = None, actor: Any = None, note: str = "") -> int | None:
+def award_post_due(
+    *, award_id: int, at: dt.datetime | None = None, actor: User | None = None, note: str = ""
+) -> int | None:
     """Post one published award whose publicity has ended; the ledger transaction's id, or None when nothing was
     written (not due, not published, refused by the ledger, the source already paid) — run the ORM path then."""
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    params = {"award": award_id, "at": at or clock.now(), "actor": actor_id, "note": note}
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    params: dict[str, Any] = {"award": award_id, "at": at or clock.now(), "actor": actor_id, "note": note}
     with connection.cursor() as cursor:
         cursor.execute(_AWARD_POST, params)
         row = cursor.fetchone()
@@ -146,11 +151,11 @@ FROM offer"""  # noqa: S608
 
 
 def redemption_place(
-    *, actor: Any, account: PointsAccount, event: Any, item: Any, quantity: int, pickup_code: str, memo: str
+    *, actor: User, account: PointsAccount, event: Any, item: Any, quantity: int, pickup_code: str, memo: str
 ) -> RedemptionOrder | None:
     """One statement: lock the offer, check stock, post account → redemption (floor checked under the row locks),
     take the stock, insert the order and its audit row. None when nothing was written (run the ORM path then)."""
-    from gongzhi.points.actions import system_code
+    from gongzhi.points.actions.schemes import system_code
 
     at = clock.now()
     shard = account.pk % SYSTEM_SHARDS

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 from django.utils.translation import gettext as _
 
 from gongzhi.core.errors import ValidationFailed
-from gongzhi.points.store import PICKUP_ALPHABET
+from gongzhi.points.actions.redemption import PICKUP_ALPHABET
 
 CODE_LENGTH = 8
 _CODE = re.compile(rf"[{PICKUP_ALPHABET}]{{{CODE_LENGTH}}}")

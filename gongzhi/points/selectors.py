@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.areas.codes import ancestor_codes
-from gongzhi.core import ledger
+from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from gongzhi.points.models import PointsAccount, PointsAward, PointsRule, PointsScheme
+from gongzhi.points.models import EventItem, PointsAccount, PointsAward, PointsRule, PointsScheme
 
 
 def scheme_for_area_code(area_code: str) -> PointsScheme | None:
@@ -100,3 +101,16 @@ def awards_visible(*, user: Any, state: str | None = None) -> QuerySet[PointsAwa
     if state:
         qs = qs.filter(state=state)
     return qs.select_related("rule", "account").order_by("-id")
+
+
+def items_on_offer(*, area_code: str) -> list[EventItem]:
+    """Offers of events running now or later over `area_code`, above it (a street's event) or inside it."""
+    return list(
+        EventItem.objects.filter(
+            Q(event__area_code__in=ancestor_codes(area_code)) | code_range_q(area_code, "event__area_code"),
+            event__ends_at__gt=clock.now(),
+            item__is_active=True,
+        )
+        .select_related("event", "item", "item__sponsor")
+        .order_by("event__starts_at", "item__price", "id")
+    )

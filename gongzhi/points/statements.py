@@ -65,13 +65,13 @@ def mask_name(name: str) -> str:
 
 def household_heads(household_ids: list[int]) -> dict[int, str]:
     """The head's name per household: the resident recorded as 户主, else the first one registered."""
-    heads: dict[int, tuple[int, str]] = {}
+    heads: dict[int, tuple[tuple[int, int], str]] = {}
     rows = Resident.objects.filter(household_id__in=household_ids).values_list("household_id", "relation", "id", "name")
     for household_id, relation, rid, name in rows:
         rank = 0 if relation in HEAD_RELATIONS else 1
         key = (rank, rid)
         if household_id not in heads or key < heads[household_id][0]:
-            heads[household_id] = (key, name)  # type: ignore[assignment]
+            heads[household_id] = (key, name)
     return {hid: name for hid, (_key, name) in heads.items()}
 
 
@@ -88,7 +88,10 @@ def public_labels(accounts: list[PointsAccount]) -> dict[int, tuple[str, str]]:
     areas = _area_names({a.area_code for a in accounts})
     labels = {}
     for a in accounts:
-        name = heads.get(a.household_id, "") if a.household_id else person_names.get(a.resident_id, "")
+        if a.household_id:
+            name = heads.get(a.household_id, "")
+        else:
+            name = person_names.get(a.resident_id, "") if a.resident_id else ""
         labels[a.pk] = (mask_name(name), areas.get(a.area_code, a.area_code))
     return labels
 
@@ -280,4 +283,5 @@ def public_board(*, area_code: str, at: dt.datetime | None = None, limit: int = 
             objected=a.state == AwardState.OBJECTED,
         )
         for a in awards
+        if a.published_at is not None and a.publicity_ends_at is not None  # always: the query asks for both
     ]

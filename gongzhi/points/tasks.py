@@ -2,9 +2,9 @@
 
 from django_tasks import task
 
-from gongzhi.points import actions
+from gongzhi.points.actions.award_sweep import post_due_awards
 
 
 @task()
 def post_due_awards_task() -> dict[str, int]:
-    return actions.post_due_awards()
+    return post_due_awards()

@@ -23,7 +23,12 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Household, Partner
-from gongzhi.points import actions, selectors, statements, store
+from gongzhi.points import selectors, statements
+from gongzhi.points.actions.accounts import account_open_for_holder
+from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
+from gongzhi.points.actions.awards import award_propose
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import (
     AwardState,
     HolderKind,
@@ -61,7 +66,7 @@ def _own_account(user: Any, *, open_if_missing: bool = False) -> PointsAccount |
     if account is None and open_if_missing:
         scheme = selectors.scheme_for_area_code(resident.area_code)
         if scheme is not None and (scheme.holder_kind == HolderKind.PERSON or resident.household_id is not None):
-            account = actions.account_open_for_holder(resident=resident)
+            account = account_open_for_holder(resident=resident)
     return account
 
 
@@ -183,7 +188,7 @@ def store_index(request: HttpRequest) -> HttpResponse:
         raise ValidationFailed(_("区域编码只能包含数字"), field="area")
     if account is None and household is None and area_code:
         rules.require(request.user, "store.counter", area_code)
-    offers = store.items_on_offer(area_code=area_code) if area_code else []
+    offers = selectors.items_on_offer(area_code=area_code) if area_code else []
     events: dict[int, dict[str, Any]] = {}
     for offer in offers:
         events.setdefault(offer.event_id, {"event": offer.event, "offers": []})["offers"].append(offer)
@@ -217,7 +222,7 @@ def store_redeem(request: HttpRequest) -> HttpResponse:
         raise NotFound(_("兑换活动或商品不存在"), field="item_id")
     quantity = _int_param(request.POST.get("quantity") or "1", field="quantity")
     try:
-        order = store.redemption_place(actor=request.user, account=account, event=event, item=item, quantity=quantity)
+        order = redemption_place(actor=request.user, account=account, event=event, item=item, quantity=quantity)
     except ValidationFailed as exc:
         messages.error(request, str(exc.message))
         return redirect("points:store")
@@ -252,7 +257,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
-        store.redemption_cancel(actor=request.user, order_id=order_id, reason=request.POST.get("reason", ""))
+        redemption_cancel(actor=request.user, order_id=order_id, reason=request.POST.get("reason", ""))
     except ValidationFailed as exc:
         messages.error(request, str(exc.message))
     else:
@@ -321,8 +326,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     labels = statements.public_labels(list({a.account_id: a.account for a in awards}.values()))
     can_review = bool(rules.scope_codes(request.user, "points.review"))
     rows = [
-        {"award": a, "label": labels[a.account_id], "moves": actions.allowed_actions(a) if can_review else []}
-        for a in awards
+        {"award": a, "label": labels[a.account_id], "moves": allowed_actions(a) if can_review else []} for a in awards
     ]
     scheme = PointsScheme.objects.filter(rules.scope_q(request.user, "points.propose")).first()
     if scheme is None:
@@ -350,7 +354,7 @@ def queue_propose(request: HttpRequest) -> HttpResponse:
     try:
         if household is None:
             raise NotFound(_("户编号不存在：%(n)s") % {"n": number}, field="household")
-        award = actions.award_propose(
+        award = award_propose(
             actor=request.user,
             household=household,
             rule_code=request.POST.get("rule_code", ""),
@@ -369,7 +373,7 @@ def queue_propose(request: HttpRequest) -> HttpResponse:
 def queue_move(request: HttpRequest, award_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
-        award = actions.award_transition(
+        award = award_transition(
             actor=request.user, award_id=award_id, action=action, note=request.POST.get("note", "")
         )
     except ValidationFailed as exc:
@@ -383,9 +387,7 @@ def queue_move(request: HttpRequest, award_id: int) -> HttpResponse:
 @require_POST
 def board_object(request: HttpRequest, award_id: int) -> HttpResponse:
     try:
-        actions.award_transition(
-            actor=request.user, award_id=award_id, action="object", note=request.POST.get("note", "")
-        )
+        award_transition(actor=request.user, award_id=award_id, action="object", note=request.POST.get("note", ""))
     except ValidationFailed as exc:
         messages.error(request, str(exc.message))
     else:
@@ -397,9 +399,7 @@ def board_object(request: HttpRequest, award_id: int) -> HttpResponse:
 @require_POST
 def award_appeal(request: HttpRequest, award_id: int) -> HttpResponse:
     try:
-        actions.award_transition(
-            actor=request.user, award_id=award_id, action="appeal", note=request.POST.get("note", "")
-        )
+        award_transition(actor=request.user, award_id=award_id, action="appeal", note=request.POST.get("note", ""))
     except ValidationFailed as exc:
         messages.error(request, str(exc.message))
     else:
@@ -436,7 +436,7 @@ def manage(request: HttpRequest) -> HttpResponse:
         try:
             if what == "item":
                 sponsor = Partner.objects.filter(pk=_int_param(request.POST.get("sponsor"), field="sponsor")).first()
-                item = store.item_create(
+                item = item_create(
                     actor=request.user,
                     scheme=scheme,
                     name=request.POST.get("name", ""),
@@ -447,7 +447,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("已添加商品：%(name)s") % {"name": item.name})
             elif what == "event":
-                event = store.event_create(
+                event = event_create(
                     actor=request.user,
                     scheme=scheme,
                     area=_area(request.POST.get("area", "")),
@@ -466,7 +466,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                 ).first()
                 if event is None or item is None:
                     raise NotFound(_("兑换活动或商品不存在"), field="item_id")
-                store.event_offer(
+                event_offer(
                     actor=request.user,
                     event=event,
                     item=item,
@@ -552,7 +552,7 @@ def counter(request: HttpRequest) -> HttpResponse:
             messages.error(request, problem)
             return redirect(here)
         try:
-            order = store.redemption_fulfil(actor=request.user, pickup_code=code, event_id=event.pk if event else None)
+            order = redemption_fulfil(actor=request.user, pickup_code=code, event_id=event.pk if event else None)
         except (ValidationFailed, NotFound, PermissionDenied) as exc:
             messages.error(request, str(exc.message))
             return redirect(here + ("&" if event else "?") + f"code={code}")

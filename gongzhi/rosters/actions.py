@@ -7,7 +7,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -24,6 +24,9 @@ from gongzhi.rosters import exporters, importers, selectors
 from gongzhi.rosters.columns import SHEETS
 from gongzhi.rosters.models import ERRORS_KEPT, ImportJob, ImportMode, ImportStatus, RosterKind
 from gongzhi.rosters.progress import progress_clear, progress_write
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ def _clean_choice(value: str, choices: Any, field: str, message: str) -> str:
 
 
 def roster_import_start(
-    *, actor: Any, kind: str, upload: Any, mode: str = ImportMode.ALL_OR_NOTHING, enqueue: bool = True
+    *, actor: User, kind: str, upload: Any, mode: str = ImportMode.ALL_OR_NOTHING, enqueue: bool = True
 ) -> ImportJob:
     """Check the file's type and headers now (a wrong file is refused at once), then queue the row-by-row work."""
     kind = _clean_choice(
@@ -87,7 +90,7 @@ def _enqueue(job_id: int) -> None:
     roster_import_task.enqueue(job_id)
 
 
-def roster_import_commit_good_rows(*, actor: Any, job: ImportJob) -> ImportJob:
+def roster_import_commit_good_rows(*, actor: User, job: ImportJob) -> ImportJob:
     """After a rejected all-or-nothing run: validate again (the data may have moved on) and write the good rows."""
     if job.created_by_id != actor.pk:
         raise PermissionDenied(_("只有导入人本人可以确认导入"))
@@ -220,7 +223,7 @@ def roster_import_run(*, job_id: int, on_progress: Progress | None = None) -> Im
 
 
 def roster_export(
-    *, actor: Any, kind: str, area: Area, unmasked: bool = False, request: HttpRequest | None = None
+    *, actor: User, kind: str, area: Area, unmasked: bool = False, request: HttpRequest | None = None
 ) -> tuple[Path, int]:
     """An xlsx of what `actor` may see below `area`, masked unless they may unmask (then it is audited)."""
     qs = selectors.export_queryset(user=actor, kind=kind, area=area)

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -11,6 +11,7 @@ from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.selectors import area_get
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound
+from gongzhi.core.types import ApiRequest
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob
 
@@ -18,6 +19,7 @@ router = Router(tags=["rosters"], auth=api_auth)
 
 Kind = Literal["households", "residents", "party_members"]
 Mode = Literal["all_or_nothing", "good_rows"]
+JobStatus = Literal["pending", "validating", "importing", "done", "rejected", "failed"]
 _XLSX = {"200": {"description": "an .xlsx workbook", "content": {exporters.XLSX_MIME: {}}}}
 
 
@@ -31,7 +33,7 @@ class ImportJobOut(Schema):
     id: int
     kind: Kind
     mode: Mode
-    status: Literal["pending", "validating", "importing", "done", "rejected", "failed"] = Field(
+    status: JobStatus = Field(
         ..., description="rejected = the file had bad rows and nothing was written (all_or_nothing)"
     )
     status_label: str
@@ -55,9 +57,10 @@ class ImportJobOut(Schema):
         progress = selectors.job_progress(job)
         return ImportJobOut(
             id=job.pk,
-            kind=job.kind,
-            mode=job.mode,
-            status=job.status,
+            # cast: the columns hold their choices' values, and the schema validates them again.
+            kind=cast(Kind, job.kind),
+            mode=cast(Mode, job.mode),
+            status=cast(JobStatus, job.status),
             status_label=progress.label,
             file_name=job.original_name,
             total_rows=job.total_rows,
@@ -82,7 +85,7 @@ class ImportJobOut(Schema):
     summary="Upload a roster workbook; header and file-type errors answer 422 at once, rows are checked in the background",
 )
 def create_import(
-    request: HttpRequest,
+    request: ApiRequest,
     file: File[UploadedFile],
     kind: Form[Kind],
     mode: Form[Mode] = "all_or_nothing",
@@ -93,7 +96,7 @@ def create_import(
 
 
 @router.get("/imports/{job_id}", response=ImportJobOut, summary="Progress and outcome of an import")
-def get_import(request: HttpRequest, job_id: int) -> ImportJobOut:
+def get_import(request: ApiRequest, job_id: int) -> ImportJobOut:
     return ImportJobOut.build(selectors.job_get(user=request.auth, job_id=job_id))
 
 
@@ -102,7 +105,7 @@ def get_import(request: HttpRequest, job_id: int) -> ImportJobOut:
     response={202: ImportJobOut},
     summary="After a rejected import: validate again and write only the good rows",
 )
-def commit_good_rows(request: HttpRequest, job_id: int) -> Status[ImportJobOut]:
+def commit_good_rows(request: ApiRequest, job_id: int) -> Status[ImportJobOut]:
     job = selectors.job_get(user=request.auth, job_id=job_id)
     job = actions.roster_import_commit_good_rows(actor=request.auth, job=job)
     job.refresh_from_db()
@@ -115,7 +118,7 @@ def commit_good_rows(request: HttpRequest, job_id: int) -> Status[ImportJobOut]:
     summary="The bad rows with their row numbers and reasons (.xlsx)",
     openapi_extra={"responses": _XLSX},
 )
-def error_workbook(request: HttpRequest, job_id: int) -> HttpResponse:
+def error_workbook(request: ApiRequest, job_id: int) -> HttpResponse | FileResponse:
     job = selectors.job_get(user=request.auth, job_id=job_id)
     if not job.error_file:
         raise NotFound(_("这个导入任务没有错误清单"))
@@ -138,7 +141,7 @@ class ExportQuery(Schema):
     summary="Download a roster of what you may see below an area (.xlsx, masked unless unmasked=true)",
     openapi_extra={"responses": _XLSX},
 )
-def export(request: HttpRequest, q: Query[ExportQuery]) -> HttpResponse:
+def export(request: ApiRequest, q: Query[ExportQuery]) -> HttpResponse | FileResponse:
     area = area_get(code=q.area)
     path, _rows = actions.roster_export(
         actor=request.auth, kind=q.kind, area=area, unmasked=q.unmasked, request=request

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -120,12 +121,12 @@ def _known(sheet: Sheet) -> dict[str, str]:
     return known
 
 
-def looks_like_header(sheet: Sheet, cells: tuple) -> bool:
+def looks_like_header(sheet: Sheet, cells: tuple[Any, ...]) -> bool:
     known = _known(sheet)
     return any(normalize_header(c) in known for c in cells if c not in (None, ""))
 
 
-def match_headers(sheet: Sheet, cells: tuple, *, sheet_name: str) -> dict[str, int]:
+def match_headers(sheet: Sheet, cells: tuple[Any, ...], *, sheet_name: str) -> dict[str, int]:
     """Map each column key to its cell index, or reject the whole sheet naming what is missing or unknown."""
     known = _known(sheet)
     found: dict[str, int] = {}

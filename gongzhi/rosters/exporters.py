@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,8 @@ def template_workbook(kind: str) -> bytes:
     """A blank template with the fixed headers, a hint on each, and text format on code and ID columns."""
     wb = Workbook()
     sheets: list[Sheet] = [RESIDENTS, HOUSEHOLDS] if kind == RosterKind.RESIDENTS else [SHEETS[kind]]
-    wb.remove(wb.active)
+    if wb.active is not None:  # a new workbook starts with one empty sheet
+        wb.remove(wb.active)
     for sheet in sheets:
         ws = wb.create_sheet(str(sheet.title))
         for index, col in enumerate(sheet.columns, start=1):
@@ -119,7 +120,7 @@ def _resident_rows(qs: QuerySet[Resident], unmasked: bool) -> Iterator[list[Any]
     for r in rows.iterator(chunk_size=2000):
         id_number, phone = _id(r, unmasked)
         yield [
-            r.household.number if r.household_id else "",
+            r.household.number if r.household is not None else "",
             r.name,
             id_number,
             phone,
@@ -145,7 +146,7 @@ def _party_rows(qs: QuerySet[PartyMember], unmasked: bool) -> Iterator[list[Any]
         ]
 
 
-ROW_WRITERS = {
+ROW_WRITERS: dict[str, Callable[[QuerySet[Any], bool], Iterator[list[Any]]]] = {
     RosterKind.HOUSEHOLDS: _household_rows,
     RosterKind.RESIDENTS: _resident_rows,
     RosterKind.PARTY_MEMBERS: _party_rows,

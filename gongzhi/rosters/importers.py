@@ -15,8 +15,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from django.core.files import File
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as L
@@ -34,6 +35,9 @@ from gongzhi.rosters.columns import HOUSEHOLDS, PARTY_MEMBERS, RESIDENTS, Sheet,
 from gongzhi.rosters.models import RosterKind
 from gongzhi.rosters.xlsx import install as _install_xlsx_fix
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 _install_xlsx_fix()
 
 CHUNK = 1000
@@ -47,7 +51,7 @@ Progress = Callable[[str, int, int], None]  # (phase, done, total)
 # ---------------------------------------------------------------------------------------------- opening the file
 
 
-def open_workbook(source: str | Path | BinaryIO) -> Any:
+def open_workbook(source: str | Path | BinaryIO | File[Any]) -> Any:
     """A read-only workbook, or a clear message when the file is not a readable .xlsx."""
     head = b""
     if isinstance(source, str | Path):
@@ -83,7 +87,7 @@ def _pick_sheets(wb: Any, kind: str) -> list[tuple[Sheet, Any]]:
             raise ValidationFailed(_("工作簿中没有居民工作表"), field="file")
         picked = [(HOUSEHOLDS, households)] if households is not None else []
         return [*picked, (RESIDENTS, residents)]
-    sheet = {RosterKind.HOUSEHOLDS: HOUSEHOLDS, RosterKind.PARTY_MEMBERS: PARTY_MEMBERS}[kind]
+    sheet = {RosterKind.HOUSEHOLDS: HOUSEHOLDS, RosterKind.PARTY_MEMBERS: PARTY_MEMBERS}[RosterKind(kind)]
     ws = titled(sheet) or (wb.worksheets[0] if wb.worksheets else None)
     if ws is None:
         raise ValidationFailed(_("工作簿中没有工作表"), field="file")
@@ -97,7 +101,7 @@ class OpenSheet:
     header_row: int
     headers: list[str]
     columns: dict[str, int]
-    rows: Iterator[tuple]  # the data rows after the header, still streaming
+    rows: Iterator[tuple[Any, ...]]  # the data rows after the header, still streaming
     estimate: int  # data rows according to the sheet's dimension, 0 when the file does not say
 
 
@@ -106,8 +110,9 @@ def open_sheets(wb: Any, kind: str) -> list[OpenSheet]:
     opened = []
     for spec, ws in _pick_sheets(wb, kind):
         rows = ws.iter_rows(values_only=True)
-        header_row, cells = 0, ()
-        first_nonempty: tuple[int, tuple] | None = None
+        header_row = 0
+        cells: tuple[Any, ...] = ()
+        first_nonempty: tuple[int, tuple[Any, ...]] | None = None
         for number, row in enumerate(rows, start=1):
             if any(c not in (None, "") for c in row):
                 first_nonempty = first_nonempty or (number, row)
@@ -211,7 +216,7 @@ def _required(value: str, label: Any) -> str:
 @dataclass
 class Row:
     number: int  # the row number in Excel
-    raw: tuple
+    raw: tuple[Any, ...]
     clean: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
 
@@ -223,7 +228,7 @@ class Row:
 class Context:
     """What the validation and write passes share: the importer, their reach, and lookup caches."""
 
-    def __init__(self, *, actor: Any, kind: str) -> None:
+    def __init__(self, *, actor: User, kind: str) -> None:
         self.actor = actor
         self.kind = kind
         self.now = clock.now()
@@ -298,6 +303,16 @@ def _run(row: Row, label: Any, fn: Callable[[], Any]) -> Any:
         return None
 
 
+_T = TypeVar("_T")
+
+
+def _ok(value: _T | None) -> _T:
+    """A value cleaned for a row without errors: `_run` gives None only together with an error on the row."""
+    if value is None:
+        raise AssertionError("a roster row without errors is missing a cleaned value")
+    return value
+
+
 class HouseholdKind(Kind):
     spec = HOUSEHOLDS
 
@@ -317,6 +332,7 @@ class HouseholdKind(Kind):
         )
         room = _run(row, c("room").label, lambda: _limit(_text(cells["room"]), 16, L("门牌号")))
         if not row.errors:
+            area = _ok(area)
             row.clean = {"number": number, "area_id": area.pk, "area_code": area.code, "address": address, "room": room}
 
     def check_chunk(self, ctx: Context, rows: list[Row]) -> None:
@@ -332,7 +348,7 @@ class HouseholdKind(Kind):
                     r.clean = None
 
     def key(self, clean: dict[str, Any]) -> str:
-        return clean["number"]
+        return str(clean["number"])
 
     def key_display(self, clean: dict[str, Any]) -> str:
         return _("户编号 %(n)s") % {"n": clean["number"]}
@@ -409,14 +425,14 @@ class ResidentKind(Kind):
             )
         if row.errors:
             return
-        full, initials = ctx.name_keys(name)
+        full, initials = ctx.name_keys(_ok(name))
         row.clean = {
             "household_number": number,
             "name": name,
             "name_pinyin": full,
             "name_initials": initials,
             "id_number": id_number,
-            "id_hash": pii.lookup_hash(id_number),
+            "id_hash": pii.lookup_hash(_ok(id_number)),
             "phone": phone,
             "gender": gender,
             "birth_date": birth,
@@ -425,15 +441,15 @@ class ResidentKind(Kind):
         }
 
     def check_chunk(self, ctx: Context, rows: list[Row]) -> None:
-        live = [r for r in rows if r.clean]
-        wanted = {r.clean["household_number"] for r in live} - ctx.file_households.keys()
+        live = [(r, r.clean) for r in rows if r.clean]
+        wanted = {clean["household_number"] for _r, clean in live} - ctx.file_households.keys()
         in_db = dict(Household.objects.filter(number__in=wanted).values_list("number", "area_code"))
         residents = dict(
-            _by_hash(Resident, [r.clean["id_hash"] for r in live]).values_list("id_number_hash", "area_code")
+            _by_hash(Resident, [clean["id_hash"] for _r, clean in live]).values_list("id_number_hash", "area_code")
         )
         label = self.spec.column("household_number").header
-        for r in live:
-            number = r.clean["household_number"]
+        for r, clean in live:
+            number = clean["household_number"]
             code = ctx.file_households.get(number) or in_db.get(number)
             if code is None:
                 if number in ctx.file_households_bad:
@@ -442,14 +458,14 @@ class ResidentKind(Kind):
                     r.fail(label, _("户编号 %(n)s 不存在（系统中和本文件的“户”表中都没有）") % {"n": number})
             elif not ctx.allows(self.spec.rule, code):
                 r.fail("", _forbidden(code))
-            current = residents.get(r.clean["id_hash"])
+            current = residents.get(clean["id_hash"])
             if current is not None and not ctx.allows(self.spec.rule, current):
                 r.fail("", _("该居民已登记在您无权管理的区域，") + _forbidden(current))
             if r.errors:
                 r.clean = None
 
     def key(self, clean: dict[str, Any]) -> str:
-        return clean["id_hash"]
+        return str(clean["id_hash"])
 
     def key_display(self, clean: dict[str, Any]) -> str:
         return _("身份证号 %(n)s") % {"n": pii.mask_id_number(clean["id_number"])}
@@ -578,6 +594,7 @@ class PartyMemberKind(Kind):
             row.fail(c("joined_on").header, _("入党日期不能晚于今天"))
         if row.errors:
             return
+        org, name, id_number = _ok(org), _ok(name), _ok(id_number)
         member_area = area or org.area
         full, initials = ctx.name_keys(name)
         row.clean = {
@@ -596,18 +613,18 @@ class PartyMemberKind(Kind):
         }
 
     def check_chunk(self, ctx: Context, rows: list[Row]) -> None:
-        live = [r for r in rows if r.clean]
+        live = [(r, r.clean) for r in rows if r.clean]
         members = dict(
-            _by_hash(PartyMember, [r.clean["id_hash"] for r in live]).values_list("id_number_hash", "area_code")
+            _by_hash(PartyMember, [clean["id_hash"] for _r, clean in live]).values_list("id_number_hash", "area_code")
         )
-        for r in live:
-            current = members.get(r.clean["id_hash"])
+        for r, clean in live:
+            current = members.get(clean["id_hash"])
             if current is not None and not ctx.allows(self.spec.rule, current):
                 r.fail("", _("该党员已登记在您无权管理的区域，") + _forbidden(current))
                 r.clean = None
 
     def key(self, clean: dict[str, Any]) -> str:
-        return clean["id_hash"]
+        return str(clean["id_hash"])
 
     def key_display(self, clean: dict[str, Any]) -> str:
         return _("身份证号 %(n)s") % {"n": pii.mask_id_number(clean["id_number"])}
@@ -697,7 +714,7 @@ class Validation:
                 out.append({"sheet": s.name, "row": number, "reason": "；".join(s.bad[number])})
         return out
 
-    def chunks(self) -> Iterator[tuple[int, list[tuple[int, tuple, dict[str, Any] | None]]]]:
+    def chunks(self) -> Iterator[tuple[int, list[tuple[int, tuple[Any, ...], dict[str, Any] | None]]]]:
         with open(self.spill, "rb") as fh:
             while True:
                 try:
@@ -709,8 +726,8 @@ class Validation:
         self.spill.unlink(missing_ok=True)
 
 
-def _batched(rows: Iterator[tuple], start: int, size: int) -> Iterator[list[tuple[int, tuple]]]:
-    batch: list[tuple[int, tuple]] = []
+def _batched(rows: Iterator[tuple[Any, ...]], start: int, size: int) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
+    batch: list[tuple[int, tuple[Any, ...]]] = []
     for number, cells in enumerate(rows, start=start):
         if not any(c not in (None, "") and not (isinstance(c, str) and not c.strip()) for c in cells):
             continue  # blank rows are common at the end of hand-made sheets
@@ -722,7 +739,7 @@ def _batched(rows: Iterator[tuple], start: int, size: int) -> Iterator[list[tupl
         yield batch
 
 
-def validate(*, source: str | Path, kind: str, ctx: Context, progress: Progress) -> Validation:
+def validate(*, source: str | Path | BinaryIO | File[Any], kind: str, ctx: Context, progress: Progress) -> Validation:
     """Stream every row once: clean it, check it against the database and the importer's reach, spill it."""
     wb = open_workbook(source)
     spill = tempfile.NamedTemporaryFile(prefix="roster-", suffix=".spill", delete=False)  # noqa: SIM115
@@ -751,8 +768,8 @@ def validate(*, source: str | Path, kind: str, ctx: Context, progress: Progress)
                         result.bad[row.number] = row.errors
                         if sheet.spec.kind == RosterKind.HOUSEHOLDS:
                             at = sheet.columns["number"]
-                            if number := _text(row.raw[at] if at < len(row.raw) else None):
-                                ctx.file_households_bad.add(number)
+                            if household_number := _text(row.raw[at] if at < len(row.raw) else None):
+                                ctx.file_households_bad.add(household_number)
                     if row.clean:
                         key = handler.key(row.clean)
                         if key in first_row:

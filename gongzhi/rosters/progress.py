@@ -29,9 +29,10 @@ def progress_write(job_id: int, *, phase: str, done: int, total: int) -> None:
 
 def progress_read(job_id: int) -> dict[str, Any] | None:
     try:
-        return json.loads(_path(job_id).read_text())
+        data = json.loads(_path(job_id).read_text())
     except (FileNotFoundError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
 def progress_clear(job_id: int) -> None:

@@ -1,7 +1,9 @@
 """Reads for roster imports and exports, limited to what the user may reach."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -15,18 +17,21 @@ from gongzhi.rosters.columns import SHEETS
 from gongzhi.rosters.models import ImportJob, ImportStatus, RosterKind
 from gongzhi.rosters.progress import progress_read
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
-def can_import(user: Any) -> bool:
+
+def can_import(user: User) -> bool:
     return any(rules.scope_codes(user, sheet.rule) for sheet in SHEETS.values())
 
 
-def require_importer(user: Any, kind: str | None = None) -> None:
+def require_importer(user: User, kind: str | None = None) -> None:
     wanted = [SHEETS[kind].rule] if kind in SHEETS else [s.rule for s in SHEETS.values()]
     if not any(rules.scope_codes(user, rule) for rule in wanted):
         raise PermissionDenied(_("您没有导入名册的权限"))
 
 
-def job_get(*, user: Any, job_id: int) -> ImportJob:
+def job_get(*, user: User, job_id: int) -> ImportJob:
     """The importer sees their own jobs; whoever holds the import rule above the job's area sees them too."""
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None:
@@ -36,7 +41,7 @@ def job_get(*, user: Any, job_id: int) -> ImportJob:
     return job
 
 
-def jobs_recent(*, user: Any, limit: int = 20) -> QuerySet[ImportJob]:
+def jobs_recent(*, user: User, limit: int = 20) -> QuerySet[ImportJob]:
     return ImportJob.objects.filter(created_by=user).order_by("-created_at", "-id")[:limit]
 
 
@@ -70,10 +75,14 @@ def job_progress(job: ImportJob) -> JobProgress:
 EXPORT_RULE = "people.export"
 
 
-def export_queryset(*, user: Any, kind: str, area: Area) -> QuerySet[Any]:
+def export_queryset(*, user: User, kind: str, area: Area) -> QuerySet[Any]:
     """What `user` may export below `area`."""
     rules.require(user, EXPORT_RULE, area.code)
-    model = {RosterKind.HOUSEHOLDS: Household, RosterKind.RESIDENTS: Resident, RosterKind.PARTY_MEMBERS: PartyMember}
+    model: dict[str, type[Household | Resident | PartyMember]] = {
+        RosterKind.HOUSEHOLDS: Household,
+        RosterKind.RESIDENTS: Resident,
+        RosterKind.PARTY_MEMBERS: PartyMember,
+    }
     if kind not in model:
         raise ValidationFailed(_("未知的名册类型：%(k)s") % {"k": kind}, field="kind")
     return model[kind].objects.filter(rules.scope_q(user, EXPORT_RULE)).filter(code_range_q(area.code, "area_code"))

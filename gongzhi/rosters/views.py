@@ -1,6 +1,8 @@
 """Pages: upload a roster, watch its progress, download errors, export what you may see."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,8 +14,12 @@ from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.types import UserRequest
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 EXPORT_AREA_LIMIT = 500
 
@@ -22,7 +28,7 @@ def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(request, "rosters/forbidden.html", {"message": exc.message}, status=exc.status_code)
 
 
-def _export_areas(user: Any) -> list[Area]:
+def _export_areas(user: User) -> list[Area]:
     if not rules.scope_codes(user, selectors.EXPORT_RULE):
         return []
     scope = rules.scope_q(user, selectors.EXPORT_RULE, field="code")
@@ -30,7 +36,7 @@ def _export_areas(user: Any) -> list[Area]:
     return list(Area.objects.filter(scope, level__in=levels).order_by("code")[:EXPORT_AREA_LIMIT])
 
 
-def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+def _index_context(request: UserRequest, **extra: Any) -> dict[str, Any]:
     return {
         "kinds": RosterKind.choices,
         "modes": ImportMode.choices,
@@ -45,7 +51,7 @@ def _index_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: UserRequest) -> HttpResponse:
     try:
         selectors.require_importer(request.user)
     except PermissionDenied as exc:
@@ -65,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "rosters/index.html", _index_context(request))
 
 
-def _job_or_error(request: HttpRequest, job_id: int) -> ImportJob | HttpResponse:
+def _job_or_error(request: UserRequest, job_id: int) -> ImportJob | HttpResponse:
     try:
         return selectors.job_get(user=request.user, job_id=job_id)
     except DomainError as exc:
@@ -80,7 +86,7 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: UserRequest, job_id: int) -> HttpResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -89,7 +95,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_status(request: UserRequest, job_id: int) -> HttpResponse:
     """The part of the job page that htmx polls while the job runs."""
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
@@ -99,7 +105,7 @@ def job_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_commit(request: UserRequest, job_id: int) -> HttpResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -113,7 +119,7 @@ def job_commit(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_errors(request: UserRequest, job_id: int) -> HttpResponse | FileResponse:
     job = _job_or_error(request, job_id)
     if isinstance(job, HttpResponse):
         return job
@@ -129,7 +135,7 @@ def job_errors(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_download(request: HttpRequest, kind: str) -> HttpResponse:
+def template_download(request: UserRequest, kind: str) -> HttpResponse:
     if kind not in RosterKind.values:
         raise Http404(_("未知的名册类型"))
     response = HttpResponse(exporters.template_workbook(kind), content_type=exporters.XLSX_MIME)
@@ -139,7 +145,7 @@ def template_download(request: HttpRequest, kind: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: UserRequest) -> HttpResponse | FileResponse:
     """POST, not GET: an unmasked export writes to the audit log."""
     kind = request.POST.get("kind", "")
     code = request.POST.get("area", "").strip()

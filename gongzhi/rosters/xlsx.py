@@ -23,15 +23,19 @@ from openpyxl.xml.functions import iterparse
 
 DATA_TAG = f"{{{SHEET_MAIN_NS}}}sheetData"
 TEXT_TAG = f"{{{SHEET_MAIN_NS}}}t"
-_original_get_size = _read_only.ReadOnlyWorksheet._get_size
+_original_get_size = _read_only.ReadOnlyWorksheet._get_size  # type: ignore[attr-defined]  # private, not in the stubs
 
 
-def _get_size(self: _read_only.ReadOnlyWorksheet) -> None:
+def _get_size(self: Any) -> None:
+    # self: an openpyxl ReadOnlyWorksheet; the private attributes this replaces and sets are not in its stubs.
     src = self._get_source()
     try:
         for _event, element in iterparse(src, events=("start",)):
             if element.tag == DIMENSION_TAG:
-                bounds = SheetDimension.from_tree(element).boundaries
+                dimension = SheetDimension.from_tree(element)
+                if dimension is None:  # Optional in the stubs; then the size stays unknown, as without the element
+                    return
+                bounds = dimension.boundaries
                 self._min_column, self._min_row, self._max_column, self._max_row = bounds
                 return
             if element.tag == DATA_TAG:
@@ -59,6 +63,6 @@ class _FastText:
 
 def install() -> None:
     if getattr(_read_only.ReadOnlyWorksheet, "_get_size", None) is not None:
-        _read_only.ReadOnlyWorksheet._get_size = _get_size
+        _read_only.ReadOnlyWorksheet._get_size = _get_size  # type: ignore[attr-defined]  # private, not in the stubs
     if getattr(_reader, "Text", None) is Text:
-        _reader.Text = _FastText
+        _reader.Text = _FastText  # type: ignore[attr-defined]  # the reader's own name for Text, not in the stubs

@@ -6,11 +6,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
+from ninja.params.functions import Path as PathParam  # the call form; ninja types Path as an annotation
 
 from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.types import ApiRequest
 from gongzhi.points.idempotency import run_once
 from gongzhi.volunteering import codes, selectors
 from gongzhi.volunteering.actions.activities import MAX_CAPACITY, activity_create, cover_call
@@ -66,8 +68,9 @@ class ActivityOut(Schema):
     @staticmethod
     def build(a: Activity, confirmed: int | None = None) -> "ActivityOut":
         geofence = None
-        if a.has_geofence:
-            geofence = {"lat": a.geofence_lat, "lng": a.geofence_lng, "radius_m": float(a.geofence_radius_m)}
+        lat, lng, radius = a.geofence_lat, a.geofence_lng, a.geofence_radius_m  # set together or not at all
+        if lat is not None and lng is not None and radius is not None:
+            geofence = {"lat": lat, "lng": lng, "radius_m": float(radius)}
         if confirmed is None:
             confirmed = getattr(a, "confirmed", None)
         return ActivityOut(
@@ -157,7 +160,7 @@ def _get(model: Any, pk: int | None, field: str) -> Any:
 
 
 @router.post("/activities", response={201: ActivityOut}, summary="Create an activity, class or camp")
-def create_activity(request: HttpRequest, data: ActivityIn) -> Status[ActivityOut]:
+def create_activity(request: ApiRequest, data: ActivityIn) -> Status[ActivityOut]:
     from gongzhi.accounts.models import User
 
     area = Area.objects.filter(code=data.area).first()
@@ -192,7 +195,7 @@ def create_activity(request: HttpRequest, data: ActivityIn) -> Status[ActivityOu
 
 
 @router.get("/activities/{activity_id}", response=ActivityOut, summary="One activity")
-def get_activity(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> ActivityOut:
+def get_activity(request: HttpRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> ActivityOut:
     return ActivityOut.build(selectors.activity_get(activity_id=activity_id))
 
 
@@ -222,7 +225,7 @@ class PersonIn(Schema):
     person: int | None = Field(None, ge=1, le=MAX_ID, description="a volunteer id; defaults to the caller")
 
 
-def _person(request: HttpRequest, person: int | None) -> Volunteer:
+def _person(request: ApiRequest, person: int | None) -> Volunteer:
     if person is not None:
         return selectors.person_get(volunteer_id=person)
     mine = selectors.volunteer_for_user(request.auth)
@@ -237,9 +240,9 @@ def _person(request: HttpRequest, person: int | None) -> Volunteer:
     summary="Sign up (confirmed, waitlisted or pending approval); honours Idempotency-Key",
 )
 def create_signup(
-    request: HttpRequest, data: PersonIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: PersonIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[SignupOut]:
-    def write() -> tuple[int, dict]:
+    def write() -> tuple[int, dict[str, Any]]:
         volunteer = _person(request, data.person)
         signup = signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
         return 201, SignupOut.build(signup).model_dump(mode="json")
@@ -259,10 +262,10 @@ class ReasonIn(Schema):
 
 @router.post("/activities/{activity_id}/signups/{signup_id}/cancel", response=SignupOut, summary="Cancel a sign-up")
 def cancel_signup(
-    request: HttpRequest,
+    request: ApiRequest,
     data: ReasonIn,
-    activity_id: int = Path(..., ge=1, le=MAX_ID),
-    signup_id: int = Path(..., ge=1, le=MAX_ID),
+    activity_id: int = PathParam(..., ge=1, le=MAX_ID),
+    signup_id: int = PathParam(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
     return SignupOut.build(signup_cancel(actor=request.auth, signup_id=signup_id, reason=data.reason))
@@ -279,10 +282,10 @@ class DecideIn(Schema):
     summary="Approve or reject a pending sign-up (organiser)",
 )
 def decide_signup(
-    request: HttpRequest,
+    request: ApiRequest,
     data: DecideIn,
-    activity_id: int = Path(..., ge=1, le=MAX_ID),
-    signup_id: int = Path(..., ge=1, le=MAX_ID),
+    activity_id: int = PathParam(..., ge=1, le=MAX_ID),
+    signup_id: int = PathParam(..., ge=1, le=MAX_ID),
 ) -> SignupOut:
     _signup_of(activity_id, signup_id)
     signup = signup_decide(actor=request.auth, signup_id=signup_id, approve=data.approve, reason=data.reason)
@@ -344,9 +347,9 @@ class CheckinIn(Schema):
     summary="Check in with the organiser's current QR code; honours Idempotency-Key",
 )
 def create_checkin(
-    request: HttpRequest, data: CheckinIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: CheckinIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[AttendanceOut]:
-    def write() -> tuple[int, dict]:
+    def write() -> tuple[int, dict[str, Any]]:
         volunteer = _person(request, data.person)
         attendance = checkin(
             actor=request.auth,
@@ -384,7 +387,7 @@ class AttendanceList(Schema):
     summary="Check out with the current check-out code, or (organiser) everyone at once",
 )
 def create_checkout(
-    request: HttpRequest, data: CheckoutIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: CheckoutIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     if data.all:
         done = checkout_all(actor=request.auth, activity_id=activity_id)
@@ -420,7 +423,7 @@ class ConfirmIn(Schema):
     summary="Organiser confirms hours (with an optional rating); confirmed hours earn points once",
 )
 def confirm_hours(
-    request: HttpRequest, data: ConfirmIn, activity_id: int = Path(..., ge=1, le=MAX_ID)
+    request: ApiRequest, data: ConfirmIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> AttendanceList:
     items = [i.model_dump() for i in data.items] if data.items is not None else None
     done = hours_confirm(actor=request.auth, activity_id=activity_id, items=items)
@@ -437,7 +440,7 @@ class AttendanceRowOut(Schema):
     response=list[AttendanceRowOut],
     summary="Sign-ups with their check-in state (organiser)",
 )
-def list_attendance(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> list[AttendanceRowOut]:
+def list_attendance(request: ApiRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> list[AttendanceRowOut]:
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(request.auth, activity)
     return [
@@ -460,7 +463,9 @@ class CodeFilters(Schema):
 
 
 @router.get("/activities/{activity_id}/code", response=CodeOut, summary="The current rotating code (organiser)")
-def current_code(request: HttpRequest, f: Query[CodeFilters], activity_id: int = Path(..., ge=1, le=MAX_ID)) -> CodeOut:
+def current_code(
+    request: ApiRequest, f: Query[CodeFilters], activity_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> CodeOut:
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(request.auth, activity)
     code = codes.make(activity_id=activity.pk, salt=activity.qr_salt, purpose=f.purpose)
@@ -485,7 +490,7 @@ class CoverOut(Schema):
     response=CoverOut,
     summary="Understaffed: list (and notify) matching volunteers who have not signed up",
 )
-def call_cover(request: HttpRequest, activity_id: int = Path(..., ge=1, le=MAX_ID)) -> CoverOut:
+def call_cover(request: ApiRequest, activity_id: int = PathParam(..., ge=1, le=MAX_ID)) -> CoverOut:
     result = cover_call(actor=request.auth, activity_id=activity_id)
     return CoverOut(
         missing=result["missing"],
@@ -531,7 +536,7 @@ class VolunteerOut(Schema):
 
 
 @router.post("/volunteers", response={201: VolunteerOut}, summary="Register as a volunteer (or register someone)")
-def register_volunteer(request: HttpRequest, data: VolunteerIn) -> Status[VolunteerOut]:
+def register_volunteer(request: ApiRequest, data: VolunteerIn) -> Status[VolunteerOut]:
     from gongzhi.accounts.models import User
 
     area = Area.objects.filter(code=data.area).first()
@@ -616,7 +621,7 @@ class RecordOut(Schema):
 
 
 @router.get("/volunteers/{volunteer_id}/record", response=RecordOut, summary="A volunteer's service record")
-def volunteer_record(request: HttpRequest, volunteer_id: int = Path(..., ge=1, le=MAX_ID)) -> RecordOut:
+def volunteer_record(request: ApiRequest, volunteer_id: int = PathParam(..., ge=1, le=MAX_ID)) -> RecordOut:
     volunteer = selectors.volunteer_get(user=request.auth, volunteer_id=volunteer_id)
     r = selectors.volunteer_record(volunteer)
     return RecordOut(
@@ -639,6 +644,8 @@ def volunteer_record(request: HttpRequest, volunteer_id: int = Path(..., ge=1, l
     response={201: CertificateOut},
     summary="Issue a certificate of the confirmed hours to date",
 )
-def issue_certificate(request: HttpRequest, volunteer_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[CertificateOut]:
+def issue_certificate(
+    request: ApiRequest, volunteer_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[CertificateOut]:
     volunteer = selectors.volunteer_get(user=request.auth, volunteer_id=volunteer_id)
     return Status(201, CertificateOut.build(certificate_issue(actor=request.auth, volunteer=volunteer)))

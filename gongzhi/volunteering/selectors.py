@@ -1,14 +1,17 @@
 """Reads for volunteering: activities, eligibility, attendance, a volunteer's record (志愿服务记录)."""
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_stubs_ext import WithAnnotations
 
 from gongzhi.accounts import rules
 from gongzhi.areas.codes import code_at
@@ -31,6 +34,9 @@ from gongzhi.volunteering.models import (
     Volunteer,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 COVER_LIMIT = 50
 
 
@@ -41,14 +47,14 @@ def activity_get(*, activity_id: int) -> Activity:
     return found
 
 
-def is_organiser(user: Any, activity: Activity) -> bool:
+def is_organiser(user: User, activity: Activity) -> bool:
     """The activity's organiser, or staff who organise activities over its area."""
     if not getattr(user, "is_authenticated", False):
         return False
     return user.pk == activity.organiser_id or rules.allows(user, "volunteering.organise", activity.area_code)
 
 
-def require_organiser(user: Any, activity: Activity) -> None:
+def require_organiser(user: User, activity: Activity) -> None:
     if not is_organiser(user, activity):
         raise PermissionDenied(
             _("只有活动「%(title)s」的组织者可以进行此操作") % {"title": activity.title},
@@ -56,7 +62,13 @@ def require_organiser(user: Any, activity: Activity) -> None:
         )
 
 
-def activities_list(*, area_code: str = "", upcoming: bool = False, limit: int = 50, offset: int = 0) -> QuerySet:
+class _Confirmed(TypedDict):
+    confirmed: int  # confirmed sign-ups
+
+
+def activities_list(
+    *, area_code: str = "", upcoming: bool = False, limit: int = 50, offset: int = 0
+) -> QuerySet[WithAnnotations[Activity, _Confirmed]]:  # quoted: WithAnnotations takes 2 only for mypy
     """Activities are a public call for volunteers: every signed-in user sees open ones."""
     qs = Activity.objects.filter(status=ActivityStatus.OPEN).annotate(
         confirmed=Count("signups", filter=Q(signups__status=SignupStatus.CONFIRMED))
@@ -72,13 +84,13 @@ def confirmed_count(activity: Activity) -> int:
     return Signup.objects.filter(activity=activity, status=SignupStatus.CONFIRMED).count()
 
 
-def volunteer_for_user(user: Any) -> Volunteer | None:
+def volunteer_for_user(user: User) -> Volunteer | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Volunteer.objects.filter(user_id=user.pk).first()
 
 
-def volunteer_get(*, user: Any, volunteer_id: int) -> Volunteer:
+def volunteer_get(*, user: User, volunteer_id: int) -> Volunteer:
     """A volunteer the user may see: themself, or anyone in an area where they hold volunteering.view."""
     found = Volunteer.objects.select_related("area", "resident").filter(pk=volunteer_id).first()
     if found is None:
@@ -235,8 +247,8 @@ def volunteer_record(volunteer: Volunteer) -> VolunteerRecord:
                 "title": a.activity.title,
                 "date": start.date(),
                 "place": a.activity.place,
-                "team": a.activity.team.name if a.activity.team_id else "",
-                "project": a.activity.project.name if a.activity.project_id else "",
+                "team": a.activity.team.name if a.activity.team is not None else "",
+                "project": a.activity.project.name if a.activity.project is not None else "",
                 "hours": hours,
             }
         )
@@ -245,7 +257,12 @@ def volunteer_record(volunteer: Volunteer) -> VolunteerRecord:
         if a.comment:
             comments.append(a.comment)
     trainings = [
-        {"title": t.title, "date": t.held_on, "hours": t.hours, "project": t.project.name if t.project_id else ""}
+        {
+            "title": t.title,
+            "date": t.held_on,
+            "hours": t.hours,
+            "project": t.project.name if t.project is not None else "",
+        }
         for t in volunteer.trainings.select_related("project").order_by("held_on", "id")
     ]
     honours = [{"title": h.title, "issuer": h.issuer, "date": h.awarded_on} for h in volunteer.honours.all()]

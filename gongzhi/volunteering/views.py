@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core.errors import DomainError
+from gongzhi.core.types import UserRequest
 from gongzhi.volunteering import codes, selectors
 from gongzhi.volunteering.actions import signups
 from gongzhi.volunteering.actions.activities import cover_call
@@ -45,7 +46,7 @@ def _activity(request: HttpRequest, activity_id: int) -> Activity:
 
 @login_required
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: UserRequest) -> HttpResponse:
     me = selectors.volunteer_for_user(request.user)
     activities = list(selectors.activities_list(upcoming=True, limit=100))
     mine = selectors.active_signups_by_activity(me, activities) if me is not None else {}
@@ -59,7 +60,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_detail(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _activity(request, activity_id)
     me = selectors.volunteer_for_user(request.user)
     signup = None
@@ -86,7 +87,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
+def activity_signup(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _activity(request, activity_id)
     me = selectors.volunteer_for_user(request.user)
     if me is None:
@@ -102,7 +103,7 @@ def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
+def signup_cancel(request: UserRequest, signup_id: int) -> HttpResponse:
     try:
         signup = selectors.signup_get(signup_id=signup_id)
     except DomainError as exc:
@@ -119,7 +120,7 @@ def signup_cancel(request: HttpRequest, signup_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scan(request: HttpRequest, activity_id: int) -> HttpResponse:
+def scan(request: UserRequest, activity_id: int) -> HttpResponse:
     """Where the QR code leads: the volunteer confirms, the phone adds its location, and the code is checked."""
     activity = _activity(request, activity_id)
     code = request.POST.get("code") or request.GET.get("code", "")
@@ -147,7 +148,7 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _organiser_activity(request: HttpRequest, activity_id: int) -> Activity | HttpResponse:
+def _organiser_activity(request: UserRequest, activity_id: int) -> Activity | HttpResponse:
     activity = _activity(request, activity_id)
     if not selectors.is_organiser(request.user, activity):
         return render(
@@ -168,7 +169,7 @@ def _qr_context(request: HttpRequest, activity: Activity, purpose: str) -> dict[
 
 @login_required
 @require_GET
-def organise(request: HttpRequest, activity_id: int) -> HttpResponse:
+def organise(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _organiser_activity(request, activity_id)
     if isinstance(activity, HttpResponse):
         return activity
@@ -189,7 +190,7 @@ def organise(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def organise_qr(request: HttpRequest, activity_id: int) -> HttpResponse:
+def organise_qr(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _organiser_activity(request, activity_id)
     if isinstance(activity, HttpResponse):
         return activity
@@ -199,7 +200,7 @@ def organise_qr(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def organise_action(request: HttpRequest, activity_id: int) -> HttpResponse:
+def organise_action(request: UserRequest, activity_id: int) -> HttpResponse:
     """The organiser's buttons: bulk check-out, confirm hours, approve/reject, call for cover."""
     activity = _organiser_activity(request, activity_id)
     if isinstance(activity, HttpResponse):
@@ -253,7 +254,7 @@ def organise_action(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: UserRequest) -> HttpResponse:
     existing = selectors.volunteer_for_user(request.user)
     if existing is not None:
         return redirect("volunteering:volunteer", volunteer_id=existing.pk)
@@ -296,7 +297,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_record(request: HttpRequest) -> HttpResponse:
+def my_record(request: UserRequest) -> HttpResponse:
     me = selectors.volunteer_for_user(request.user)
     if me is None:
         return redirect("volunteering:register")
@@ -305,7 +306,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def volunteer_record(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+def volunteer_record(request: UserRequest, volunteer_id: int) -> HttpResponse:
     try:
         volunteer = selectors.volunteer_get(user=request.user, volunteer_id=volunteer_id)
     except DomainError as exc:
@@ -342,7 +343,7 @@ def certificate_verify(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
+def certificate_download(request: UserRequest, number: str) -> HttpResponse:
     try:
         certificate = selectors.certificate_get(number=number)
         selectors.volunteer_get(user=request.user, volunteer_id=certificate.volunteer_id)
@@ -356,7 +357,7 @@ def certificate_download(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def teams(request: HttpRequest) -> HttpResponse:
+def teams(request: UserRequest) -> HttpResponse:
     """Brands (一社区一品牌) with their teams and projects; teams without a brand after them."""
     overview = selectors.teams_overview()
     return render(

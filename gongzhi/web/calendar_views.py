@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from gongzhi.core import calendar_actions, clock
 from gongzhi.core.errors import DomainError, ValidationFailed
 from gongzhi.core.models import CalendarDay
+from gongzhi.core.types import UserRequest
 from gongzhi.core.workdays import package_knows_year, workday_map
 from gongzhi.web.views import page
 
@@ -63,7 +64,7 @@ def _render(request: HttpRequest, year: int, *, error: DomainError | None = None
 
 @page(RULE)
 @require_http_methods(["GET", "POST"])
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: UserRequest) -> HttpResponse:
     try:
         year = _year(request.GET.get("year") or request.POST.get("year"))
     except DomainError as exc:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_stubs_ext import StrOrPromise
 
 from gongzhi.accounts import actions as account_actions
 from gongzhi.accounts import rules
@@ -33,10 +34,14 @@ from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from gongzhi.core.types import UserRequest
 from gongzhi.people import actions as people_actions
 from gongzhi.people import selectors as people_selectors
 from gongzhi.people.models import Household, PartyMember, PartyOrganization, PartyOrgKind, Resident
 from gongzhi.web.forms import RegistrationForm
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 PAGE_SIZE = 50
 # Counting every match is a full index scan at district scale (1,000,000 residents); past this we say "more than".
@@ -150,14 +155,14 @@ class RoleCard:
 
 
 # Lazy: built at import, translated when shown, so an English page shows English.
-FUTURE_TEXT = {
+FUTURE_TEXT: dict[str, StrOrPromise] = {
     Role.DEPARTMENT: gettext_lazy("吹哨报到的报到、进展与结果反馈目前通过接口办理，部门工作台页面将在后续版本上线。"),
     Role.PARTY_MEMBER: gettext_lazy("微心愿领单、党员责任区服务记录将在后续版本上线；现在可以查看所在党组织。"),
     Role.PARTNER: gettext_lazy("资源清单发布和共建项目认领将在后续版本上线；积分商城的赞助商品由街道登记。"),
 }
 
 
-def _scope_summary(user: Any) -> dict[str, Any]:
+def _scope_summary(user: User) -> dict[str, Any]:
     """Counts of what the user's staff roles reach, each one index range per top area."""
     scope = rules.scope_q(user, "people.view", field="code")
     by_level = dict(Area.objects.filter(scope).values_list("level").annotate(n=Count("id")).values_list("level", "n"))
@@ -171,7 +176,7 @@ def _scope_summary(user: Any) -> dict[str, Any]:
 
 
 @page()
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: UserRequest) -> HttpResponse:
     user = request.user
     memberships = list(
         Membership.objects.filter(user=user).select_related("area").defer("area__boundary").order_by("area__code")
@@ -206,7 +211,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_admin": user.is_superuser or any(m.role == Role.ADMIN for m in memberships),
         "cards": cards,
         "resident": resident,
-        "household_size": resident.household.residents.count() if resident and resident.household_id else 0,
+        "household_size": resident.household.residents.count() if resident and resident.household else 0,
         "registration": registration,
         "has_any_role": bool(memberships) or user.is_superuser,
         "appeal_links": appeal_links(user),
@@ -240,7 +245,7 @@ def _child_counts(children: list[Area]) -> dict[str, dict[str, int]]:
 
 
 @page("people.view")
-def areas_index(request: HttpRequest) -> HttpResponse:
+def areas_index(request: UserRequest) -> HttpResponse:
     tops = rules.scope_codes(request.user, "people.view")
     qs = Area.objects.filter(parent__isnull=True) if "" in tops else Area.objects.filter(code__in=tops)
     areas = list(qs.defer("boundary").order_by("code"))
@@ -250,7 +255,7 @@ def areas_index(request: HttpRequest) -> HttpResponse:
 
 
 @page("people.view")
-def area_detail(request: HttpRequest, code: str) -> HttpResponse:
+def area_detail(request: UserRequest, code: str) -> HttpResponse:
     area = area_selectors.area_get(code=code)
     rules.require(request.user, "people.view", area.code)
     ancestors = [
@@ -286,7 +291,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
 # --------------------------------------------------------------------------- residents
 
 
-def _area_choices(user: Any) -> list[Area]:
+def _area_choices(user: User) -> list[Area]:
     """The areas a user may filter by: their top areas and two levels below, enough to pick a grid."""
     tops = rules.scope_codes(user, "people.view")
     if "" in tops:
@@ -301,7 +306,7 @@ def _area_choices(user: Any) -> list[Area]:
 
 @page("people.view")
 @require_GET
-def residents(request: HttpRequest) -> HttpResponse:
+def residents(request: UserRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:64]
     area_code = request.GET.get("area", "").strip()
     try:
@@ -321,7 +326,7 @@ def residents(request: HttpRequest) -> HttpResponse:
         capped_total = offset + len(found)  # the last page tells the total without a second scan
     else:
         capped_total = qs.order_by()[: COUNT_CAP + 1].count()
-    context = {
+    context: dict[str, Any] = {
         "query": query,
         "area": area,
         "rows": found[:PAGE_SIZE],
@@ -351,14 +356,14 @@ def _resident_context(request: HttpRequest, resident: Resident) -> dict[str, Any
 
 @page("people.view")
 @require_GET
-def resident_detail(request: HttpRequest, resident_id: int) -> HttpResponse:
+def resident_detail(request: UserRequest, resident_id: int) -> HttpResponse:
     resident = people_selectors.resident_get(user=request.user, resident_id=resident_id)
     return render(request, "web/resident_detail.html", _resident_context(request, resident))
 
 
 @page("people.view")
 @require_POST
-def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
+def resident_reveal(request: UserRequest, resident_id: int) -> HttpResponse:
     resident = people_selectors.resident_get(user=request.user, resident_id=resident_id)
     field_name = request.POST.get("field", "")
     value = people_actions.pii_reveal(
@@ -373,7 +378,7 @@ def resident_reveal(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 @page("people.view")
 @require_GET
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_detail(request: UserRequest, household_id: int) -> HttpResponse:
     household = people_selectors.household_get(user=request.user, household_id=household_id)
     area = Area.objects.defer("boundary").get(pk=household.area_id)
     unit = household.unit
@@ -424,7 +429,7 @@ def _subtree_member_counts(orgs: Any) -> dict[int, int]:
 
 @page("party.view")
 @require_GET
-def party_index(request: HttpRequest) -> HttpResponse:
+def party_index(request: UserRequest) -> HttpResponse:
     visible = people_selectors.party_orgs_visible(user=request.user)
     present = set(visible.order_by().values_list("kind", flat=True).distinct())
     kinds = [kind for kind in PartyOrgKind.values if kind in present][:PARTY_INDEX_DEPTH]
@@ -438,7 +443,7 @@ def party_index(request: HttpRequest) -> HttpResponse:
     for org in orgs:
         org.member_count = totals.get(org.pk, 0)
     nodes = {o.pk: OrgNode(o) for o in orgs}
-    roots = []
+    roots: list[OrgNode] = []
     for node in nodes.values():
         parent = nodes.get(node.org.parent_id) if node.org.parent_id else None
         (parent.children if parent else roots).append(node)
@@ -448,7 +453,7 @@ def party_index(request: HttpRequest) -> HttpResponse:
 
 @page("party.view")
 @require_GET
-def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
+def party_detail(request: UserRequest, org_id: int) -> HttpResponse:
     org = people_selectors.party_org_get(user=request.user, org_id=org_id)
     members = list(
         org.members.prefetch_related(
@@ -461,7 +466,7 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     children = list(below.filter(parent=org))
     for child in children:
         child.member_count = totals.get(child.pk, 0)
-    parent = org.parent if org.parent_id and rules.allows(request.user, "party.view", org.parent.area_code) else None
+    parent = org.parent if org.parent and rules.allows(request.user, "party.view", org.parent.area_code) else None
     area = Area.objects.defer("boundary").get(pk=org.area_id)
     context = {"org": org, "members": members, "children": children, "parent": parent, "area": area}
     return render(request, "web/party_detail.html", context)
@@ -493,13 +498,13 @@ def _registrations_context(request: HttpRequest) -> dict[str, Any]:
 
 @page("registrations.confirm")
 @require_GET
-def registrations(request: HttpRequest) -> HttpResponse:
+def registrations(request: UserRequest) -> HttpResponse:
     return render(request, "web/registrations.html", _registrations_context(request))
 
 
 @page("registrations.confirm")
 @require_POST
-def registration_decide(request: HttpRequest, registration_id: int) -> HttpResponse:
+def registration_decide(request: UserRequest, registration_id: int) -> HttpResponse:
     registration = Registration.objects.filter(pk=registration_id).select_related("community").first()
     if registration is None:
         raise NotFound(_("注册申请不存在"))

@@ -45,7 +45,10 @@ def write_y4m(text: str, path: Path, frames: int = 3) -> None:
 def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     live_server, launch_chromium, transactional_db, areas, tmp_path
 ):
-    from gongzhi.points import actions, store
+    from gongzhi.points.actions.accounts import account_open_for_household
+    from gongzhi.points.actions.redemption import redemption_place
+    from gongzhi.points.actions.schemes import scheme_create
+    from gongzhi.points.actions.store import event_create, event_offer, item_create
     from gongzhi.points.models import RedemptionOrder
 
     assert (ROOT / "static" / "vendor" / "jsqr" / "jsQR.js").exists(), "run `npm ci && scripts/vendor_assets.py`"
@@ -53,15 +56,15 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     base = live_server.url
     staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
     factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
-    scheme = actions.scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
+    scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
     household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
     resident = factories.make_resident(household, "王秀兰")
-    account = actions.account_open_for_household(household=household)
+    account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -90), (account.ledger_account, 90)], memo="美丽庭院 +10")
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
     now = timezone.now()
-    event = store.event_create(
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=areas[COMMUNITY_A],
@@ -70,9 +73,9 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=6),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=10)
-    order = store.redemption_place(actor=staff, account=account, event=event, item=flour, quantity=2)
-    second = store.redemption_place(actor=staff, account=account, event=event, item=flour, quantity=1)
+    event_offer(actor=staff, event=event, item=flour, stock=10)
+    order = redemption_place(actor=staff, account=account, event=event, item=flour, quantity=2)
+    second = redemption_place(actor=staff, account=account, event=event, item=flour, quantity=1)
     assert resident.name == "王秀兰"
 
     # The order page's QR code carries the counter URL with the code (gongzhi.points.views.order_detail).

@@ -25,23 +25,27 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 @pytest.fixture
 def village(transactional_db, areas):
-    from gongzhi.points import actions, store
+    from gongzhi.points.actions.accounts import account_open_for_household
+    from gongzhi.points.actions.awards import award_propose
+    from gongzhi.points.actions.redemption import redemption_place
+    from gongzhi.points.actions.schemes import catalogue_install, scheme_create
+    from gongzhi.points.actions.store import event_create, event_offer, item_create
 
     staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
     factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A])
     factories.make_user("res_none", role="resident", at=areas[MICRO_A])
-    scheme = actions.scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
-    actions.catalogue_install(actor=staff, scheme=scheme)
+    scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
+    catalogue_install(actor=staff, scheme=scheme)
     household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
     user = factories.make_user("res_wang", role="resident", at=areas[MICRO_A])
     user.resident = factories.make_resident(household, "王秀兰")
     user.save()
-    account = actions.account_open_for_household(household=household)
+    account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -80), (account.ledger_account, 80)], memo="美丽庭院 +10")
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
     now = timezone.now()
-    event = store.event_create(
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=areas[COMMUNITY_A],
@@ -50,11 +54,9 @@ def village(transactional_db, areas):
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=6),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=10)
-    order = store.redemption_place(actor=user, account=account, event=event, item=flour, quantity=1)
-    award = actions.award_propose(
-        actor=staff, household=household, rule_code="env-cleanup", evidence="参加5月人居环境整治"
-    )
+    event_offer(actor=staff, event=event, item=flour, stock=10)
+    order = redemption_place(actor=user, account=account, event=event, item=flour, quantity=1)
+    award = award_propose(actor=staff, household=household, rule_code="env-cleanup", evidence="参加5月人居环境整治")
     return {"account": account, "order": order, "award": award, "event": event}
 
 

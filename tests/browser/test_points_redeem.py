@@ -28,24 +28,26 @@ def sign_in(page, base, username):
 
 
 def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, transactional_db, areas):
-    from gongzhi.points import actions, store
+    from gongzhi.points.actions.accounts import account_open_for_household
+    from gongzhi.points.actions.schemes import scheme_create
+    from gongzhi.points.actions.store import event_create, event_offer, item_create
     from gongzhi.points.models import RedemptionOrder
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
     factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
-    scheme = actions.scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
+    scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
     household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
     user = factories.make_user("res_wang", role="resident", at=areas[MICRO_A], display_name="王大娘")
     user.resident = factories.make_resident(household, "王秀兰")
     user.save()
-    account = actions.account_open_for_household(household=household)
+    account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -80), (account.ledger_account, 80)], memo="美丽庭院 +10")
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
     now = timezone.now()
-    event = store.event_create(
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=areas[COMMUNITY_A],
@@ -54,7 +56,7 @@ def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, tra
         starts_at=now - dt.timedelta(hours=1),
         ends_at=now + dt.timedelta(hours=6),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=10)
+    event_offer(actor=staff, event=event, item=flour, stock=10)
 
     errors: list[str] = []
     phone = browser.new_context(**PHONE).new_page()

@@ -142,9 +142,9 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(district, household_a,
 
 
 def test_the_account_statement_pages_by_keyset(district, household_a, scheme):
-    from gongzhi.points import actions
+    from gongzhi.points.actions.accounts import account_open_for_household
 
-    account = actions.account_open_for_household(household=household_a)
+    account = account_open_for_household(household=household_a)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     for i in range(5):
         ledger.post(kind="points.award", lines=[(issuance, -1), (account.ledger_account, 1)], reference=f"t{i}")

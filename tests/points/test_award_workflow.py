@@ -7,7 +7,8 @@ import time_machine
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
-from gongzhi.points import actions
+from gongzhi.points.actions.award_sweep import post_due_awards
+from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.models import AwardEvent, AwardState
 from tests.points.conftest import move, propose
 
@@ -93,7 +94,7 @@ def test_a_rule_without_review_may_be_published_at_once(district, household_a, a
 
 
 def test_the_proposer_cannot_review_their_own_award(district, household_a, account_a):
-    award = actions.award_propose(
+    award = award_propose(
         actor=district["community_worker_a"], household=household_a, rule_code="env-cleanup", evidence="照片"
     )
     with pytest.raises(PermissionDenied, match="不能审核自己"):
@@ -171,14 +172,14 @@ class TestSweep:
             ("community_worker_a", "publish"),
         )
         at_start.move_to(START + dt.timedelta(days=3, hours=1))
-        assert actions.post_due_awards() == {"due": 1, "posted": 1, "failed": 0}
-        assert actions.post_due_awards() == {"due": 0, "posted": 0, "failed": 0}
+        assert post_due_awards() == {"due": 1, "posted": 1, "failed": 0}
+        assert post_due_awards() == {"due": 0, "posted": 0, "failed": 0}
         due.refresh_from_db()
         later.refresh_from_db()
         assert (due.state, later.state) == (AwardState.POSTED, AwardState.PUBLISHED)
         assert balance_of(account_a) == 5
         at_start.move_to(START + dt.timedelta(days=5))
-        assert actions.post_due_awards()["posted"] == 1
+        assert post_due_awards()["posted"] == 1
         assert balance_of(account_a) == 10
 
     def test_the_sweep_leaves_objected_awards(self, district, household_a, account_a, at_start):
@@ -190,7 +191,7 @@ class TestSweep:
             ("resident_a", "object", "有误"),
         )
         at_start.move_to(START + dt.timedelta(days=10))
-        assert actions.post_due_awards()["due"] == 0
+        assert post_due_awards()["due"] == 0
         award.refresh_from_db()
         assert award.state == AwardState.OBJECTED
         assert balance_of(account_a) == 0

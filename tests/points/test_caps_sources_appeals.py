@@ -8,7 +8,9 @@ import time_machine
 from gongzhi.core import ledger
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.models_ledger import LedgerTransaction
-from gongzhi.points import actions
+from gongzhi.points.actions.award_sweep import post_due_awards
+from gongzhi.points.actions.awards import award_bulk_propose, award_from_source, award_propose
+from gongzhi.points.actions.schemes import rule_upsert, scheme_update
 from gongzhi.points.models import AwardEvent, AwardState, PointsAward
 from tests import factories
 from tests.conftest import MICRO_A
@@ -65,7 +67,7 @@ class TestPointsAndCaps:
         assert propose(district, household_a).state == AwardState.PROPOSED
 
     def test_the_scheme_monthly_cap_is_enforced(self, district, scheme, household_a, account_a):
-        actions.scheme_update(actor=district["street_staff"], scheme=scheme, monthly_cap=12)
+        scheme_update(actor=district["street_staff"], scheme=scheme, monthly_cap=12)
         propose(district, household_a)
         propose(district, household_a, rule_code="neighbour-help", evidence="帮忙")
         with pytest.raises(ValidationFailed, match="每户每月加分 12 分"):
@@ -92,13 +94,13 @@ class TestSources:
         assert PointsAward.objects.count() == 1
 
     def test_the_hook_is_idempotent_by_source(self, district, household_a, scheme, at_start):
-        first = actions.award_from_source(
+        first = award_from_source(
             source_type="volunteering.activity",
             source_id="12:person:5",
             household=household_a,
             rule_code="public-volunteer",
         )
-        again = actions.award_from_source(
+        again = award_from_source(
             source_type="volunteering.activity",
             source_id="12:person:5",
             household=household_a,
@@ -108,8 +110,8 @@ class TestSources:
         # public-volunteer needs no review: published at once, posted by the sweep after publicity.
         assert first.state == AwardState.PUBLISHED and first.proposed_by is None
         at_start.shift(dt.timedelta(days=3, seconds=1))
-        assert actions.post_due_awards()["posted"] == 1
-        assert actions.post_due_awards()["posted"] == 0
+        assert post_due_awards()["posted"] == 1
+        assert post_due_awards()["posted"] == 0
         account = first.account
         assert balance_of(account) == 2
         assert LedgerTransaction.objects.filter(reference="points:src:volunteering.activity:12:person:5").count() == 1
@@ -180,7 +182,7 @@ class TestAppeals:
             ("community_worker_a", "publish"),
         )
         at_start.shift(dt.timedelta(days=4))
-        assert actions.post_due_awards() == {"due": 1, "posted": 0, "failed": 1}
+        assert post_due_awards() == {"due": 1, "posted": 0, "failed": 1}
         award.refresh_from_db()
         assert award.state == AwardState.PUBLISHED
         assert balance_of(account_a) == 0
@@ -203,7 +205,7 @@ class TestPermissions:
         ],
     )
     def test_who_may_propose_in_grid_a(self, district, household_a, account_a, persona, allowed):
-        call = lambda: actions.award_propose(  # noqa: E731
+        call = lambda: award_propose(  # noqa: E731
             actor=district[persona], household=household_a, rule_code="env-cleanup", evidence="照片"
         )
         if allowed:
@@ -235,7 +237,7 @@ class TestPermissions:
             assert award.state == AwardState.PROPOSED
 
     def test_grid_worker_a_cannot_review_even_other_peoples_awards(self, district, household_a, account_a):
-        award = actions.award_propose(
+        award = award_propose(
             actor=district["community_worker_a"], household=household_a, rule_code="env-cleanup", evidence="照片"
         )
         with pytest.raises(PermissionDenied):
@@ -243,7 +245,7 @@ class TestPermissions:
 
     def test_only_street_staff_configure_rules(self, district, scheme):
         with pytest.raises(PermissionDenied):
-            actions.rule_upsert(
+            rule_upsert(
                 actor=district["community_worker_a"],
                 scheme=scheme,
                 code="local-x",
@@ -251,7 +253,7 @@ class TestPermissions:
                 name="本地项目",
                 points=3,
             )
-        rule, how = actions.rule_upsert(
+        rule, how = rule_upsert(
             actor=district["street_staff"], scheme=scheme, code="local-x", dimension="local", name="本地项目", points=3
         )
         assert how == "created" and rule.points == 3
@@ -260,7 +262,7 @@ class TestPermissions:
 class TestBulk:
     def test_a_bulk_award_makes_one_proposal_per_household(self, district, household_a, scheme):
         others = [factories.make_household(district.areas[MICRO_A]) for _ in range(3)]
-        batch = actions.award_bulk_propose(
+        batch = award_bulk_propose(
             actor=district["grid_worker_a"],
             households=[household_a, *others],
             rule_code="env-cleanup",
@@ -273,7 +275,7 @@ class TestBulk:
             f"2025-05-06-cleanup:household:{h.pk}" for h in [household_a, *others]
         }
         with pytest.raises(Conflict):
-            actions.award_bulk_propose(
+            award_bulk_propose(
                 actor=district["grid_worker_a"],
                 households=[household_a],
                 rule_code="env-cleanup",
@@ -284,7 +286,7 @@ class TestBulk:
 
     def test_a_bulk_award_is_all_or_nothing(self, district, household_a, household_b, scheme):
         with pytest.raises(PermissionDenied):
-            actions.award_bulk_propose(
+            award_bulk_propose(
                 actor=district["grid_worker_a"],
                 households=[household_a, household_b],
                 rule_code="env-cleanup",

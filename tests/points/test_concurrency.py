@@ -9,7 +9,10 @@ import pytest
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.models_ledger import Posting
-from gongzhi.points import actions, store
+from gongzhi.points.actions.accounts import account_open_for_household
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
+from gongzhi.points.actions.schemes import scheme_create
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem, RedemptionOrder
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import STREET
@@ -26,16 +29,14 @@ def redemption_day(district, household_a, household_b):
     staff = district["street_staff"]
     # Real time: the worker threads read the clock as well.
     start = clock.now() - dt.timedelta(hours=1)
-    scheme = actions.scheme_create(
-        actor=staff, area=district.areas[STREET], name="德育乡村积分", opening_balance=10, floor=10
-    )
-    account = actions.account_open_for_household(household=household_a)
-    other = actions.account_open_for_household(household=household_b)
+    scheme = scheme_create(actor=staff, area=district.areas[STREET], name="德育乡村积分", opening_balance=10, floor=10)
+    account = account_open_for_household(household=household_a)
+    other = account_open_for_household(household=household_b)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -100), (account.ledger_account, 100)])
     ledger.post(kind="points.award", lines=[(issuance, -1000), (other.ledger_account, 1000)])
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=100)
-    event = store.event_create(
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=100)
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[STREET],
@@ -49,12 +50,10 @@ def redemption_day(district, household_a, household_b):
 
 def test_sixteen_redemptions_from_an_account_that_affords_five_exactly_five_succeed(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=50)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=50)
 
     def redeem():
-        return store.redemption_place(
-            actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1
-        )
+        return redemption_place(actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1)
 
     results = run_together(*[redeem for _ in range(16)])
     ok = [r for r in results if isinstance(r, RedemptionOrder)]
@@ -73,12 +72,10 @@ def test_sixteen_redemptions_from_an_account_that_affords_five_exactly_five_succ
 
 def test_stock_for_four_and_sixteen_buyers_four_succeed_and_stock_stays_at_zero(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=4)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=4)
 
     def redeem():
-        return store.redemption_place(
-            actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1
-        )
+        return redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
 
     results = run_together(*[redeem for _ in range(16)])
     assert sum(isinstance(r, RedemptionOrder) for r in results) == 4, results
@@ -90,23 +87,21 @@ def test_stock_for_four_and_sixteen_buyers_four_succeed_and_stock_stays_at_zero(
 
 def test_cancels_racing_redemptions_keep_balance_and_stock_consistent(redemption_day):
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=3)
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=3)
     placed = [
-        store.redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
+        redemption_place(actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1)
         for _ in range(3)
     ]
-    calls = [
-        (lambda o=o: store.redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed
-    ] + [
+    calls = [(lambda o=o: redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed] + [
         (
-            lambda: store.redemption_place(
+            lambda: redemption_place(
                 actor=d["counter"], account=d["other"], event=d["event"], item=d["flour"], quantity=1
             )
         )
         for _ in range(6)
     ]
     # Every cancel twice: exactly one of each pair refunds.
-    calls += [(lambda o=o: store.redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed]
+    calls += [(lambda o=o: redemption_cancel(actor=d["counter"], order_id=o.pk, reason="改天")) for o in placed]
     results = run_together(*calls)
     new_orders = [r for r in results[3:9] if isinstance(r, RedemptionOrder)]
     cancels = results[:3] + results[9:]

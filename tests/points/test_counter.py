@@ -10,7 +10,8 @@ from django.test import Client
 
 from gongzhi.core import ledger
 from gongzhi.core.errors import ValidationFailed
-from gongzhi.points import store
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import RedemptionOrder
 from gongzhi.points.pickup import parse_pickup_code
 from tests import factories
@@ -71,14 +72,14 @@ def day(district, scheme, account_a, account_b, household_a):
     staff = district["street_staff"]
     factories.make_resident(household_a, "王小明").save()
     with time_machine.travel(START, tick=False):
-        flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
+        flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
         events = {}
         for key, area, title in [
             ("a", COMMUNITY_A, "小邓网格积分兑换"),
             ("a2", COMMUNITY_A, "老年协会兑换"),
             ("b", COMMUNITY_B, "二社区兑换日"),
         ]:
-            events[key] = store.event_create(
+            events[key] = event_create(
                 actor=staff,
                 scheme=scheme,
                 area=district.areas[area],
@@ -87,17 +88,17 @@ def day(district, scheme, account_a, account_b, household_a):
                 starts_at=START,
                 ends_at=START + dt.timedelta(hours=8),
             )
-            store.event_offer(actor=staff, event=events[key], item=flour, stock=5)
+            event_offer(actor=staff, event=events[key], item=flour, stock=5)
         issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
         for account in (account_a, account_b):
             ledger.post(
                 kind="points.award", lines=[(issuance, -100), (account.ledger_account, 100)], reference=f"s{account.pk}"
             )
     with time_machine.travel(DURING, tick=False):
-        order = store.redemption_place(
+        order = redemption_place(
             actor=district["grid_worker_a"], account=account_a, event=events["a"], item=flour, quantity=2
         )
-        other = store.redemption_place(
+        other = redemption_place(
             actor=district["grid_worker_b"], account=account_b, event=events["b"], item=flour, quantity=1
         )
     return {"order": order, "other": other, "events": events, "flour": flour}
@@ -140,7 +141,7 @@ def test_a_cancelled_order_is_refused_at_the_counter(district, day, owner_of_a):
     order = day["order"]
     worker = client_for(district["grid_worker_a"])
     with time_machine.travel(DURING, tick=False):
-        store.redemption_cancel(actor=owner_of_a, order_id=order.pk)
+        redemption_cancel(actor=owner_of_a, order_id=order.pk)
         page = worker.get("/points/counter/", {"code": order.pickup_code})
         assert "已取消" in page.context["problem"] and "确认领取：" not in page.content.decode()
         r = worker.post("/points/counter/", {"code": order.pickup_code}, follow=True)
@@ -161,9 +162,7 @@ def test_an_order_of_another_event_is_refused_when_the_counter_serves_one(distri
         order.refresh_from_db()
         assert order.state == "placed"
         with pytest.raises(ValidationFailed, match="不在本场领取") as caught:
-            store.redemption_fulfil(
-                actor=district["grid_worker_a"], pickup_code=order.pickup_code, event_id=other_event
-            )
+            redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code, event_id=other_event)
         assert caught.value.field == "event"
         # The right event hands it over.
         worker.post("/points/counter/", {"code": order.pickup_code, "event": day["events"]["a"].pk})

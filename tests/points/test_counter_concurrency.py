@@ -5,7 +5,8 @@ import pytest
 
 from gongzhi.core import ledger
 from gongzhi.core.errors import ValidationFailed
-from gongzhi.points import store
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
+from gongzhi.points.actions.store import event_offer
 from gongzhi.points.models import RedemptionOrder
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.points.test_concurrency import redemption_day  # noqa: F401  (shared fixture)
@@ -19,16 +20,14 @@ pytestmark = [
 @pytest.fixture
 def placed(redemption_day):  # noqa: F811
     d = redemption_day
-    store.event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=10)
-    order = store.redemption_place(
-        actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1
-    )
+    event_offer(actor=d["counter"], event=d["event"], item=d["flour"], stock=10)
+    order = redemption_place(actor=d["counter"], account=d["account"], event=d["event"], item=d["flour"], quantity=1)
     return {**d, "order": order}
 
 
 def test_eight_scans_of_one_code_hand_it_over_once(placed):
     code = placed["order"].pickup_code
-    results = run_together(*[lambda: store.redemption_fulfil(actor=placed["counter"], pickup_code=code)] * 8)
+    results = run_together(*[lambda: redemption_fulfil(actor=placed["counter"], pickup_code=code)] * 8)
     done = [r for r in results if isinstance(r, RedemptionOrder)]
     refused = [r for r in results if isinstance(r, ValidationFailed)]
     assert len(done) == 1 and len(refused) == 7, results
@@ -40,8 +39,8 @@ def test_a_cancel_racing_the_hand_over_leaves_one_consistent_outcome(placed):
     order = placed["order"]
     balance_before = ledger.balance(account=placed["account"].ledger_account)
     results = run_together(
-        lambda: store.redemption_fulfil(actor=placed["counter"], pickup_code=order.pickup_code),
-        lambda: store.redemption_cancel(actor=placed["counter"], order_id=order.pk),
+        lambda: redemption_fulfil(actor=placed["counter"], pickup_code=order.pickup_code),
+        lambda: redemption_cancel(actor=placed["counter"], order_id=order.pk),
     )
     assert sum(isinstance(r, RedemptionOrder) for r in results) == 1, results
     assert sum(isinstance(r, ValidationFailed) for r in results) == 1, results

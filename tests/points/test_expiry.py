@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.models_ledger import LedgerTransaction
-from gongzhi.points import actions, expiry
+from gongzhi.points.actions.accounts import account_open_for_household
+from gongzhi.points.actions.expiry import expirable, expire_due
+from gongzhi.points.actions.schemes import scheme_create, system_account, system_balances
 from tests.concurrency import postgres_only, run_together
 from tests.conftest import STREET
 
@@ -19,18 +21,18 @@ DAY = dt.timedelta(days=1)
 
 
 def make_scheme(district, **kw):
-    return actions.scheme_create(
+    return scheme_create(
         actor=district["street_staff"], area=district.areas[STREET], name="有效期积分", expiry_days=30, **kw
     )
 
 
 def credit(scheme, account, points, kind="points.award"):
-    issuance = actions.system_account(scheme, "issuance", spread=account.pk)
+    issuance = system_account(scheme, "issuance", spread=account.pk)
     return ledger.post(kind=kind, lines=[(issuance, -points), (account.ledger_account, points)])
 
 
 def spend(scheme, account, points):
-    redemption = actions.system_account(scheme, "redemption", spread=account.pk)
+    redemption = system_account(scheme, "redemption", spread=account.pk)
     return ledger.post(kind="points.redemption", lines=[(account.ledger_account, -points), (redemption, points)])
 
 
@@ -41,57 +43,57 @@ def balance(account):
 def test_points_expire_oldest_first_and_a_second_run_expires_nothing(district, household_a):
     with time_machine.travel(START, tick=False) as t:
         scheme = make_scheme(district)
-        account = actions.account_open_for_household(household=household_a)
+        account = account_open_for_household(household=household_a)
         credit(scheme, account, 10)
         t.shift(20 * DAY)
         credit(scheme, account, 5)
         spend(scheme, account, 3)  # FIFO: these 3 come out of the first 10
         t.shift(5 * DAY)
-        assert expiry.expire_due() == {"accounts": 0, "points": 0, "failed": 0}  # nothing is 30 days old yet
+        assert expire_due() == {"accounts": 0, "points": 0, "failed": 0}  # nothing is 30 days old yet
         t.shift(6 * DAY)  # day 31: the first award's remaining 7 lapse, the 5 of day 20 stay
-        assert expiry.expire_due() == {"accounts": 1, "points": 7, "failed": 0}
+        assert expire_due() == {"accounts": 1, "points": 7, "failed": 0}
         assert balance(account) == 5
-        assert expiry.expire_due()["points"] == 0  # idempotent
+        assert expire_due()["points"] == 0  # idempotent
         txn = LedgerTransaction.objects.get(kind="points.expiry")
         assert ledger.verify_transaction(transaction=txn)
         codes = {p.account.code for p in txn.postings.select_related("account")}
         assert any(c.startswith(scheme.system_code("expiry")) for c in codes)
         t.shift(20 * DAY)  # day 51: the 5 of day 20 lapse too
-        assert expiry.expire_due()["points"] == 5
+        assert expire_due()["points"] == 5
         assert balance(account) == 0
-        assert actions.system_balances(scheme) == {"issuance": -15, "redemption": 3, "expiry": 12}
+        assert system_balances(scheme) == {"issuance": -15, "redemption": 3, "expiry": 12}
 
 
 def test_a_refund_does_not_renew_points_and_a_scheme_without_expiry_keeps_them(district, household_a, household_b):
     with time_machine.travel(START, tick=False) as t:
         scheme = make_scheme(district)
-        account = actions.account_open_for_household(household=household_a)
+        account = account_open_for_household(household=household_a)
         credit(scheme, account, 10)
         t.shift(10 * DAY)
         order = spend(scheme, account, 4)
         t.shift(10 * DAY)
         ledger.reverse(transaction=order, memo="取消兑换")  # the 4 come back, still from day 0
         t.shift(11 * DAY)
-        assert expiry.expirable(account=account, at=clock.now()) == 10
+        assert expirable(account=account, at=clock.now()) == 10
         scheme.expiry_days = None
         scheme.save()
-        assert expiry.expire_due()["points"] == 0 and balance(account) == 10
+        assert expire_due()["points"] == 0 and balance(account) == 10
 
 
 def test_expiry_keeps_a_positive_floor(district, household_a):
     with time_machine.travel(START, tick=False) as t:
         scheme = make_scheme(district, floor=3, opening_balance=3)
-        account = actions.account_open_for_household(household=household_a)
+        account = account_open_for_household(household=household_a)
         credit(scheme, account, 10)
         t.shift(40 * DAY)
-        assert expiry.expire_due()["points"] == 10
+        assert expire_due()["points"] == 10
         assert balance(account) == 3
 
 
 def test_the_command_runs_once_and_refuses_a_future_time(district, household_a):
     with time_machine.travel(START, tick=False) as t:
         scheme = make_scheme(district)
-        account = actions.account_open_for_household(household=household_a)
+        account = account_open_for_household(household=household_a)
         credit(scheme, account, 8)
         t.shift(40 * DAY)
         out = StringIO()
@@ -110,11 +112,11 @@ def test_the_command_runs_once_and_refuses_a_future_time(district, household_a):
 @pytest.mark.django_db(transaction=True)
 def test_two_runners_at_once_expire_once(district, household_a, household_b):
     scheme = make_scheme(district)
-    accounts = [actions.account_open_for_household(household=h) for h in (household_a, household_b)]
+    accounts = [account_open_for_household(household=h) for h in (household_a, household_b)]
     for account in accounts:
         credit(scheme, account, 9)
     later = clock.now() + 31 * DAY
-    results = run_together(*[lambda: expiry.expire_due(at=later) for _ in range(4)])
+    results = run_together(*[lambda: expire_due(at=later) for _ in range(4)])
     assert all(isinstance(r, dict) for r in results), results
     assert sum(r["points"] for r in results) == 18
     assert LedgerTransaction.objects.filter(kind="points.expiry").count() == 2

@@ -8,8 +8,11 @@ from django.db import connection
 from gongzhi.core import clock, ledger
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.models_ledger import LedgerTransaction, Posting
-from gongzhi.points import actions, fastpath, store
-from gongzhi.points.models import AwardEvent, EventItem, PointsAward, RedemptionOrder
+from gongzhi.points import fastpath
+from gongzhi.points.actions.accounts import account_open_for_household
+from gongzhi.points.actions.schemes import system_account, system_code
+from gongzhi.points.actions.store import event_create, event_offer, item_create
+from gongzhi.points.models import SYSTEM_SHARDS, AwardEvent, EventItem, PointsAward, RedemptionOrder
 from tests.conftest import STREET
 from tests.points.conftest import move, propose
 
@@ -36,18 +39,18 @@ def test_award_post_due_posts_in_one_statement_and_refuses_early_or_twice(distri
     account = award.account.ledger_account
     assert ledger.balance(account=account) == award.points and ledger.verify_account(account=account)
     issuance = {p.account.code for p in txn.postings.select_related("account")} - {account.code}
-    assert issuance == {actions.system_code(scheme, "issuance", award.account_id % actions.SYSTEM_SHARDS)}
+    assert issuance == {system_code(scheme, "issuance", award.account_id % SYSTEM_SHARDS)}
     assert fastpath.award_post_due(award_id=award.pk, at=later) is None  # already posted
     assert Posting.objects.count() == 2
 
 
 def test_redemption_in_one_statement_and_nothing_written_when_refused(district, household_a, scheme):
     staff = district["street_staff"]
-    account = actions.account_open_for_household(household=household_a)
-    issuance = actions.system_account(scheme, "issuance", spread=account.pk)
+    account = account_open_for_household(household=household_a)
+    issuance = system_account(scheme, "issuance", spread=account.pk)
     ledger.post(kind="points.award", lines=[(issuance, -30), (account.ledger_account, 30)])
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=5)
-    event = store.event_create(
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=20, stock=5)
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[STREET],
@@ -56,7 +59,7 @@ def test_redemption_in_one_statement_and_nothing_written_when_refused(district, 
         starts_at=clock.now() - dt.timedelta(hours=1),
         ends_at=clock.now() + dt.timedelta(days=1),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=5)
+    event_offer(actor=staff, event=event, item=flour, stock=5)
     kw = {"actor": staff, "account": account, "event": event, "item": flour, "memo": "面粉 ×1"}
     order = fastpath.redemption_place(quantity=1, pickup_code="ABCDEFGH", **kw)
     assert order is not None and RedemptionOrder.objects.get(pk=order.pk).pickup_code == "ABCDEFGH"
@@ -80,11 +83,11 @@ def test_contended_redemptions_from_one_account_all_take_the_one_statement_path(
     from tests.points.test_concurrency import run_together
 
     staff = district["street_staff"]
-    account = actions.account_open_for_household(household=household_a)
-    issuance = actions.system_account(scheme, "issuance", spread=account.pk)
+    account = account_open_for_household(household=household_a)
+    issuance = system_account(scheme, "issuance", spread=account.pk)
     ledger.post(kind="points.award", lines=[(issuance, -1000), (account.ledger_account, 1000)])
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=100)
-    event = store.event_create(
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=1, stock=100)
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[STREET],
@@ -93,7 +96,7 @@ def test_contended_redemptions_from_one_account_all_take_the_one_statement_path(
         starts_at=clock.now() - dt.timedelta(hours=1),
         ends_at=clock.now() + dt.timedelta(days=1),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=100)
+    event_offer(actor=staff, event=event, item=flour, stock=100)
     kw = {"actor": staff, "account": account, "event": event, "item": flour, "memo": "面粉 ×1", "quantity": 1}
     calls = [(lambda i=i: fastpath.redemption_place(pickup_code=f"CODE{i:04d}", **kw)) for i in range(12)]
     results = run_together(*calls)

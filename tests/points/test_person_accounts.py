@@ -9,7 +9,10 @@ import time_machine
 from gongzhi.core import ledger
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.models_ledger import Posting
-from gongzhi.points import actions, store
+from gongzhi.points.actions.accounts import account_open_for_household, account_open_for_resident
+from gongzhi.points.actions.awards import award_bulk_propose, award_from_source, award_propose
+from gongzhi.points.actions.schemes import catalogue_install, scheme_create
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import HolderKind, PointsAccount, PointsAward
 from tests import factories
 from tests.conftest import STREET, api_client_for
@@ -20,14 +23,14 @@ URL = "/api/v1/points"
 
 @pytest.fixture
 def person_scheme(district):
-    s = actions.scheme_create(
+    s = scheme_create(
         actor=district["street_staff"],
         area=district.areas[STREET],
         name="个人积分",
         holder_kind=HolderKind.PERSON,
         opening_balance=5,
     )
-    actions.catalogue_install(actor=district["street_staff"], scheme=s)
+    catalogue_install(actor=district["street_staff"], scheme=s)
     return s
 
 
@@ -38,13 +41,13 @@ def post_json(client, url, data):
 def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(district, household_a, person_scheme):
     zhang = factories.make_resident(household_a, "张三")
     li = factories.make_resident(household_a, "李四")
-    a = actions.account_open_for_resident(resident=zhang)
-    b = actions.account_open_for_resident(resident=li)
+    a = account_open_for_resident(resident=zhang)
+    b = account_open_for_resident(resident=li)
     assert a.pk != b.pk and (a.resident_id, a.household_id) == (zhang.pk, None)
     assert ledger.balance(account=a.ledger_account) == 5
-    assert actions.account_open_for_resident(resident=zhang).pk == a.pk  # idempotent
+    assert account_open_for_resident(resident=zhang).pk == a.pk  # idempotent
     with pytest.raises(ValidationFailed, match="按个人开户") as exc:
-        actions.account_open_for_household(household=household_a)
+        account_open_for_household(household=household_a)
     assert exc.value.field == "household_id"
     assert PointsAccount.objects.count() == 2
 
@@ -52,9 +55,9 @@ def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(dist
 def test_a_household_scheme_refuses_a_person_account(district, household_a, scheme):
     zhang = factories.make_resident(household_a, "张三")
     with pytest.raises(ValidationFailed, match="按户开户"):
-        actions.account_open_for_resident(resident=zhang)
+        account_open_for_resident(resident=zhang)
     with pytest.raises(ValidationFailed, match="按户开户"):
-        actions.award_propose(actor=district["grid_worker_a"], resident=zhang, rule_code="env-cleanup", evidence="照片")
+        award_propose(actor=district["grid_worker_a"], resident=zhang, rule_code="env-cleanup", evidence="照片")
     assert not PointsAccount.objects.exists() and not PointsAward.objects.exists()
 
 
@@ -96,8 +99,8 @@ def test_award_redeem_and_read_by_resident_id_through_the_api(district, househol
         assert PointsAward.objects.count() == 1 and Posting.objects.count() == before
 
         staff = district["street_staff"]
-        flour = store.item_create(actor=staff, scheme=person_scheme, name="面粉", price=5, stock=10)
-        event = store.event_create(
+        flour = item_create(actor=staff, scheme=person_scheme, name="面粉", price=5, stock=10)
+        event = event_create(
             actor=staff,
             scheme=person_scheme,
             area=district.areas[STREET],
@@ -106,7 +109,7 @@ def test_award_redeem_and_read_by_resident_id_through_the_api(district, househol
             starts_at=START,
             ends_at=START + dt.timedelta(days=30),
         )
-        store.event_offer(actor=staff, event=event, item=flour, stock=10)
+        event_offer(actor=staff, event=event, item=flour, stock=10)
         r = post_json(
             office, f"{URL}/redemptions", {"resident_id": zhang.pk, "event_id": event.pk, "item_id": flour.pk}
         )
@@ -124,12 +127,12 @@ def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme
     district, household_a, household_b, person_scheme
 ):
     zhang = factories.make_resident(household_a, "张三")
-    award = actions.award_from_source(
+    award = award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
     assert award.account.resident_id == zhang.pk and award.account.household_id is None
     # Same source again: the same award, nothing new.
-    again = actions.award_from_source(
+    again = award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
     assert again.pk == award.pk and PointsAward.objects.count() == 1
@@ -137,7 +140,7 @@ def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme
 
 def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(district, household_a, scheme):
     zhang = factories.make_resident(household_a, "张三")
-    award = actions.award_from_source(
+    award = award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
     assert award.account.household_id == household_a.pk and award.account.resident_id is None
@@ -145,7 +148,7 @@ def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(distr
     lone.household = None
     lone.save()
     with pytest.raises(ValidationFailed, match="未关联户"):
-        actions.award_from_source(
+        award_from_source(
             source_type="volunteering.activity", source_id="1:2", resident=lone, rule_code="public-volunteer"
         )
     assert PointsAward.objects.count() == 1
@@ -153,7 +156,7 @@ def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(distr
 
 def test_bulk_awards_to_persons(district, household_a, person_scheme):
     people = [factories.make_resident(household_a, n) for n in ("张三", "李四")]
-    batch = actions.award_bulk_propose(
+    batch = award_bulk_propose(
         actor=district["grid_worker_a"],
         residents=people,
         rule_code="env-cleanup",

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import translation
 
 from gongzhi.core import ledger
-from gongzhi.points import statements, store
+from gongzhi.points import statements
+from gongzhi.points.actions.redemption import redemption_fulfil, redemption_place
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem
 from tests import factories
 from tests.conftest import COMMUNITY_A
@@ -37,9 +39,9 @@ def owner(district, household_a):
 def evening(district, scheme):
     staff = district["street_staff"]
     with time_machine.travel(START, tick=False):
-        flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
-        oil = store.item_create(actor=staff, scheme=scheme, name="食用油", price=50, stock=1)
-        event = store.event_create(
+        flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
+        oil = item_create(actor=staff, scheme=scheme, name="食用油", price=50, stock=1)
+        event = event_create(
             actor=staff,
             scheme=scheme,
             area=district.areas[COMMUNITY_A],
@@ -48,8 +50,8 @@ def evening(district, scheme):
             starts_at=START,
             ends_at=START + dt.timedelta(hours=6),
         )
-        store.event_offer(actor=staff, event=event, item=flour, stock=3)
-        store.event_offer(actor=staff, event=event, item=oil, stock=1)
+        event_offer(actor=staff, event=event, item=flour, stock=3)
+        event_offer(actor=staff, event=event, item=oil, stock=1)
     EventItem.objects.filter(item=oil).update(stock=0)
     return {"event": event, "flour": flour}
 
@@ -113,7 +115,7 @@ def test_the_order_page_says_where_when_and_what_to_do(district, scheme, evening
     ledger.post(kind="points.award", lines=[(issuance, -100), (account_a.ledger_account, 100)], reference="seed")
     client = client_for(owner)
     with time_machine.travel(START + dt.timedelta(hours=1), tick=False):
-        order = store.redemption_place(
+        order = redemption_place(
             actor=owner, account=account_a, event=evening["event"], item=evening["flour"], quantity=1
         )
         body = client.get(f"/points/orders/{order.pk}/").content.decode()
@@ -122,7 +124,7 @@ def test_the_order_page_says_where_when_and_what_to_do(district, scheme, evening
         assert "在兑换柜台打开" not in body  # a resident is no counter
         staff_view = client_for(district["grid_worker_a"]).get(f"/points/orders/{order.pk}/").content.decode()
         assert f'href="/points/counter/?code={order.pickup_code}"' in staff_view
-        store.redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code)
+        redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code)
         body = client.get(f"/points/orders/{order.pk}/").content.decode()
     assert "已于 2025-05-10 21:00 领取" in body and "<svg" not in body and "取消兑换" not in body
 
@@ -141,10 +143,10 @@ def test_store_management_counts_orders_per_event_and_links_its_counter(district
     ledger.post(kind="points.award", lines=[(issuance, -100), (account_a.ledger_account, 100)], reference="seed")
     with time_machine.travel(START + dt.timedelta(hours=1), tick=False):
         for _i in range(2):
-            order = store.redemption_place(
+            order = redemption_place(
                 actor=owner, account=account_a, event=evening["event"], item=evening["flour"], quantity=1
             )
-        store.redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code)
+        redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code)
         body = client_for(district["street_staff"]).get("/points/manage/").content.decode()
     assert "待领取 1 单 · 已领取 1 单" in body
     assert f'href="/points/counter/?event={evening["event"].pk}"' in body
@@ -153,7 +155,7 @@ def test_store_management_counts_orders_per_event_and_links_its_counter(district
 def test_store_management_says_what_to_do_first_when_empty(district, scheme):
     staff = district["street_staff"]
     with time_machine.travel(START, tick=False):
-        store.event_create(
+        event_create(
             actor=staff,
             scheme=scheme,
             area=district.areas[COMMUNITY_A],

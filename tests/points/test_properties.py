@@ -20,7 +20,12 @@ from hypothesis import strategies as st
 from gongzhi.core import ledger
 from gongzhi.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
-from gongzhi.points import actions, store
+from gongzhi.points.actions.accounts import account_open_for_household
+from gongzhi.points.actions.award_workflow import award_transition
+from gongzhi.points.actions.awards import award_propose
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
+from gongzhi.points.actions.schemes import rule_upsert, scheme_create
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import AwardEvent, EventItem, PointsAward, RedemptionOrder, StoreItem
 from tests import factories
 from tests.conftest import COMMUNITY_A, MICRO_A, STREET
@@ -137,7 +142,7 @@ def assert_sound(world: dict, model: Model) -> None:
 def build_world(district, scheme) -> dict:
     staff = district["street_staff"]
     for code, points, cap in RULES.values():
-        actions.rule_upsert(
+        rule_upsert(
             actor=staff, scheme=scheme, code=code, dimension="local", name=code, points=points, cap_per_month=cap
         )
     accounts, owners = [], []
@@ -146,9 +151,9 @@ def build_world(district, scheme) -> dict:
         owner = factories.make_user(f"owner{h}", role="resident", at=district.areas[MICRO_A])
         owner.resident = factories.make_resident(hh, f"户主{h}")
         owner.save()
-        accounts.append(actions.account_open_for_household(household=hh))
+        accounts.append(account_open_for_household(household=hh))
         owners.append(owner)
-    event = store.event_create(
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[COMMUNITY_A],
@@ -159,8 +164,8 @@ def build_world(district, scheme) -> dict:
     )
     items = {}
     for name, (price, stock) in ITEMS.items():
-        items[name] = store.item_create(actor=staff, scheme=scheme, name=name, price=price, stock=stock + 5)
-        store.event_offer(actor=staff, event=event, item=items[name], stock=stock)
+        items[name] = item_create(actor=staff, scheme=scheme, name=name, price=price, stock=stock + 5)
+        event_offer(actor=staff, event=event, item=items[name], stock=stock)
     return {"accounts": accounts, "owners": owners, "event": event, "items": items}
 
 
@@ -171,7 +176,7 @@ def run(district, scheme, ops) -> None:
     proposer, reviewer, counter = district["grid_worker_a"], district["street_staff"], district["grid_worker_a"]
 
     def move(a: dict, action: str, actor, note: str = ""):
-        return actions.award_transition(actor=actor, award_id=a["pk"], action=action, note=note)
+        return award_transition(actor=actor, award_id=a["pk"], action=action, note=note)
 
     def try_post(a: dict) -> None:
         amount = -a["points"]  # a deduction spends from the household
@@ -189,7 +194,7 @@ def run(district, scheme, ops) -> None:
             points = magnitude if max_points > 0 else -magnitude
             source = f"{source_n}" if source_n is not None else None
             created = expect(
-                lambda h=h, code=code, points=points, source=source, step=step: actions.award_propose(
+                lambda h=h, code=code, points=points, source=source, step=step: award_propose(
                     actor=proposer,
                     account=accounts[h],
                     rule_code=code,
@@ -222,7 +227,7 @@ def run(district, scheme, ops) -> None:
             price = ITEMS[name][0]
             ok = model.stock[name] >= quantity and model.may_spend(h, price * quantity)
             order = expect(
-                lambda h=h, name=name, quantity=quantity: store.redemption_place(
+                lambda h=h, name=name, quantity=quantity: redemption_place(
                     actor=counter, account=accounts[h], event=event, item=items[name], quantity=quantity
                 ),
                 ok,
@@ -248,9 +253,9 @@ def run(district, scheme, ops) -> None:
             o = model.orders[op[1] % len(model.orders)]
             ok = o["state"] == "placed"
             if kind == "cancel":
-                call = lambda o=o: store.redemption_cancel(actor=counter, order_id=o["pk"], reason="不要了")  # noqa: E731
+                call = lambda o=o: redemption_cancel(actor=counter, order_id=o["pk"], reason="不要了")  # noqa: E731
             else:
-                call = lambda o=o: store.redemption_fulfil(actor=counter, pickup_code=o["code"])  # noqa: E731
+                call = lambda o=o: redemption_fulfil(actor=counter, pickup_code=o["code"])  # noqa: E731
             if expect(call, ok, ValidationFailed) is not None:
                 if kind == "cancel":
                     o["state"] = "cancelled"
@@ -278,15 +283,15 @@ def run(district, scheme, ops) -> None:
             _k, h, what = op
             if what == "unknown_rule":
                 expect(
-                    lambda h=h: actions.award_propose(actor=proposer, account=accounts[h], rule_code="no-such-rule"),
+                    lambda h=h: award_propose(actor=proposer, account=accounts[h], rule_code="no-such-rule"),
                     False,
                     NotFound,
                 )
             elif what == "unknown_code":
-                expect(lambda: store.redemption_fulfil(actor=counter, pickup_code="ZZZZZZZZ"), False, NotFound)
+                expect(lambda: redemption_fulfil(actor=counter, pickup_code="ZZZZZZZZ"), False, NotFound)
             else:
                 expect(
-                    lambda h=h: store.redemption_place(
+                    lambda h=h: redemption_place(
                         actor=counter, account=accounts[h], event=event, item=items["flour"], quantity=0
                     ),
                     False,
@@ -298,7 +303,7 @@ def run(district, scheme, ops) -> None:
 @pytest.fixture
 def prop_scheme(district):
     with time_machine.travel(START, tick=False):
-        scheme = actions.scheme_create(
+        scheme = scheme_create(
             actor=district["street_staff"],
             area=district.areas[STREET],
             name="性质测试积分",

@@ -9,8 +9,10 @@ import time_machine
 from django.test import Client
 
 from gongzhi.core import ledger
-from gongzhi.points import actions, statements, store
-from gongzhi.points.models import EventItem, PointsAward, RedemptionOrder, StoreItem
+from gongzhi.points import statements
+from gongzhi.points.actions.awards import award_propose
+from gongzhi.points.actions.store import event_create, event_offer, item_create
+from gongzhi.points.models import EventItem, PointsAward, RedemptionEvent, RedemptionOrder, StoreItem
 from tests import factories
 from tests.conftest import COMMUNITY_A, GRID_A, STREET
 from tests.points.conftest import move, propose
@@ -98,7 +100,7 @@ def test_rankings_per_grid_and_community(district, scheme, account_a, account_b,
         for household, rule in ((owner.resident.household, "env-cleanup"), (other, "neighbour-filial")):
             a = propose(district, household, rule)
             move(district, a, ("street_staff", "review"), ("street_staff", "publish"))
-        b = actions.award_propose(
+        b = award_propose(
             actor=district["grid_worker_b"], household=account_b.household, rule_code="env-cleanup", evidence="照片"
         )
     with time_machine.travel(START + dt.timedelta(days=4), tick=False):
@@ -118,8 +120,8 @@ def test_rankings_per_grid_and_community(district, scheme, account_a, account_b,
 @pytest.fixture
 def shop(district, scheme, account_a, owner):
     staff = district["street_staff"]
-    flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
-    event = store.event_create(
+    flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
+    event = event_create(
         actor=staff,
         scheme=scheme,
         area=district.areas[COMMUNITY_A],
@@ -128,7 +130,7 @@ def shop(district, scheme, account_a, owner):
         starts_at=START,
         ends_at=START + dt.timedelta(hours=8),
     )
-    store.event_offer(actor=staff, event=event, item=flour, stock=3)
+    event_offer(actor=staff, event=event, item=flour, stock=3)
     fund(scheme, account_a, 100, "seed")
     return {"flour": flour, "event": event}
 
@@ -223,7 +225,7 @@ def test_store_management_page(district, scheme):
             "ends_at": "2031-05-10T12:00",
         },
     )
-    event = store.RedemptionEvent.objects.get()
+    event = RedemptionEvent.objects.get()
     client.post("/points/manage/", {"what": "offer", "event_id": event.pk, "item_id": item.pk, "stock": "8"})
     assert EventItem.objects.get().stock == 8
     r = client.post("/points/manage/", {"what": "item", "name": "", "price": "x"}, follow=True)

@@ -7,7 +7,8 @@ import time_machine
 
 from gongzhi.core import ledger
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
-from gongzhi.points import store
+from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
+from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem, RedemptionOrder
 from tests import factories
 from tests.conftest import COMMUNITY_A, STREET, api_client_for
@@ -20,9 +21,9 @@ URL = "/api/v1/points"
 def shop(district, scheme, account_a):
     with time_machine.travel(START, tick=False):
         staff = district["street_staff"]
-        flour = store.item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
-        oil = store.item_create(actor=staff, scheme=scheme, name="食用油", price=50, stock=5)
-        event = store.event_create(
+        flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=10)
+        oil = item_create(actor=staff, scheme=scheme, name="食用油", price=50, stock=5)
+        event = event_create(
             actor=staff,
             scheme=scheme,
             area=district.areas[COMMUNITY_A],
@@ -31,8 +32,8 @@ def shop(district, scheme, account_a):
             starts_at=START,
             ends_at=START + dt.timedelta(hours=8),
         )
-        store.event_offer(actor=staff, event=event, item=flour, stock=3)
-        store.event_offer(actor=staff, event=event, item=oil, stock=1)
+        event_offer(actor=staff, event=event, item=flour, stock=3)
+        event_offer(actor=staff, event=event, item=oil, stock=1)
         issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
         ledger.post(kind="points.award", lines=[(issuance, -100), (account_a.ledger_account, 100)], reference="seed")
     return {"flour": flour, "oil": oil, "event": event}
@@ -55,7 +56,7 @@ def test_allotting_stock_to_an_event_takes_it_from_the_store(shop):
 
 
 def test_a_redemption_takes_points_and_stock(district, shop, account_a, at_event):
-    order = store.redemption_place(
+    order = redemption_place(
         actor=district["grid_worker_a"], account=account_a, event=shop["event"], item=shop["flour"], quantity=2
     )
     assert order.points == 60 and len(order.pickup_code) == 8
@@ -71,13 +72,13 @@ def test_a_redemption_takes_points_and_stock(district, shop, account_a, at_event
 def test_beyond_balance_or_stock_is_refused_and_changes_nothing(
     district, shop, account_a, at_event, item, quantity, match
 ):
-    call = lambda: store.redemption_place(  # noqa: E731
+    call = lambda: redemption_place(  # noqa: E731
         actor=district["grid_worker_a"], account=account_a, event=shop["event"], item=shop[item], quantity=quantity
     )
     if match is None:  # 3 × 30 = 90 of 100: fine; then a second one is beyond the balance
         call()
         with pytest.raises(ValidationFailed):
-            store.redemption_place(
+            redemption_place(
                 actor=district["grid_worker_a"], account=account_a, event=shop["event"], item=shop["oil"], quantity=1
             )
         assert ledger.balance(account=account_a.ledger_account) == 10
@@ -90,48 +91,47 @@ def test_beyond_balance_or_stock_is_refused_and_changes_nothing(
 
 
 def test_cancel_refunds_by_reversal_and_restocks(district, shop, account_a, at_event):
-    order = store.redemption_place(
+    order = redemption_place(
         actor=district["grid_worker_a"], account=account_a, event=shop["event"], item=shop["oil"], quantity=1
     )
-    order = store.redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk, reason="不要了")
+    order = redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk, reason="不要了")
     assert order.state == "cancelled" and order.refund.reverses_id == order.transaction_id
     assert ledger.balance(account=account_a.ledger_account) == 100
     assert offer_stock(shop["event"], shop["oil"]) == 1
     with pytest.raises(ValidationFailed):
-        store.redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk)
+        redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk)
     assert ledger.balance(account=account_a.ledger_account) == 100
 
 
 def test_fulfilled_orders_cannot_be_cancelled(district, shop, account_a, at_event):
-    order = store.redemption_place(
+    order = redemption_place(
         actor=district["grid_worker_a"], account=account_a, event=shop["event"], item=shop["oil"], quantity=1
     )
-    store.redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code.lower())
+    redemption_fulfil(actor=district["grid_worker_a"], pickup_code=order.pickup_code.lower())
     with pytest.raises(ValidationFailed):
-        store.redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk)
+        redemption_cancel(actor=district["grid_worker_a"], order_id=order.pk)
     assert ledger.balance(account=account_a.ledger_account) == 50
 
 
 def test_who_may_redeem(district, shop, account_a, household_a, at_event):
     for persona in ("resident_a", "community_worker_b", "grid_worker_a2"):
         with pytest.raises(PermissionDenied):
-            store.redemption_place(
+            redemption_place(
                 actor=district[persona], account=account_a, event=shop["event"], item=shop["oil"], quantity=1
             )
     owner = district["resident_a"]
     owner.resident = factories.make_resident(household_a, "王五")
     owner.save()
     assert (
-        store.redemption_place(actor=owner, account=account_a, event=shop["event"], item=shop["oil"], quantity=1).points
-        == 50
+        redemption_place(actor=owner, account=account_a, event=shop["event"], item=shop["oil"], quantity=1).points == 50
     )
 
 
 def test_only_office_staff_manage_the_store(district, scheme):
     with pytest.raises(PermissionDenied):
-        store.item_create(actor=district["grid_worker_a"], scheme=scheme, name="大米", price=40)
+        item_create(actor=district["grid_worker_a"], scheme=scheme, name="大米", price=40)
     with pytest.raises(PermissionDenied):
-        store.item_create(actor=district["other_street_staff"], scheme=scheme, name="大米", price=40)
+        item_create(actor=district["other_street_staff"], scheme=scheme, name="大米", price=40)
 
 
 def test_the_api_redeems_lists_and_cancels(district, shop, account_a, household_a, at_event):

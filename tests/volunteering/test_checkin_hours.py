@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
-from gongzhi.points import actions as points_actions
+from gongzhi.points.actions.schemes import catalogue_install, scheme_create
 from gongzhi.points.models import PointsAward
 from gongzhi.volunteering import codes
 from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
@@ -268,10 +268,10 @@ class TestConfirmation:
 class TestPoints:
     @pytest.fixture
     def scheme(self, district):
-        s = points_actions.scheme_create(
+        s = scheme_create(
             actor=district["street_staff"], area=district.areas[STREET], name="德育乡村积分", opening_balance=0
         )
-        points_actions.catalogue_install(actor=district["street_staff"], scheme=s)
+        catalogue_install(actor=district["street_staff"], scheme=s)
         return s
 
     def test_confirmed_hours_earn_points_once_per_person_and_activity(

@@ -85,7 +85,7 @@ def points_for_confirmed_hours(*, attendance: Attendance, actor: Any) -> None:
     Points are a by-product of confirmed hours: when they cannot be awarded (no household, no scheme in the
     area, the monthly cap reached) the hours still count and the reason is kept on the attendance.
     """
-    from gongzhi.points.actions import award_from_source
+    from gongzhi.points.actions.awards import award_from_source
 
     if not attendance.hours or attendance.points_award_id:
         return

@@ -5,7 +5,7 @@ from typing import Any
 
 from gongzhi.core import clock
 from gongzhi.core.sweep import SweepCommand
-from gongzhi.points import expiry
+from gongzhi.points.actions.expiry import expire_due
 
 
 class Command(SweepCommand):
@@ -15,7 +15,7 @@ class Command(SweepCommand):
     at_help = "ISO time: expire what had expired by then (not later than now)"
 
     def sweep(self, *, at: dt.datetime | None, options: dict[str, Any]) -> str:
-        result = expiry.expire_due(at=at)
+        result = expire_due(at=at)
         return (
             f"{clock.now().isoformat(timespec='seconds')} expired {result['points']} points on "
             f"{result['accounts']} accounts, failed {result['failed']}"

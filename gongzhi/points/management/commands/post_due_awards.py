@@ -5,7 +5,7 @@ from typing import Any
 
 from gongzhi.core import clock
 from gongzhi.core.sweep import SweepCommand
-from gongzhi.points import actions
+from gongzhi.points.actions.award_sweep import post_due_awards
 
 
 class Command(SweepCommand):
@@ -15,7 +15,7 @@ class Command(SweepCommand):
     at_help = "ISO time: post what was due by then (not later than now)"
 
     def sweep(self, *, at: dt.datetime | None, options: dict[str, Any]) -> str:
-        result = actions.post_due_awards(at=at)
+        result = post_due_awards(at=at)
         return (
             f"{clock.now().isoformat(timespec='seconds')} due {result['due']}, posted {result['posted']}, "
             f"failed {result['failed']}"

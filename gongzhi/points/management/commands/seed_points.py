@@ -12,7 +12,7 @@ from django.db import transaction
 
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import DomainError
-from gongzhi.points import actions
+from gongzhi.points.actions.schemes import catalogue_install, scheme_create
 from gongzhi.points.models import PointsScheme
 
 DEMO_AREA = "370211003"  # 胶南街道 in seed_demo's district: sixteen grids run 德育乡村
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 code = DEMO_AREA if options["demo"] else options["area"]
                 name = DEMO_NAME if options["demo"] else options["name"]
                 scheme = self._scheme(code, name, options["publicity_days"])
-            added = actions.catalogue_install(actor=None, scheme=scheme)
+            added = catalogue_install(actor=None, scheme=scheme)
         except DomainError as exc:
             raise CommandError(str(exc.message)) from None
         self.stdout.write(
@@ -58,6 +58,4 @@ class Command(BaseCommand):
         area = Area.objects.filter(code=code).first()
         if area is None:
             raise CommandError(f"no area with code {code} (run seed_demo first for --demo)")
-        return actions.scheme_create(
-            actor=None, area=area, name=name or f"{area.name}积分", publicity_days=publicity_days
-        )
+        return scheme_create(actor=None, area=area, name=name or f"{area.name}积分", publicity_days=publicity_days)

@@ -37,8 +37,8 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
 
-        bars: dict[str, tqdm] = {}
-        labels = {ImportStatus.VALIDATING: "校验", ImportStatus.IMPORTING: "写入"}
+        bars: dict[str, tqdm[Any]] = {}
+        labels: dict[str, str] = {ImportStatus.VALIDATING: "校验", ImportStatus.IMPORTING: "写入"}
 
         def on_progress(phase: str, done: int, total: int) -> None:
             if opts["no_progress"]:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import Conflict, ValidationFailed
-from gongzhi.points.actions import system_account
+from gongzhi.points.actions.schemes import system_account
 from gongzhi.points.models import PointsAccount, PointsScheme
 
 log = logging.getLogger(__name__)

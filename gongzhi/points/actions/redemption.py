@@ -1,36 +1,31 @@
-"""Writes of the store (德育超市): items, redemption events, orders. Points move only through the ledger.
+"""Redemptions at the store: placing an order (offer row lock, stock, balance above the floor, order and audit row,
+all or nothing), cancelling it (ledger reversal and stock back) and handing it over at the counter.
 
-A redemption locks the event's offer row (stock) and, inside ledger.post, the household's account (balance and
-floor); both change in one database transaction or neither does. A cancellation reverses the ledger transaction
-and puts the stock back.
+A redemption locks the event's offer row (stock) and, inside ledger.post, the holder's account (balance and floor);
+both change in one database transaction or neither does.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.codes import ancestor_codes
-from gongzhi.areas.models import Area
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from gongzhi.people.models import Partner
+from gongzhi.core.text import clean_text as _text
 from gongzhi.points import fastpath, selectors
-from gongzhi.points.actions import _int, _text, system_account
+from gongzhi.points.actions.inputs import integer
+from gongzhi.points.actions.schemes import system_account
 from gongzhi.points.models import (
     EventItem,
-    ItemKind,
     OrderState,
     PointsAccount,
-    PointsScheme,
     RedemptionEvent,
     RedemptionOrder,
     StoreItem,
@@ -39,89 +34,8 @@ from gongzhi.points.models import (
 PICKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the counter
 
 
-@transaction.atomic
-def item_create(
-    *,
-    actor: Any,
-    scheme: PointsScheme,
-    name: str,
-    price: int,
-    stock: int = 0,
-    kind: str = ItemKind.GOODS,
-    sponsor: Partner | None = None,
-) -> StoreItem:
-    rules.require(actor, "store.manage", scheme.area_code)
-    if kind not in ItemKind.values:
-        raise ValidationFailed(_("商品类型只能是：%(k)s") % {"k": "、".join(ItemKind.values)}, field="kind")
-    item = StoreItem.objects.create(
-        scheme=scheme,
-        name=_text(name, field="name", max_length=64, required=True),
-        kind=kind,
-        price=_int(price, field="price", minimum=1, maximum=1_000_000),
-        stock=_int(stock, field="stock", minimum=0, maximum=1_000_000),
-        sponsor=sponsor,
-    )
-    audit_record(actor=actor, action="points.item.create", target=item, area_code=scheme.area_code)
-    return item
-
-
-@transaction.atomic
-def event_create(
-    *,
-    actor: Any,
-    scheme: PointsScheme,
-    area: Area,
-    title: str,
-    place: str,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-) -> RedemptionEvent:
-    rules.require(actor, "store.manage", area.code)
-    if not area.code.startswith(scheme.area_code):
-        raise ValidationFailed(_("兑换活动须在积分方案的区域内"), field="area")
-    if ends_at <= starts_at:
-        raise ValidationFailed(_("结束时间须晚于开始时间"), field="ends_at")
-    event = RedemptionEvent.objects.create(
-        scheme=scheme,
-        area=area,
-        area_code=area.code,
-        title=_text(title, field="title", max_length=128, required=True),
-        place=_text(place, field="place", max_length=128, required=True),
-        starts_at=starts_at,
-        ends_at=ends_at,
-    )
-    audit_record(actor=actor, action="points.event.create", target=event, area_code=area.code)
-    return event
-
-
-@transaction.atomic
-def event_offer(*, actor: Any, event: RedemptionEvent, item: StoreItem, stock: int) -> EventItem:
-    """Allot `stock` units of an item from the store to an event (more units on a second call)."""
-    rules.require(actor, "store.manage", event.area_code)
-    stock = _int(stock, field="stock", minimum=1, maximum=1_000_000)
-    if item.scheme_id != event.scheme_id:
-        raise ValidationFailed(_("商品与兑换活动不属于同一积分方案"), field="item_id")
-    locked = StoreItem.objects.select_for_update().get(pk=item.pk)
-    if locked.stock < stock:
-        raise ValidationFailed(
-            _("「%(name)s」库存只有 %(stock)d") % {"name": locked.name, "stock": locked.stock}, field="stock"
-        )
-    StoreItem.objects.filter(pk=item.pk).update(stock=F("stock") - stock)
-    offer, created = EventItem.objects.select_for_update().get_or_create(
-        event=event, item=item, defaults={"stock": stock}
-    )
-    if not created:
-        EventItem.objects.filter(pk=offer.pk).update(stock=F("stock") + stock)
-        offer.refresh_from_db()
-    return offer
-
-
-def _is_own(user: Any, account: PointsAccount) -> bool:
-    return selectors._is_own(user, account)
-
-
 def _require_counter_or_own(user: Any, account: PointsAccount) -> None:
-    if _is_own(user, account) or rules.allows(user, "store.counter", account.area_code):
+    if selectors._is_own(user, account) or rules.allows(user, "store.counter", account.area_code):
         return
     raise PermissionDenied(_("只有本户居民或兑换点工作人员可以办理兑换"), details={"rule": "store.counter"})
 
@@ -135,7 +49,7 @@ def redemption_place(
 ) -> RedemptionOrder:
     """Redeem: offer row lock, stock, balance above the floor, order and audit row, all or nothing."""
     _require_counter_or_own(actor, account)
-    quantity = _int(quantity, field="quantity", minimum=1, maximum=100)
+    quantity = integer(quantity, field="quantity", minimum=1, maximum=100)
     if not account.area_code.startswith(event.area_code):
         raise ValidationFailed(_("该户不在本次兑换活动的范围内"), field="event_id")
     if clock.now() >= event.ends_at:
@@ -266,16 +180,3 @@ def redemption_fulfil(*, actor: Any, pickup_code: str, event_id: int | None = No
     order.save(update_fields=["state", "fulfilled_at"])
     audit_record(actor=actor, action="points.redemption.fulfil", target=order, area_code=order.area_code)
     return order
-
-
-def items_on_offer(*, area_code: str) -> list[EventItem]:
-    """Offers of events running now or later over `area_code`, above it (a street's event) or inside it."""
-    return list(
-        EventItem.objects.filter(
-            Q(event__area_code__in=ancestor_codes(area_code)) | code_range_q(area_code, "event__area_code"),
-            event__ends_at__gt=clock.now(),
-            item__is_active=True,
-        )
-        .select_related("event", "item", "item__sponsor")
-        .order_by("event__starts_at", "item__price", "id")
-    )
