@@ -71,7 +71,7 @@ def seed() -> dict[str, str]:
 
         user = User.objects.filter(username=name).first()
         if user is None:
-            user = factories.make_user(name, role=role, at=Area.objects.get(code=code) if code else None)
+            user = factories.UserFactory(username=name, role=role, at=Area.objects.get(code=code) if code else None)
         users[name] = user
     if not GridAssignment.objects.filter(user=users["bench-worker"]).exists():
         GridAssignment.objects.create(

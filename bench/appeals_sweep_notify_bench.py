@@ -63,7 +63,7 @@ def main() -> None:
     areas = factories.build_area_tree()
     for code, area in areas.items():
         if area.level == "grid":
-            owner = factories.make_user(f"owner{code}", role="grid_worker", at=area)
+            owner = factories.UserFactory(username=f"owner{code}", role="grid_worker", at=area)
             GridAssignment.objects.create(user=owner, area=area, area_code=code, kind="full_time", is_owner=True)
     micro = [a for a in areas.values() if a.level == "microgrid"]
     now = clock.now()

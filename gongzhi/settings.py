@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Domain errors a page lets through become the one error page (core.pages.error_page).
+    "gongzhi.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "gongzhi.urls"

@@ -21,3 +21,7 @@ urlpatterns = [
     path("board/", include("gongzhi.noticeboard.urls")),
     path("", include("gongzhi.web.urls")),
 ]
+
+# Django's own 404 and 403 show the same error page as a domain error does (core.pages).
+handler404 = "gongzhi.core.pages.not_found"
+handler403 = "gongzhi.core.pages.forbidden"

@@ -75,7 +75,7 @@ def areas(db):
 def district(areas) -> District:
     people = {}
     for name, (role, code) in PERSONAS.items():
-        people[name] = factories.make_user(name, role=role, at=areas[code] if code else None)
+        people[name] = factories.UserFactory(username=name, role=role, at=areas[code] if code else None)
         if name in SUPERUSERS:
             people[name].is_superuser = people[name].is_staff = True
             people[name].save(update_fields=["is_superuser", "is_staff"])
@@ -84,22 +84,22 @@ def district(areas) -> District:
 
 @pytest.fixture
 def household_a(areas):
-    return factories.make_household(areas[MICRO_A], number="HA-0001", address="灵山卫1社区 1号楼1单元101")
+    return factories.HouseholdFactory(area=areas[MICRO_A], number="HA-0001", address="灵山卫1社区 1号楼1单元101")
 
 
 @pytest.fixture
 def household_b(areas):
-    return factories.make_household(areas[MICRO_B], number="HB-0001", address="灵山卫2社区 3号楼2单元502")
+    return factories.HouseholdFactory(area=areas[MICRO_B], number="HB-0001", address="灵山卫2社区 3号楼2单元502")
 
 
 @pytest.fixture
 def resident_in_a(household_a):
-    return factories.make_resident(household_a, "张三", phone="13812345678", tags=["独居"])
+    return factories.ResidentFactory(household=household_a, name="张三", phone="13812345678", tags=["独居"])
 
 
 @pytest.fixture
 def resident_in_b(household_b):
-    return factories.make_resident(household_b, "李四", phone="13987654321")
+    return factories.ResidentFactory(household=household_b, name="李四", phone="13987654321")
 
 
 def api_client_for(user):

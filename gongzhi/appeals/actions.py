@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -36,6 +36,9 @@ from gongzhi.core import clock, pii
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +111,7 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
 
 # Intake reads two rows by code per request; as plain SQL they skip the ORM's query compilation, which cost
 # more than the database (about 1 ms each). The boundary (GeoJSON) stays deferred: intake never reads it.
-_AREA_COLUMNS = ", ".join(f.column for f in Area._meta.concrete_fields if f.name != "boundary")
+_AREA_COLUMNS = ", ".join(f.column for f in Area._meta.concrete_fields if f.name != "boundary" and f.column)
 _AREA_SQL = f"SELECT {_AREA_COLUMNS} FROM {Area._meta.db_table} WHERE code = %s"  # noqa: S608 - our own names
 _CATEGORIES = Category._meta.db_table
 _CATEGORY_SQL = (
@@ -182,7 +185,7 @@ class Submitted:
 @transaction.atomic
 def appeal_submit(
     *,
-    actor: Any,
+    actor: User,
     description: str,
     channel: str,
     category: str | None = None,
@@ -310,7 +313,7 @@ def appeal_submit(
     return Submitted(appeal=appeal, created=True)
 
 
-def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: Any) -> Submitted:
+def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: User) -> Submitted:
     if existing.description != description or existing.area_code != area.code:
         raise Conflict(
             _("外部工单号已用于另一件诉求（%(number)s）") % {"number": existing.number},
@@ -320,7 +323,7 @@ def _same_ticket(existing: Appeal, *, description: str, area: Area, actor: Any) 
     return Submitted(appeal=existing, created=False)
 
 
-def appeal_photo_add(*, actor: Any, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> Any:
+def appeal_photo_add(*, actor: User, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> Any:
     """A photo of an appeal: the reporter adds report photos; workers add evidence of handling."""
     is_reporter = appeal.reporter_id is not None and appeal.reporter_id == getattr(actor, "pk", None)
     if kind == PhotoKind.REPORT:
@@ -346,7 +349,7 @@ CATEGORY_FIELDS = {
 
 
 @transaction.atomic
-def category_update(*, actor: Any, category: Category, **changes: Any) -> Category:
+def category_update(*, actor: User, category: Category, **changes: Any) -> Category:
     """Street staff edit a category's defaults and 7135 overrides (applies to appeals accepted afterwards)."""
     street_codes = rules.scope_codes(actor, "appeals.configure")
     if not street_codes:

@@ -20,7 +20,7 @@ from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, Channel, Photo
 from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.points.idempotency import run_once
+from gongzhi.core.idempotency import idempotent
 
 router = Router(tags=["appeals"], auth=api_auth)
 
@@ -253,16 +253,12 @@ class AppealIn(Schema):
     response={201: AppealDetailOut, 200: AppealDetailOut},
     summary="Submit an appeal (honours the Idempotency-Key header; a known external ticket returns 200)",
 )
+@idempotent("appeals.create")
 def submit_appeal(request: HttpRequest, data: AppealIn) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
-
-    def write() -> tuple[int, dict[str, Any]]:
-        submitted = actions.appeal_submit(actor=user, **data.model_dump())
-        body = AppealDetailOut(**detail(submitted.appeal, user)).model_dump(mode="json")
-        return (201 if submitted.created else 200), body
-
-    status, body = run_once(request, endpoint="appeals.create", payload=data.model_dump(), write=write)
-    return json_response(body, status)
+    submitted = actions.appeal_submit(actor=user, **data.model_dump())
+    body = AppealDetailOut(**detail(submitted.appeal, user)).model_dump(mode="json")
+    return json_response(body, 201 if submitted.created else 200)
 
 
 class CategoryOut(Schema):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from gongzhi.accounts import rules
 from gongzhi.appeals import actions, policy
 from gongzhi.appeals.models import Category, Level, Tier
 from gongzhi.core.errors import DomainError, PermissionDenied, ValidationFailed
+from gongzhi.core.pages import page
 
 RULE = "appeals.configure"
 # Form fields of the 7135 overrides; empty means "use the deployment's policy".
@@ -26,22 +26,15 @@ def _require_configure(request: HttpRequest) -> None:
         raise PermissionDenied(_("只有街道工作人员可以维护诉求分类"))
 
 
-def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "appeals/categories_error.html", {"message": exc.message}, status=exc.status_code)
-
-
 def _effective(category: Category) -> dict[str, Any]:
     """The policy a new appeal of this category gets, for display next to the overrides."""
     return policy.policy_for(category)
 
 
-@login_required
+@page()
 @require_http_methods(["GET"])
 def categories_page(request: HttpRequest) -> HttpResponse:
-    try:
-        _require_configure(request)
-    except DomainError as exc:
-        return _forbidden(request, exc)
+    _require_configure(request)
     groups = []
     rows = Category.objects.select_related("parent").order_by("sort_order", "code")
     children: dict[int, list[Category]] = {}
@@ -98,13 +91,10 @@ def _initial(category: Category) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def category_edit(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        _require_configure(request)
-    except DomainError as exc:
-        return _forbidden(request, exc)
+    _require_configure(request)
     category = Category.objects.select_related("parent").filter(code=code).first()
     if category is None:
         raise Http404(_("诉求分类不存在"))

@@ -6,7 +6,7 @@ to whoever holds the page's rule somewhere.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy
 from gongzhi.accounts import rules
 from gongzhi.appeals.models import Appeal
 from gongzhi.appeals.worklists import TASK_STATES
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 STAFF_PAGES = [
     ("appeals_staff:board", "appeals.dispatch", gettext_lazy("诉求调度台")),
@@ -26,7 +29,7 @@ STAFF_PAGES = [
 ]
 
 
-def appeal_links(user: Any) -> dict[str, Any]:
+def appeal_links(user: User) -> dict[str, Any]:
     links: dict[str, Any] = {
         "resident": [(reverse("appeals:new"), _("我要反映")), (reverse("appeals:mine"), _("我的诉求"))],
         "worker": [],

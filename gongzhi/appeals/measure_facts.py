@@ -34,10 +34,12 @@ SATISFIED_RATINGS = ("satisfied", "basically")
 
 def _arrival_minutes(appeal: Any) -> int:
     minutes = (appeal.policy_snapshot or {}).get("arrival_minutes")
-    try:
-        return int(minutes)
-    except (TypeError, ValueError):
-        return int(policy.deployment_policy()["arrival_minutes"])
+    if minutes is not None:
+        try:
+            return int(minutes)
+        except (TypeError, ValueError):
+            pass
+    return int(policy.deployment_policy()["arrival_minutes"])
 
 
 def responded_on_time(appeal: Any) -> bool | None:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Count,
@@ -45,6 +45,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
@@ -59,6 +60,9 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.people.models import Household
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 VIEW_RULE = "appeals.view"
 MAX_PERIOD_DAYS = 366 * 3
@@ -151,7 +155,7 @@ def period_parse(start: Any = None, end: Any = None) -> Period:
     return Period(first, last)
 
 
-def measures_area(*, user: Any, code: str | None) -> Area:
+def measures_area(*, user: User, code: str | None) -> Area:
     """The area to measure: the one asked for when the user holds appeals.view over it, else their widest one."""
     if not code:
         tops = rules.scope_codes(user, VIEW_RULE)
@@ -286,7 +290,7 @@ def counts_by_periods(
         _grouped([row], outs[index], key_length)
 
     # 应结案 due in the period (and already due), with those of them suspended at its end (缓办).
-    parts = []
+    parts: list[QuerySet[Any, Any]] = []
     for n, (start, end) in enumerate(bounds):
         due_until = min(end, max(start, now))
         parts.append(

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gongzhi.accounts.auth import api_auth
 from gongzhi.appeals import measures
+from gongzhi.core.types import ApiRequest
 
 router = Router(tags=["appeals"], auth=api_auth)
 
@@ -108,7 +108,7 @@ def serialise(result: dict[str, Any]) -> dict[str, Any]:
     by_alias=True,
     summary="Measures of an area and period: rates, its child areas and the previous period (appeals.view)",
 )
-def measures_get(request: HttpRequest, filters: Query[MeasuresQuery]) -> Any:
+def measures_get(request: ApiRequest, filters: Query[MeasuresQuery]) -> Any:
     area = measures.measures_area(user=request.auth, code=filters.area)
     period = measures.period_parse(filters.period_from, filters.period_to)
     sort = measures.sort_parse(filters.sort)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from gongzhi.accounts import rules
 from gongzhi.appeals import measures
-from gongzhi.core.errors import DomainError
+from gongzhi.core.pages import page
 
 # The league table's columns: (key, label, kind). Kinds: "int" counts, "pct" ratios, "per1000" complaints.
 COLUMNS: list[tuple[str, Any, str]] = [
@@ -57,10 +56,6 @@ def _read(request: HttpRequest) -> dict[str, Any]:
     return measures.measures_for(area=area, period=period, sort=sort)
 
 
-def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "appeals/measures_error.html", {"message": exc.message}, status=exc.status_code)
-
-
 def _chart_data(result: dict[str, Any]) -> dict[str, Any]:
     def pct(value: float | None) -> float | None:
         return None if value is None else round(value * 100, 1)
@@ -85,13 +80,10 @@ def _chart_data(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_GET
 def measures_page(request: HttpRequest) -> HttpResponse:
-    try:
-        result = _read(request)
-    except DomainError as exc:
-        return _error(request, exc)
+    result = _read(request)
     area = result["area"]
     parent = (
         area.parent if area.parent_id and rules.allows(request.user, measures.VIEW_RULE, area.parent.code) else None
@@ -136,17 +128,14 @@ def measures_page(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/measures.html", context)
 
 
-@login_required
+@page()
 @require_GET
 def measures_export(request: HttpRequest) -> HttpResponse:
     """The league table as a workbook: the area's own row first, then each child area in the page's order."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    try:
-        result = _read(request)
-    except DomainError as exc:
-        return _error(request, exc)
+    result = _read(request)
     area, period = result["area"], result["period"]
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=_("考核指标"))

@@ -31,7 +31,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts import rules
-from gongzhi.accounts.models import Membership, Role
+from gongzhi.accounts.models import Membership, Role, User
 from gongzhi.appeals.models import Appeal, Category, Level, Rating
 from gongzhi.areas.codes import ancestor_codes, code_at
 from gongzhi.notifications.actions import Note, notify_many
@@ -165,7 +165,7 @@ class Texts:
         return self._lazy[key]
 
 
-def _send(pairs: Iterable[tuple[Message, Iterable[Any]]], *, actor: Any = None) -> int:
+def _send(pairs: Iterable[tuple[Message, Iterable[Any]]], *, actor: User | None = None) -> int:
     """Queue each message to its users (not the actor, each user once per message) in one bulk insert."""
     actor_id = getattr(actor, "pk", None)
     texts = Texts()
@@ -213,7 +213,7 @@ def _assignee(appeal: Appeal) -> Any:
 
 
 def _category_name(appeal: Appeal) -> str:
-    return appeal.category.name if appeal.category_id is not None else ""
+    return appeal.category.name if appeal.category is not None else ""
 
 
 LEVEL_LABELS = {level.value: level.label for level in Level}
@@ -227,7 +227,7 @@ def _level_label(level: str) -> Any:
 # Events
 
 
-def dispatched(appeal: Appeal, *, actor: Any = None) -> int:
+def dispatched(appeal: Appeal, *, actor: User | None = None) -> int:
     """A dispatch (intake's automatic one too): to the assignee, or to the dispatchers when on the board."""
     category = _category_name(appeal)
     assignee = _assignee(appeal)
@@ -237,7 +237,7 @@ def dispatched(appeal: Appeal, *, actor: Any = None) -> int:
     return _send([(Message("dispatched_board", appeal, category=category), board)], actor=actor)
 
 
-def escalated(appeals: list[Appeal], *, actor: Any = None) -> int:
+def escalated(appeals: list[Appeal], *, actor: User | None = None) -> int:
     """Escalations (one by hand, or the sweep's whole batch): the new assignee, else the level's dispatchers.
 
     A constant number of queries whatever the batch size: category names and dispatchers are read once, the
@@ -254,7 +254,10 @@ def escalated(appeals: list[Appeal], *, actor: Any = None) -> int:
     pairs = []
     for appeal in appeals:
         message = Message(
-            "escalated", appeal, category=names.get(appeal.category_id, ""), level=_level_label(appeal.handling_level)
+            "escalated",
+            appeal,
+            category=names.get(appeal.category_id, "") if appeal.category_id is not None else "",
+            level=_level_label(appeal.handling_level),
         )
         users = [assignees[appeal.assignee_id]] if appeal.assignee_id is not None else board.get(appeal.pk, [])
         pairs.append((message, users))
@@ -270,17 +273,16 @@ class _UserRef:
 
 
 def _users(ids: set[int]) -> dict[int, Any]:
-    from gongzhi.accounts.models import User
-
     if not ids:
         return {}
     if "language" not in {f.name for f in User._meta.get_fields()}:
         # No per-user language: everyone reads the default, and no user rows need reading.
         return {pk: _UserRef(pk) for pk in ids}
-    return {pk: _UserRef(pk, lang) for pk, lang in User.objects.filter(pk__in=ids).values_list("pk", "language")}
+    rows = User.objects.filter(pk__in=ids).values_list("pk", "language")  # type: ignore[misc]  # only once User has a language field (checked above)
+    return {pk: _UserRef(pk, lang) for pk, lang in rows}
 
 
-def after_move(appeal: Appeal, action: str, *, actor: Any, note: str, event_data: dict[str, Any]) -> None:
+def after_move(appeal: Appeal, action: str, *, actor: User, note: str, event_data: dict[str, Any]) -> None:
     """The one call of appeal_transition after a move: queue what this move tells whom."""
     category = _category_name(appeal)
     if action == "dispatch":
@@ -306,14 +308,15 @@ def after_move(appeal: Appeal, action: str, *, actor: Any, note: str, event_data
         _send([(Message("unsatisfied", appeal, category=category), board)], actor=actor)
 
 
-def summoned(appeal: Appeal, summonses: list[Any], *, actor: Any, reason: str) -> int:
+def summoned(appeal: Appeal, summonses: list[Any], *, actor: User, reason: str) -> int:
     """Each summoned department's users hear of the summons and its report-in deadline."""
     by_department: dict[int, list[Any]] = {}
     members = Membership.objects.filter(
         role=Role.DEPARTMENT, department_id__in=[s.department_id for s in summonses], user__is_active=True
     ).select_related("user")
     for membership in members:
-        by_department.setdefault(membership.department_id, []).append(membership.user)
+        if membership.department_id is not None:  # always: the filter names the departments
+            by_department.setdefault(membership.department_id, []).append(membership.user)
     category = _category_name(appeal)
     pairs = [
         (
@@ -332,7 +335,7 @@ def summoned(appeal: Appeal, summonses: list[Any], *, actor: Any, reason: str) -
     return _send(pairs, actor=actor)
 
 
-def reported_in_late(summons: Any, *, actor: Any) -> int:
+def reported_in_late(summons: Any, *, actor: User) -> int:
     """A department reported in after its deadline: whoever summoned it hears of it."""
     message = Message(
         "late_report_in",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
@@ -16,8 +16,8 @@ from gongzhi.appeals import actions
 from gongzhi.appeals.models import Appeal, Channel, PhotoKind
 from gongzhi.appeals.photos import MAX_BYTES, inspect
 from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.idempotency import run_once
 from gongzhi.people.models import AssignmentKind, GridAssignment
-from gongzhi.points.models import IdempotencyKey
 
 SUBMIT_ENDPOINT = "appeals.page_submit"
 MAX_PHOTOS_PER_FORM = 6
@@ -65,46 +65,28 @@ def channel_for(user: Any) -> str:
     return Channel.RESIDENT_WEB
 
 
-def _stored_appeal(user: Any, token: str) -> Appeal | None:
-    row = IdempotencyKey.objects.filter(user=user, key=token, endpoint=SUBMIT_ENDPOINT).first()
-    if row is None:
-        return None
-    return Appeal.objects.filter(pk=row.response.get("appeal_id")).first()
-
-
 def submit_from_page(
     *, actor: Any, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
 ) -> tuple[Appeal, bool]:
     """Submit from the resident page; the form's one-time token makes a re-POST answer with the same appeal.
 
-    The token row is written in the same transaction as the appeal, so two racing posts cannot both create one.
-    A submit that failed stores nothing, so the corrected form may be sent again with the same token.
+    The token is an idempotency key (core.idempotency.run_once): its row is written in the same transaction as the
+    appeal, so two racing posts cannot both create one. A submit that failed stores nothing, so the corrected form
+    may be sent again with the same token.
     """
     token = (token or "").strip()
     if not 8 <= len(token) <= 64:
         raise ValidationFailed(_("表单已失效，请刷新页面后重新提交"), field="token")
-    existing = _stored_appeal(actor, token)
-    if existing is not None:
-        return existing, False
-    check_photos(photos)
-    try:
-        with transaction.atomic():
-            appeal = actions.appeal_submit(actor=actor, channel=channel, **fields).appeal
-            _add_photos(actor=actor, appeal=appeal, uploads=photos, kind=PhotoKind.REPORT)
-            IdempotencyKey.objects.create(
-                user=actor,
-                key=token,
-                endpoint=SUBMIT_ENDPOINT,
-                fingerprint="",
-                status_code=201,
-                response={"appeal_id": appeal.pk},
-            )
-    except IntegrityError:
-        existing = _stored_appeal(actor, token)
-        if existing is None:
-            raise
-        return existing, False
-    return appeal, True
+
+    def write() -> tuple[int, dict[str, Any]]:
+        check_photos(photos)
+        appeal = actions.appeal_submit(actor=actor, channel=channel, **fields).appeal
+        _add_photos(actor=actor, appeal=appeal, uploads=photos, kind=PhotoKind.REPORT)
+        return 201, {"appeal_id": appeal.pk}
+
+    # The form's own fields are not fingerprinted: a re-POST of the same token is the same submit.
+    _status, body, replayed = run_once(user=actor, key=token, endpoint=SUBMIT_ENDPOINT, print_="", write=write)
+    return Appeal.objects.get(pk=body["appeal_id"]), not replayed
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
@@ -19,12 +19,15 @@ from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 MINE_LIMIT = 100
 # Outlines drawn under the pin map: enough for a community's micro-grids, never a whole district.
 MAP_OUTLINES_LIMIT = 120
 
 
-def my_appeals(*, user: Any, limit: int = MINE_LIMIT) -> QuerySet[Appeal]:
+def my_appeals(*, user: User, limit: int = MINE_LIMIT) -> QuerySet[Appeal]:
     """The appeals the user reported, newest first."""
     return Appeal.objects.filter(reporter_id=user.pk).select_related("category").order_by("-id")[:limit]
 
@@ -96,13 +99,13 @@ def timeline(appeal: Appeal) -> list[TimelineEntry]:
             actor=str(e.actor) if e.actor_id else _("系统"),
             photos=list(e.photos.all()) + (loose if i == 0 else []),
             location=e.data.get("location") if isinstance(e.data, dict) else None,
-            rating=str(RATING_LABELS.get(e.data.get("rating"), "")) if isinstance(e.data, dict) else "",
+            rating=str(RATING_LABELS.get(e.data.get("rating") or "", "")) if isinstance(e.data, dict) else "",
         )
         entries.append(entry)
     return entries
 
 
-def may_see_originals(user: Any, appeal: Appeal) -> bool:
+def may_see_originals(user: User, appeal: Appeal) -> bool:
     """Originals (with their EXIF/GPS) stay with the staff of the appeal's area."""
     return rules.allows(user, "appeals.view", appeal.area_code)
 
@@ -112,6 +115,8 @@ def subcategories() -> list[tuple[str, list[tuple[str, str]]]]:
     groups: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     rows = Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
     for c in rows.order_by("parent__sort_order", "parent__code", "sort_order", "code"):
+        if c.parent is None:  # excluded by the filter
+            continue
         groups.setdefault(c.parent.code, (c.parent.name, []))[1].append((c.code, c.name))
     return list(groups.values())
 
@@ -122,7 +127,7 @@ def _feature(area: Area) -> dict[str, Any] | None:
     return {"type": "Feature", "geometry": area.boundary, "properties": {"code": area.code, "name": area.name}}
 
 
-def home_area(user: Any) -> Area | None:
+def home_area(user: User) -> Area | None:
     """Where the user's pin map opens: the community of their first membership (or the membership's area)."""
     codes = list(Membership.objects.filter(user_id=user.pk).order_by("area__code").values_list("area__code", flat=True))
     if not codes:
@@ -131,7 +136,7 @@ def home_area(user: Any) -> Area | None:
     return Area.objects.filter(code=code_at(code, AreaLevel.COMMUNITY)).first()
 
 
-def pin_map_data(user: Any, *, lat: float | None = None, lng: float | None = None) -> dict[str, Any]:
+def pin_map_data(user: User, *, lat: float | None = None, lng: float | None = None) -> dict[str, Any]:
     """The submit page's map: the micro-grids around the user (no tile server), the pin and the resolve URL."""
     area = home_area(user)
     outlines: list[dict[str, Any]] = []

@@ -30,7 +30,7 @@ from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
-from gongzhi.web.views import page
+from gongzhi.core.pages import page
 
 TASK_LIMIT = 100
 # The order the move forms appear in: the expected next step first, the exceptional ones after.

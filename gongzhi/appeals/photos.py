@@ -7,7 +7,7 @@ metadata, turned upright first so dropping the orientation tag does not leave it
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,6 +17,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from gongzhi.appeals.models import Appeal, AppealEvent, AppealPhoto, PhotoKind
 from gongzhi.core import clock
 from gongzhi.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 60_000_000  # larger is a decompression bomb rather than a phone photo
@@ -71,7 +74,7 @@ def public_copy(data: bytes, fmt: str) -> bytes:
 
 
 @transaction.atomic
-def photo_add(*, actor: Any, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> AppealPhoto:
+def photo_add(*, actor: User, appeal: Appeal, upload: Any, kind: str = PhotoKind.REPORT) -> AppealPhoto:
     """Store one photo of an appeal. Permission is the caller's (actions/api check it)."""
     if kind not in PhotoKind.values:
         raise ValidationFailed(_("照片类型只能是：%(v)s") % {"v": "、".join(PhotoKind.values)}, field="kind")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -17,11 +17,14 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 VIEW_RULE = "appeals.view"
 DISPATCH_RULE = "appeals.dispatch"
 
 
-def visible_q(user: Any, rule: str = VIEW_RULE) -> Q:
+def visible_q(user: User, rule: str = VIEW_RULE) -> Q:
     """Appeals the user may read: staff of the area (appeals.view) and the reporter of their own.
 
     Under another rule (the dispatch board's appeals.dispatch) only the area scope counts: the board lists what the
@@ -33,7 +36,7 @@ def visible_q(user: Any, rule: str = VIEW_RULE) -> Q:
     return q
 
 
-def appeal_get(*, user: Any, appeal_id: int) -> Appeal:
+def appeal_get(*, user: User, appeal_id: int) -> Appeal:
     appeal = (
         Appeal.objects.filter(visible_q(user), pk=appeal_id)
         .select_related("category", "category__parent", "assignee", "reporter")
@@ -75,7 +78,7 @@ def search_q(text: str) -> Q:
 
 def appeals_filtered(
     *,
-    user: Any,
+    user: User,
     rule: str = VIEW_RULE,
     area: str | None = None,
     state: str | None = None,
@@ -116,7 +119,7 @@ def appeals_filtered(
 
 def appeals_list(
     *,
-    user: Any,
+    user: User,
     before_id: int | None = None,
     limit: int = 50,
     queue: str | None = None,
@@ -135,14 +138,14 @@ def appeals_list(
     return qs.select_related("category", "category__parent").order_by("-id")[:limit]
 
 
-def queue_counts(*, user: Any, at: dt.datetime | None = None, **filters: Any) -> dict[str, int]:
+def queue_counts(*, user: User, at: dt.datetime | None = None, **filters: Any) -> dict[str, int]:
     """How many of `appeals_filtered(user, **filters)` each board queue holds, in one statement."""
     now = at or clock.now()
     qs = appeals_filtered(user=user, at=now, **filters)
     return qs.aggregate(**{key: Count("pk", filter=make(now)) for key, make in QUEUES.items()})
 
 
-def board_areas(*, user: Any, rule: str = DISPATCH_RULE, limit: int = 500) -> list[Area]:
+def board_areas(*, user: User, rule: str = DISPATCH_RULE, limit: int = 500) -> list[Area]:
     """The streets, communities and grids the user works under `rule`: the board's area filter."""
     return list(
         Area.objects.filter(rules.scope_q(user, rule, field="code"))

@@ -109,7 +109,10 @@ class SummonForm(forms.Form):
 
     def __init__(self, *args: Any, departments: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["departments"].choices = departments
+        field = self.fields["departments"]
+        if not isinstance(field, forms.MultipleChoiceField):
+            raise TypeError("SummonForm.departments must be a MultipleChoiceField")
+        field.choices = departments
 
 
 class RateForm(forms.Form):

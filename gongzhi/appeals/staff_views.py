@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,6 +47,7 @@ from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
+from gongzhi.core.pages import page
 from gongzhi.people.models import Department
 
 BOARD_RULE = "appeals.dispatch"
@@ -89,11 +89,6 @@ BOARD_ACTIONS = [
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared bits
-
-
-def _forbidden(request: HttpRequest, message: Any) -> HttpResponse:
-    context = {"status": 403, "title": _("无权访问"), "message": message}
-    return render(request, "web/error.html", context, status=403)
 
 
 def _categories() -> list[Category]:
@@ -149,18 +144,16 @@ def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) 
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET"])
 def board(request: HttpRequest) -> HttpResponse:
     user = request.user
     tops = rules.scope_codes(user, BOARD_RULE)
     if not tops:
-        return _forbidden(request, _("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
+        raise PermissionDenied(_("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
     form = BoardFilter(request.GET)
     if not form.is_valid():
-        error = first_error(form)
-        context = {"status": 422, "title": _("筛选条件有误"), "message": error.message}
-        return render(request, "web/error.html", context, status=422)
+        raise first_error(form)
     f = form.cleaned_data
     queue = f["queue"] if f["queue"] in selectors.QUEUES else "all"
     now = clock.now()
@@ -250,13 +243,13 @@ def _render_row(
     return render(request, "appeals/staff/_row.html", context, status=status)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
     """GET ?action=: the row with that move's small form open; POST: make the move and answer the new row."""
     user = request.user
     if not rules.scope_codes(user, BOARD_RULE):
-        return _forbidden(request, _("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
+        raise PermissionDenied(_("调度台只对有派遣权限（appeals.dispatch）的工作人员开放"))
     try:
         appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
     except NotFound as exc:
@@ -324,12 +317,12 @@ def _intake_context(user: Any, form: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.intake"):
-        return _forbidden(request, _("只有有代录权限（appeals.intake）的工作人员可以登记来电与来访诉求"))
+        raise PermissionDenied(_("只有有代录权限（appeals.intake）的工作人员可以登记来电与来访诉求"))
     if request.method == "GET":
         return render(request, "appeals/staff/intake.html", _intake_context(user, None))
     form = IntakeForm(request.POST)
@@ -403,13 +396,10 @@ def _departments() -> list[tuple[str, str]]:
     return [(d.code, d.name) for d in Department.objects.order_by("name").only("code", "name")]
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    try:
-        appeal = _summons_appeal(request, appeal_id)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc.message)
+    appeal = _summons_appeal(request, appeal_id)
     departments = _departments()
     form = SummonForm(departments=departments)
     error = None
@@ -449,13 +439,10 @@ def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
     return render(request, "appeals/staff/summons.html", context, status=status)
 
 
-@login_required
+@page()
 @require_POST
 def summons_rate(request: HttpRequest, appeal_id: int, summons_id: int) -> HttpResponse:
-    try:
-        appeal = _summons_appeal(request, appeal_id)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc.message)
+    appeal = _summons_appeal(request, appeal_id)
     if not Summons.objects.filter(pk=summons_id, appeal=appeal).exists():
         raise Http404
     form = RateForm(request.POST)
@@ -495,12 +482,12 @@ def _department_summons(user: Any) -> Any:
     ).select_related("department", "appeal", "appeal__category", "appeal__category__parent")
 
 
-@login_required
+@page()
 @require_http_methods(["GET"])
 def department(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.report_in"):
-        return _forbidden(request, _("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
+        raise PermissionDenied(_("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
     now = clock.now()
     mine = _department_summons(user)
     open_items = list(mine.filter(state__in=summons.OPEN_SUMMONS).order_by("report_by", "id")[:200])
@@ -514,12 +501,12 @@ def department(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/staff/department.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def department_act(request: HttpRequest, summons_id: int) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.report_in"):
-        return _forbidden(request, _("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
+        raise PermissionDenied(_("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
     if not _department_summons(user).filter(pk=summons_id).exists():
         raise Http404(_("吹哨记录不存在：%(id)s") % {"id": summons_id})
     form = DepartmentActForm(request.POST)

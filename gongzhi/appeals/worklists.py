@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import F, QuerySet
 
 from gongzhi.appeals.models import Appeal, State
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 # States in which the assignee still has something to do.
 TASK_STATES = (State.DISPATCHED, State.ACCEPTED, State.ON_SITE, State.SUSPENDED)
 
 
-def worker_tasks(*, user: Any, limit: int = 100) -> QuerySet[Appeal]:
+def worker_tasks(*, user: User, limit: int = 100) -> QuerySet[Appeal]:
     """The appeals assigned to ``user`` that are still open, the most urgent first.
 
     The arrival deadline counts before the closing deadline for appeals not yet on site; appeals without

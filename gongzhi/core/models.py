@@ -84,5 +84,26 @@ class CalendarDay(models.Model):
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
 
 
+class IdempotencyKey(models.Model):
+    """The first response to a retried write (`Idempotency-Key` header, or a page form's one-time token), per user
+    and key. Written in the same transaction as the write it guards (core.idempotency)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    endpoint = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"
+
+
 # The ledger's tables live in their own module but belong to this app.
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting  # noqa: E402, F401

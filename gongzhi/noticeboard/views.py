@@ -8,9 +8,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import rules
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.noticeboard import actions, selectors
-from gongzhi.web.views import page
 
 PAGE_SIZE = 30
 
@@ -36,7 +36,7 @@ def board(request: HttpRequest, area_code: str) -> HttpResponse:
 @require_POST
 @page()
 def withdraw(request: UserRequest, area_code: str, notice_id: int) -> HttpResponse:
-    # No permission → 403 page, unknown notice → 404 page (page()); a missing reason comes back as a message.
+    # No permission → 403 page, unknown notice → 404 page (core.middleware); a missing reason comes back as a message.
     try:
         actions.notice_withdraw(actor=request.user, notice_id=notice_id, reason=request.POST.get("reason", ""))
     except ValidationFailed as exc:

@@ -1,19 +1,19 @@
 """The inbox page: my messages, newest first, unread ones marked; opening one marks it read."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.core.errors import NotFound
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.notifications import actions, selectors
 
 PAGE_SIZE = 50
 
 
-@login_required
+@page()
 @require_GET
 def inbox(request: UserRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
@@ -29,7 +29,7 @@ def inbox(request: UserRequest) -> HttpResponse:
     return render(request, "notifications/inbox.html", context)
 
 
-@login_required
+@page()
 @require_POST
 def mark_read(request: UserRequest, message_id: int) -> HttpResponse:
     try:
@@ -42,7 +42,7 @@ def mark_read(request: UserRequest, message_id: int) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
-@login_required
+@page()
 @require_POST
 def mark_all_read(request: UserRequest) -> HttpResponse:
     actions.inbox_mark_all_read(user=request.user)

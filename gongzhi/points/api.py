@@ -1,7 +1,6 @@
 """The points bank API under /api/v1/points/: propose awards, move them, read accounts and the catalogue."""
 
 import datetime as dt
-from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -11,13 +10,13 @@ from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
 from gongzhi.people.models import Household, Resident
 from gongzhi.points import selectors
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
-from gongzhi.points.idempotency import run_once
 from gongzhi.points.models import (
     TRANSITIONS,
     PointsAccount,
@@ -122,43 +121,40 @@ class AwardIn(Schema):
     response={201: AwardOut},
     summary="Propose an award or a deduction (honours the Idempotency-Key header)",
 )
+@idempotent("points.awards.create")
 def propose_award(request: ApiRequest, data: AwardIn) -> Status[AwardOut]:
-    def write() -> tuple[int, dict[str, Any]]:
-        account = household = None
-        if data.account_id is not None:
-            account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
-            if account is None:
-                raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
-        if data.household_id is not None:
-            household = Household.objects.filter(pk=data.household_id).first()
-            if household is None:
-                raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
-        resident = None
-        if data.resident_id is not None:
-            resident = Resident.objects.filter(pk=data.resident_id).first()
-            if resident is None:
-                raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
-        if account is None and household is None and resident is None:
-            raise ValidationFailed(
-                _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
-            )
-        if household is not None and resident is not None:
-            raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
-        award = award_propose(
-            actor=request.auth,
-            account=account,
-            household=household,
-            resident=resident,
-            rule_code=data.rule_code,
-            points=data.points,
-            evidence=data.evidence,
-            source_type=data.source_type,
-            source_id=data.source_id,
+    account = household = None
+    if data.account_id is not None:
+        account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
+        if account is None:
+            raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
+    if data.household_id is not None:
+        household = Household.objects.filter(pk=data.household_id).first()
+        if household is None:
+            raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
+    resident = None
+    if data.resident_id is not None:
+        resident = Resident.objects.filter(pk=data.resident_id).first()
+        if resident is None:
+            raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
+    if account is None and household is None and resident is None:
+        raise ValidationFailed(
+            _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
         )
-        return 201, AwardOut.build(award).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.awards.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+    if household is not None and resident is not None:
+        raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
+    award = award_propose(
+        actor=request.auth,
+        account=account,
+        household=household,
+        resident=resident,
+        rule_code=data.rule_code,
+        points=data.points,
+        evidence=data.evidence,
+        source_type=data.source_type,
+        source_id=data.source_id,
+    )
+    return Status(201, AwardOut.build(award))
 
 
 @router.get("/awards/{award_id}", response=AwardOut, summary="One award with its history")
@@ -389,23 +385,24 @@ class OrderOut(Schema):
         )
 
 
-@router.post("/redemptions", response={201: OrderOut}, summary="Redeem points for an item at an event")
+@router.post(
+    "/redemptions",
+    response={201: OrderOut},
+    summary="Redeem points for an item at an event (honours the Idempotency-Key header)",
+)
+@idempotent("points.redemptions.create")
 def place_redemption(request: ApiRequest, data: RedemptionIn) -> Status[OrderOut]:
-    def write() -> tuple[int, dict[str, Any]]:
-        account = selectors.account_for_holder(
-            user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
-        )
-        event = RedemptionEvent.objects.filter(pk=data.event_id).first()
-        if event is None:
-            raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
-        item = StoreItem.objects.filter(pk=data.item_id).first()
-        if item is None:
-            raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
-        order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
-        return 201, OrderOut.build(order).model_dump(mode="json")
-
-    status, body = run_once(request, endpoint="points.redemptions.create", payload=data.model_dump(), write=write)
-    return Status(status, body)
+    account = selectors.account_for_holder(
+        user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+    )
+    event = RedemptionEvent.objects.filter(pk=data.event_id).first()
+    if event is None:
+        raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
+    item = StoreItem.objects.filter(pk=data.item_id).first()
+    if item is None:
+        raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
+    order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
+    return Status(201, OrderOut.build(order))
 
 
 class CancelIn(Schema):

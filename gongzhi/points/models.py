@@ -311,23 +311,6 @@ class AwardEvent(AppendOnlyModel):
         return f"{self.award_id} {self.from_state}→{self.to_state}"
 
 
-class IdempotencyKey(models.Model):
-    """The first response to a retried write (`Idempotency-Key` header), per user and key."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=128)
-    endpoint = models.CharField(max_length=128)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(default=clock.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("幂等键")
-        verbose_name_plural = _("幂等键")
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="points_idempotency_user_key")]
-
-
 # The award workflow: action → (states it may start from, state it leads to). award_transition is the only writer.
 S = AwardState
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {

@@ -22,6 +22,7 @@ from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.pages import page
 from gongzhi.people.models import Household, Partner
 from gongzhi.points import selectors, statements
 from gongzhi.points.actions.accounts import account_open_for_holder
@@ -42,7 +43,6 @@ from gongzhi.points.models import (
     StoreItem,
 )
 from gongzhi.points.pickup import parse_pickup_code
-from gongzhi.web.views import page
 
 QUEUE_STATES = (
     AwardState.PROPOSED,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +13,7 @@ from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.rosters import actions, exporters, selectors
 from gongzhi.rosters.models import ImportJob, ImportMode, RosterKind
@@ -22,10 +22,6 @@ if TYPE_CHECKING:
     from gongzhi.accounts.models import User
 
 EXPORT_AREA_LIMIT = 500
-
-
-def _forbidden(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return render(request, "rosters/forbidden.html", {"message": exc.message}, status=exc.status_code)
 
 
 def _export_areas(user: User) -> list[Area]:
@@ -49,13 +45,10 @@ def _index_context(request: UserRequest, **extra: Any) -> dict[str, Any]:
     }
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def index(request: UserRequest) -> HttpResponse:
-    try:
-        selectors.require_importer(request.user)
-    except PermissionDenied as exc:
-        return _forbidden(request, exc)
+    selectors.require_importer(request.user)
     if request.method == "POST":
         try:
             job = actions.roster_import_start(
@@ -71,44 +64,29 @@ def index(request: UserRequest) -> HttpResponse:
     return render(request, "rosters/index.html", _index_context(request))
 
 
-def _job_or_error(request: UserRequest, job_id: int) -> ImportJob | HttpResponse:
-    try:
-        return selectors.job_get(user=request.user, job_id=job_id)
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise Http404(str(exc.message)) from exc
-        return _forbidden(request, exc)
-
-
 def _job_context(job: ImportJob) -> dict[str, Any]:
     return {"job": job, "progress": selectors.job_progress(job)}
 
 
-@login_required
+@page()
 @require_GET
 def job_detail(request: UserRequest, job_id: int) -> HttpResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/job.html", _job_context(job))
 
 
-@login_required
+@page()
 @require_GET
 def job_status(request: UserRequest, job_id: int) -> HttpResponse:
     """The part of the job page that htmx polls while the job runs."""
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     return render(request, "rosters/_job_status.html", _job_context(job))
 
 
-@login_required
+@page()
 @require_POST
 def job_commit(request: UserRequest, job_id: int) -> HttpResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     try:
         actions.roster_import_commit_good_rows(actor=request.user, job=job)
     except DomainError as exc:
@@ -117,12 +95,10 @@ def job_commit(request: UserRequest, job_id: int) -> HttpResponse:
     return redirect("rosters:job", job_id=job.pk)
 
 
-@login_required
+@page()
 @require_GET
 def job_errors(request: UserRequest, job_id: int) -> HttpResponse | FileResponse:
-    job = _job_or_error(request, job_id)
-    if isinstance(job, HttpResponse):
-        return job
+    job = selectors.job_get(user=request.user, job_id=job_id)
     if not job.error_file:
         raise Http404(_("这个导入任务没有错误清单"))
     return FileResponse(
@@ -133,7 +109,7 @@ def job_errors(request: UserRequest, job_id: int) -> HttpResponse | FileResponse
     )
 
 
-@login_required
+@page()
 @require_GET
 def template_download(request: UserRequest, kind: str) -> HttpResponse:
     if kind not in RosterKind.values:
@@ -143,7 +119,7 @@ def template_download(request: UserRequest, kind: str) -> HttpResponse:
     return response
 
 
-@login_required
+@page()
 @require_POST
 def export(request: UserRequest) -> HttpResponse | FileResponse:
     """POST, not GET: an unmasked export writes to the audit log."""
@@ -158,7 +134,7 @@ def export(request: UserRequest) -> HttpResponse | FileResponse:
         )
     except DomainError as exc:
         if not selectors.can_import(request.user):
-            return _forbidden(request, exc)
+            raise
         context = _index_context(request, export_error=exc.message)
         return render(request, "rosters/index.html", context, status=exc.status_code)
     return exporters.file_response(path, f"{kind}-{area.code}-{clock.today():%Y%m%d}.xlsx")

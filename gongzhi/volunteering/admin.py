@@ -1,10 +1,14 @@
+from collections.abc import Callable
 from typing import TypeVar
 
-from django.contrib import admin
-from django.db.models import Model
+from django.contrib import admin, messages
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.errors import DomainError
 from gongzhi.volunteering import models
+from gongzhi.volunteering.actions.activities import activity_cancel, activity_reopen
 
 
 @admin.register(models.Volunteer)
@@ -38,6 +42,31 @@ class ActivityAdmin(admin.ModelAdmin[models.Activity]):
     list_filter = ["kind", "status"]
     search_fields = ["title"]
     raw_id_fields = ["organiser", "area", "parent", "created_by"]
+    # The status changes only by the moves of activities.ACTIVITY (the actions below), never by editing it.
+    readonly_fields = ["status"]
+    actions = ["cancel_activities", "reopen_activities"]
+
+    @admin.action(description=_("取消所选活动"))
+    def cancel_activities(self, request: HttpRequest, queryset: QuerySet[models.Activity]) -> None:
+        self._move(request, queryset, activity_cancel)
+
+    @admin.action(description=_("恢复所选活动的招募"))
+    def reopen_activities(self, request: HttpRequest, queryset: QuerySet[models.Activity]) -> None:
+        self._move(request, queryset, activity_reopen)
+
+    def _move(
+        self, request: HttpRequest, queryset: QuerySet[models.Activity], action: Callable[..., models.Activity]
+    ) -> None:
+        done = 0
+        for pk in queryset.values_list("pk", flat=True):
+            try:
+                action(actor=request.user, activity_id=pk)
+            except DomainError as exc:
+                self.message_user(request, f"{pk}: {exc.message}", level=messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("已处理 %(n)s 个活动") % {"n": done}, level=messages.SUCCESS)
 
 
 _M = TypeVar("_M", bound=Model)

@@ -12,8 +12,8 @@ from ninja.params.functions import Path as PathParam  # the call form; ninja typ
 from gongzhi.accounts.auth import api_auth
 from gongzhi.areas.models import Area
 from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
-from gongzhi.points.idempotency import run_once
 from gongzhi.volunteering import codes, selectors
 from gongzhi.volunteering.actions.activities import MAX_CAPACITY, activity_create, cover_call
 from gongzhi.volunteering.actions.certificates import certificate_issue
@@ -239,21 +239,13 @@ def _person(request: ApiRequest, person: int | None) -> Volunteer:
     response={201: SignupOut},
     summary="Sign up (confirmed, waitlisted or pending approval); honours Idempotency-Key",
 )
+@idempotent("volunteering.signups.create")
 def create_signup(
     request: ApiRequest, data: PersonIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[SignupOut]:
-    def write() -> tuple[int, dict[str, Any]]:
-        volunteer = _person(request, data.person)
-        signup = signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
-        return 201, SignupOut.build(signup).model_dump(mode="json")
-
-    status, body = run_once(
-        request,
-        endpoint="volunteering.signups.create",
-        payload={"activity": activity_id, **data.model_dump()},
-        write=write,
-    )
-    return Status(status, body)
+    volunteer = _person(request, data.person)
+    signup = signup_create(actor=request.auth, activity_id=activity_id, volunteer=volunteer)
+    return Status(201, SignupOut.build(signup))
 
 
 class ReasonIn(Schema):
@@ -346,28 +338,20 @@ class CheckinIn(Schema):
     response={201: AttendanceOut},
     summary="Check in with the organiser's current QR code; honours Idempotency-Key",
 )
+@idempotent("volunteering.checkins.create")
 def create_checkin(
     request: ApiRequest, data: CheckinIn, activity_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> Status[AttendanceOut]:
-    def write() -> tuple[int, dict[str, Any]]:
-        volunteer = _person(request, data.person)
-        attendance = checkin(
-            actor=request.auth,
-            activity_id=activity_id,
-            volunteer=volunteer,
-            code=data.code,
-            lat=data.location.lat if data.location else None,
-            lng=data.location.lng if data.location else None,
-        )
-        return 201, AttendanceOut.build(attendance).model_dump(mode="json")
-
-    status, body = run_once(
-        request,
-        endpoint="volunteering.checkins.create",
-        payload={"activity": activity_id, **data.model_dump()},
-        write=write,
+    volunteer = _person(request, data.person)
+    attendance = checkin(
+        actor=request.auth,
+        activity_id=activity_id,
+        volunteer=volunteer,
+        code=data.code,
+        lat=data.location.lat if data.location else None,
+        lng=data.location.lng if data.location else None,
     )
-    return Status(status, body)
+    return Status(201, AttendanceOut.build(attendance))
 
 
 class CheckoutIn(Schema):

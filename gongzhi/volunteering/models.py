@@ -378,13 +378,26 @@ class Signup(models.Model):
         return f"{self.volunteer} → {self.activity} ({self.status})"
 
 
+class AttendanceStatus(models.TextChoices):
+    CHECKED_IN = "checked_in", _("已签到")
+    CHECKED_OUT = "checked_out", _("已签退")
+    CONFIRMED = "confirmed", _("时长已确认")
+
+
 class Attendance(models.Model):
-    """Check-in/out of a confirmed sign-up; hours count once the organiser confirms them."""
+    """Check-in/out of a confirmed sign-up; hours count once the organiser confirms them.
+
+    `status` is the lifecycle (checked in → checked out → confirmed; the moves are `ATTENDANCE` in
+    `actions/checkin.py`); the check constraint keeps it in step with the times it stands for.
+    """
 
     signup = models.OneToOneField(Signup, verbose_name=_("报名"), on_delete=models.PROTECT, related_name="attendance")
     activity = models.ForeignKey(Activity, verbose_name=_("活动"), on_delete=models.PROTECT, related_name="attendances")
     volunteer = models.ForeignKey(
         Volunteer, verbose_name=_("志愿者"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AttendanceStatus.choices, default=AttendanceStatus.CHECKED_IN
     )
     checked_in_at = models.DateTimeField(_("签到时间"))
     checkin_lat = models.FloatField(null=True, blank=True)
@@ -420,6 +433,12 @@ class Attendance(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="attendance_rating_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="checked_in", checked_out_at__isnull=True, confirmed_at__isnull=True)
+                | models.Q(status="checked_out", checked_out_at__isnull=False, confirmed_at__isnull=True)
+                | models.Q(status="confirmed", checked_out_at__isnull=False, confirmed_at__isnull=False),
+                name="attendance_status_matches_times",
             ),
         ]
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.core.errors import DomainError
+from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.volunteering import codes, selectors
 from gongzhi.volunteering.actions import signups
@@ -31,20 +31,11 @@ from gongzhi.volunteering.models import (
 from gongzhi.volunteering.pdf import certificate_pdf
 
 
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    if exc.status_code == 404:
-        raise Http404(str(exc.message))
-    return render(request, "volunteering/error.html", {"message": exc.message}, status=exc.status_code)
-
-
 def _activity(request: HttpRequest, activity_id: int) -> Activity:
-    try:
-        return selectors.activity_get(activity_id=activity_id)
-    except DomainError as exc:
-        raise Http404(str(exc.message)) from exc
+    return selectors.activity_get(activity_id=activity_id)
 
 
-@login_required
+@page()
 @require_GET
 def activity_list(request: UserRequest) -> HttpResponse:
     me = selectors.volunteer_for_user(request.user)
@@ -58,7 +49,7 @@ def activity_list(request: UserRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page()
 @require_GET
 def activity_detail(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _activity(request, activity_id)
@@ -85,7 +76,7 @@ def activity_detail(request: UserRequest, activity_id: int) -> HttpResponse:
     )
 
 
-@login_required
+@page()
 @require_POST
 def activity_signup(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _activity(request, activity_id)
@@ -101,7 +92,7 @@ def activity_signup(request: UserRequest, activity_id: int) -> HttpResponse:
     return redirect("volunteering:activity", activity_id=activity.pk)
 
 
-@login_required
+@page()
 @require_POST
 def signup_cancel(request: UserRequest, signup_id: int) -> HttpResponse:
     try:
@@ -118,7 +109,7 @@ def signup_cancel(request: UserRequest, signup_id: int) -> HttpResponse:
     return redirect("volunteering:organise" if target else "volunteering:activity", activity_id=signup.activity_id)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def scan(request: UserRequest, activity_id: int) -> HttpResponse:
     """Where the QR code leads: the volunteer confirms, the phone adds its location, and the code is checked."""
@@ -148,15 +139,10 @@ def _float(value: str | None) -> float | None:
         return None
 
 
-def _organiser_activity(request: UserRequest, activity_id: int) -> Activity | HttpResponse:
+def _organiser_activity(request: UserRequest, activity_id: int) -> Activity:
     activity = _activity(request, activity_id)
     if not selectors.is_organiser(request.user, activity):
-        return render(
-            request,
-            "volunteering/error.html",
-            {"message": _("只有活动「%(title)s」的组织者可以打开此页") % {"title": activity.title}},
-            status=403,
-        )
+        raise PermissionDenied(_("只有活动「%(title)s」的组织者可以打开此页") % {"title": activity.title})
     return activity
 
 
@@ -167,12 +153,10 @@ def _qr_context(request: HttpRequest, activity: Activity, purpose: str) -> dict[
     return {"activity": activity, "purpose": purpose, "qr_svg": svg, "seconds_left": codes.seconds_left()}
 
 
-@login_required
+@page()
 @require_GET
 def organise(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _organiser_activity(request, activity_id)
-    if isinstance(activity, HttpResponse):
-        return activity
     purpose = "out" if request.GET.get("purpose") == "out" else "in"
     rows = selectors.attendance_rows(activity)
     context = {
@@ -188,23 +172,19 @@ def organise(request: UserRequest, activity_id: int) -> HttpResponse:
     return render(request, "volunteering/organise.html", context)
 
 
-@login_required
+@page()
 @require_GET
 def organise_qr(request: UserRequest, activity_id: int) -> HttpResponse:
     activity = _organiser_activity(request, activity_id)
-    if isinstance(activity, HttpResponse):
-        return activity
     purpose = "out" if request.GET.get("purpose") == "out" else "in"
     return render(request, "volunteering/_qr.html", _qr_context(request, activity, purpose))
 
 
-@login_required
+@page()
 @require_POST
 def organise_action(request: UserRequest, activity_id: int) -> HttpResponse:
     """The organiser's buttons: bulk check-out, confirm hours, approve/reject, call for cover."""
     activity = _organiser_activity(request, activity_id)
-    if isinstance(activity, HttpResponse):
-        return activity
     op = request.POST.get("op", "")
     try:
         if op == "checkout_all":
@@ -252,7 +232,7 @@ def organise_action(request: UserRequest, activity_id: int) -> HttpResponse:
     return redirect("volunteering:organise", activity_id=activity.pk)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def register(request: UserRequest) -> HttpResponse:
     existing = selectors.volunteer_for_user(request.user)
@@ -295,7 +275,7 @@ def register(request: UserRequest) -> HttpResponse:
     return render(request, "volunteering/register.html", context)
 
 
-@login_required
+@page()
 @require_GET
 def my_record(request: UserRequest) -> HttpResponse:
     me = selectors.volunteer_for_user(request.user)
@@ -304,13 +284,10 @@ def my_record(request: UserRequest) -> HttpResponse:
     return redirect("volunteering:volunteer", volunteer_id=me.pk)
 
 
-@login_required
+@page()
 @require_http_methods(["GET", "POST"])
 def volunteer_record(request: UserRequest, volunteer_id: int) -> HttpResponse:
-    try:
-        volunteer = selectors.volunteer_get(user=request.user, volunteer_id=volunteer_id)
-    except DomainError as exc:
-        return _error_page(request, exc)
+    volunteer = selectors.volunteer_get(user=request.user, volunteer_id=volunteer_id)
     if request.method == "POST":
         try:
             certificate = certificate_issue(actor=request.user, volunteer=volunteer)
@@ -341,21 +318,18 @@ def certificate_verify(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-@login_required
+@page()
 @require_GET
 def certificate_download(request: UserRequest, number: str) -> HttpResponse:
-    try:
-        certificate = selectors.certificate_get(number=number)
-        selectors.volunteer_get(user=request.user, volunteer_id=certificate.volunteer_id)
-    except DomainError as exc:
-        return _error_page(request, exc)
+    certificate = selectors.certificate_get(number=number)
+    selectors.volunteer_get(user=request.user, volunteer_id=certificate.volunteer_id)
     verify_url = request.build_absolute_uri(reverse("volunteering:certificate", args=[certificate.number]))
     response = HttpResponse(certificate_pdf(certificate, verify_url=verify_url), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.number}.pdf"'
     return response
 
 
-@login_required
+@page()
 @require_GET
 def teams(request: UserRequest) -> HttpResponse:
     """Brands (一社区一品牌) with their teams and projects; teams without a brand after them."""

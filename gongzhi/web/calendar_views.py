@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from gongzhi.core import calendar_actions, clock
 from gongzhi.core.errors import DomainError, ValidationFailed
 from gongzhi.core.models import CalendarDay
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.core.workdays import package_knows_year, workday_map
-from gongzhi.web.views import page
 
 RULE = "calendar.manage"
 

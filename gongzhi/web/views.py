@@ -1,20 +1,17 @@
 """Server-rendered pages. Each view parses the request, calls a selector or an action, and renders.
 
-Domain errors become pages in the user's language: PermissionDenied → 403, NotFound → 404, and validation
-errors are shown next to the form that caused them.
+Domain errors a view raises become the error page in the user's language (core.middleware): PermissionDenied →
+403, NotFound → 404; validation errors are shown next to the form that caused them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import Length
 from django.http import HttpRequest, HttpResponse
@@ -34,6 +31,7 @@ from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.models import CODE_LENGTH, LEVEL_ORDER, Area, AreaLevel
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.people import actions as people_actions
 from gongzhi.people import selectors as people_selectors
@@ -48,31 +46,6 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 STAFF_ROLES = {Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.MICROGRID_WORKER, Role.ADMIN}
 _CODE = re.compile(r"^\d{6,17}$")
-
-
-def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    titles = {403: _("没有权限"), 404: _("未找到"), 429: _("操作过于频繁")}
-    status = exc.status_code
-    context = {"status": status, "title": titles.get(status, _("请求有误")), "message": exc.message}
-    return render(request, "web/error.html", context, status=status)
-
-
-def page(rule: str | None = None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Login required; with `rule`, the user must hold it at some area; domain errors become error pages."""
-
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                if rule is not None and not rules.scope_codes(request.user, rule):
-                    raise PermissionDenied(_("您的角色不能使用这个页面"), details={"rule": rule})
-                return view(request, *args, **kwargs)
-            except DomainError as exc:
-                return error_page(request, exc)
-
-        return login_required(wrapper)
-
-    return decorate
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -6,9 +6,8 @@ import pytest
 from django.utils import timezone
 
 from gongzhi.appeals.actions import appeal_submit
-from gongzhi.appeals.models import Category
-from gongzhi.people.models import GridAssignment
 from tests.conftest import GRID_A, MICRO_A
+from tests.factories import CategoryFactory, GridAssignmentFactory
 
 # A fixed working Monday morning, away from holidays: 2026-03-16 09:00 Beijing time.
 T0 = timezone.make_aware(dt.datetime(2026, 3, 16, 9, 0))
@@ -16,11 +15,11 @@ T0 = timezone.make_aware(dt.datetime(2026, 3, 16, 9, 0))
 
 @pytest.fixture
 def categories(db):
-    env = Category.objects.create(code="env", name="环境卫生")
-    neighbours = Category.objects.create(code="neighbours", name="邻里纠纷")
-    safety = Category.objects.create(code="safety", name="安全隐患")
+    env = CategoryFactory(code="env", name="环境卫生")
+    neighbours = CategoryFactory(code="neighbours", name="邻里纠纷")
+    safety = CategoryFactory(code="safety", name="安全隐患")
     return {
-        "litter": Category.objects.create(
+        "litter": CategoryFactory(
             code="env-litter",
             name="垃圾堆放",
             parent=env,
@@ -29,7 +28,7 @@ def categories(db):
             closure_condition="现场清理干净并拍照",
             on_site=True,
         ),
-        "leak": Category.objects.create(
+        "leak": CategoryFactory(
             code="neighbours-leak",
             name="房屋漏水",
             parent=neighbours,
@@ -37,14 +36,14 @@ def categories(db):
             default_level="grid",
             on_site=True,
         ),
-        "noise": Category.objects.create(
+        "noise": CategoryFactory(
             code="neighbours-noise",
             name="噪音扰民",
             parent=neighbours,
             default_tier="minor",
             on_site=False,
         ),
-        "structure": Category.objects.create(
+        "structure": CategoryFactory(
             code="safety-structure",
             name="房屋结构安全",
             parent=safety,
@@ -59,12 +58,8 @@ def categories(db):
 @pytest.fixture
 def duty(district, areas):
     """microgrid_worker_a is on duty in MICRO_A; grid_worker_a owns GRID_A."""
-    GridAssignment.objects.create(
-        user=district["microgrid_worker_a"], area=areas[MICRO_A], area_code=MICRO_A, kind="microgrid", on_duty=True
-    )
-    GridAssignment.objects.create(
-        user=district["grid_worker_a"], area=areas[GRID_A], area_code=GRID_A, kind="full_time", is_owner=True
-    )
+    GridAssignmentFactory(user=district["microgrid_worker_a"], area=areas[MICRO_A], kind="microgrid", on_duty=True)
+    GridAssignmentFactory(user=district["grid_worker_a"], area=areas[GRID_A], kind="full_time", is_owner=True)
     return district
 
 

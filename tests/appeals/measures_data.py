@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from gongzhi.appeals import measure_facts
 from gongzhi.appeals.models import Appeal, AppealEvent, Summons
-from gongzhi.people.models import Department
 from tests import factories
 from tests.conftest import MICRO_A, MICRO_B
+from tests.factories import DepartmentFactory
 
 NOW = timezone.make_aware(dt.datetime(2026, 4, 10, 12, 0))
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 4, 1))
@@ -51,9 +51,9 @@ def build_march(areas) -> dict:
     a, b, other = areas[MICRO_A], areas[MICRO_B], areas[OTHER_MICRO]
     rows: dict = {}
     for i in range(4):
-        factories.make_household(a, number=f"MA-{i}")
+        factories.HouseholdFactory(area=a, number=f"MA-{i}")
     for i in range(2):
-        factories.make_household(b, number=f"MB-{i}")
+        factories.HouseholdFactory(area=b, number=f"MB-{i}")
 
     # Community A ------------------------------------------------------------------------------------------------
     # a1: responded in time (09:05 ≤ arrive_by 09:07), due 3-03, closed on time, rated 满意.
@@ -149,8 +149,8 @@ def build_march(areas) -> dict:
     appeal(other, at(3, 5, 9), state="registered")
 
     # Summons: a1's department on time; b1's first late, its second never reported (deadline passed).
-    dept1 = Department.objects.create(code="d-housing", name="住建", kind="政府部门")
-    dept2 = Department.objects.create(code="d-police", name="派出所", kind="政府部门")
+    dept1 = DepartmentFactory(code="d-housing", name="住建", kind="政府部门")
+    dept2 = DepartmentFactory(code="d-police", name="派出所", kind="政府部门")
     Summons.objects.create(
         appeal=rows["a1"],
         department=dept1,

@@ -56,7 +56,7 @@ def test_other_staff_may_not_maintain_categories(client, district, categories, p
 
 def test_a_resident_is_refused_and_an_anonymous_visitor_is_sent_to_log_in(client, district, categories, areas):
     assert client.get(LIST).status_code == 302
-    client.force_login(factories.make_user("resident-user", role="resident", at=areas[MICRO_A]))
+    client.force_login(factories.UserFactory(role="resident", at=areas[MICRO_A]))
     assert client.get(LIST).status_code == 403
 
 

@@ -13,7 +13,7 @@ from gongzhi.people.models import GridAssignment
 from tests.appeals.conftest import T0
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import MICRO_A, api_client_for
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = POSTGRES_ONLY
 
@@ -22,7 +22,7 @@ pytestmark = POSTGRES_ONLY
 def test_two_workers_accepting_the_same_appeal_at_once_one_wins(submit, duty, areas):
     # Nobody on duty: the appeal is open to every worker of the micro-grid.
     GridAssignment.objects.all().delete()
-    workers = [make_user(f"mw{i}", role="microgrid_worker", at=areas[MICRO_A]) for i in range(4)]
+    workers = UserFactory.create_batch(4, role="microgrid_worker", at=areas[MICRO_A])
     appeal = submit()
     assert appeal.assignee is None
     results = run_together(

@@ -114,12 +114,11 @@ def test_a_recorded_escalation_is_never_repeated_even_if_the_batch_meets_it(subm
 
 
 def test_the_batch_sweep_routes_each_grid_to_its_owner(submit, duty, areas):
-    from gongzhi.people.models import GridAssignment
     from tests.conftest import GRID_A2
-    from tests.factories import make_user
+    from tests.factories import GridAssignmentFactory, UserFactory
 
-    owner2 = make_user("owner_a2", role="grid_worker", at=areas[GRID_A2])
-    GridAssignment.objects.create(user=owner2, area=areas[GRID_A2], area_code=GRID_A2, kind="full_time", is_owner=True)
+    owner2 = UserFactory(role="grid_worker", at=areas[GRID_A2])
+    GridAssignmentFactory(user=owner2, area=areas[GRID_A2], kind="full_time", is_owner=True)
     in_a = accepted_minor(submit, duty)
     with time_machine.travel(T0, tick=False):
         in_a2 = submit(category="litter", lat=None, lng=None, area_code=GRID_A2 + "01")

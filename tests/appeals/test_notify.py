@@ -16,10 +16,9 @@ from gongzhi.appeals.actions import appeal_transition, sweep_deadlines
 from gongzhi.appeals.summons import summons_create, summons_report_in
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus
-from gongzhi.people.models import Department
 from tests.appeals.conftest import T0
 from tests.conftest import STREET
-from tests.factories import make_user
+from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,9 +126,9 @@ def test_a_manual_escalation_tells_the_grids_owner(submit, duty):
 def officers(duty, areas):
     people = {}
     for code, name in (("housing", "住建局"), ("police", "派出所")):
-        dept = Department.objects.create(code=code, name=name, kind="government")
+        dept = DepartmentFactory(code=code, name=name)
         for i in (1, 2):
-            user = make_user(f"{code}_{i}")
+            user = UserFactory(username=f"{code}_{i}")
             membership_grant(actor=None, user=user, role="department", area=areas[STREET], department=dept)
             people[f"{code}_{i}"] = user
     return people

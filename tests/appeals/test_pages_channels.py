@@ -3,10 +3,10 @@
 import pytest
 
 from gongzhi.appeals.models import Appeal
-from gongzhi.people.models import GridAssignment
 from tests import factories
 from tests.appeals.pages_helpers import client_for, form
 from tests.conftest import GRID_A, MICRO_A
+from tests.factories import GridAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/appeals/new/"
@@ -20,10 +20,8 @@ def test_a_residents_report_comes_from_the_web_page(duty, areas, categories):
 
 
 def test_a_part_time_grid_worker_reports_by_snapshot(duty, areas, categories):
-    rider = factories.make_user("rider", display_name="刘骑手")
-    GridAssignment.objects.create(
-        user=rider, area=areas[GRID_A], area_code=GRID_A, kind="part_time", occupation="外卖骑手"
-    )
+    rider = factories.UserFactory(username="rider", display_name="刘骑手")
+    GridAssignmentFactory(user=rider, area=areas[GRID_A], kind="part_time", occupation="外卖骑手")
     c = client_for(rider)
     assert "随手拍" in c.get(URL).content.decode()
     response = c.post(URL, form(areas[MICRO_A], category=categories["litter"].code))
@@ -33,10 +31,8 @@ def test_a_part_time_grid_worker_reports_by_snapshot(duty, areas, categories):
 
 
 def test_an_ended_part_time_assignment_no_longer_counts(duty, areas, categories):
-    rider = factories.make_user("rider", display_name="刘骑手")
-    GridAssignment.objects.create(
-        user=rider, area=areas[GRID_A], area_code=GRID_A, kind="part_time", ended_on="2026-01-01"
-    )
+    rider = factories.UserFactory(username="rider", display_name="刘骑手")
+    GridAssignmentFactory(user=rider, area=areas[GRID_A], kind="part_time", ended_on="2026-01-01")
     client_for(rider).post(URL, form(areas[MICRO_A]))
     assert Appeal.objects.get().channel == "resident_web"
 

@@ -10,21 +10,20 @@ from gongzhi.accounts.actions import membership_grant
 from gongzhi.appeals.actions import appeal_transition
 from gongzhi.appeals.summons import summons_create, summons_rate, summons_report_in, summons_result
 from gongzhi.core.errors import DomainError, PermissionDenied, ValidationFailed
-from gongzhi.people.models import Department
 from tests.appeals.conftest import T0
 from tests.conftest import STREET, api_client_for
-from tests.factories import make_user
+from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def departments(duty, areas):
-    housing = Department.objects.create(code="housing", name="住建局", kind="government")
-    police = Department.objects.create(code="police", name="派出所", kind="government")
+    housing = DepartmentFactory(code="housing", name="住建局")
+    police = DepartmentFactory(code="police", name="派出所")
     officers = {}
     for dept in (housing, police):
-        user = make_user(f"{dept.code}_officer")
+        user = UserFactory(username=f"{dept.code}_officer")
         membership_grant(actor=None, user=user, role="department", area=areas[STREET], department=dept)
         officers[dept.code] = user
     return officers

@@ -13,6 +13,7 @@ from tests import factories
 from tests.appeals.pages_helpers import image_file
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import GRID_A, MICRO_A
+from tests.factories import GridAssignmentFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = pytest.mark.browser
@@ -37,16 +38,17 @@ def test_submit_accept_arrive_handle_verify_close_rate(
     live_server, browser, transactional_db, areas, settings, tmp_path
 ):
     from gongzhi.appeals.management.commands.seed_categories import categories_seed
-    from gongzhi.people.models import GridAssignment
 
     settings.MEDIA_ROOT = tmp_path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     categories_seed()
-    factories.make_user("res_wang", role="resident", at=areas[MICRO_A], display_name="王居民")
-    worker = factories.make_user("mg_li", role="microgrid_worker", at=areas[MICRO_A], display_name="李网格员")
-    factories.make_user("grid_zhou", role="grid_worker", at=areas[GRID_A], display_name="周网格长")
-    GridAssignment.objects.create(user=worker, area=areas[MICRO_A], area_code=MICRO_A, kind="microgrid", on_duty=True)
+    factories.UserFactory(username="res_wang", role="resident", at=areas[MICRO_A], display_name="王居民")
+    worker = factories.UserFactory(
+        username="mg_li", role="microgrid_worker", at=areas[MICRO_A], display_name="李网格员"
+    )
+    factories.UserFactory(username="grid_zhou", role="grid_worker", at=areas[GRID_A], display_name="周网格长")
+    GridAssignmentFactory(user=worker, area=areas[MICRO_A], kind="microgrid", on_duty=True)
     micro = areas[MICRO_A]
     here = {"latitude": micro.point_lat, "longitude": micro.point_lng}
     photo = tmp_path / "before.jpg"

@@ -11,11 +11,11 @@ import time_machine
 from django.utils import timezone
 
 from gongzhi.accounts.actions import membership_grant
-from gongzhi.appeals.models import Appeal, Category
-from gongzhi.people.models import Department, GridAssignment
+from gongzhi.appeals.models import Appeal
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import GRID_A, MICRO_A, STREET
+from tests.factories import CategoryFactory, DepartmentFactory, GridAssignmentFactory
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = pytest.mark.browser
@@ -37,15 +37,13 @@ def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
     with time_machine.travel(START, tick=True):
-        env = Category.objects.create(code="env", name="环境卫生")
-        Category.objects.create(code="env-light", name="路灯损坏", parent=env, default_tier="minor")
-        factories.make_user("jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
-        worker = factories.make_user("wg_wang", role="grid_worker", at=areas[GRID_A], display_name="王网格")
-        GridAssignment.objects.create(
-            user=worker, area=areas[GRID_A], area_code=GRID_A, kind="full_time", is_owner=True
-        )
-        housing = Department.objects.create(code="housing", name="住建局", kind="government")
-        officer = factories.make_user("zj_zhou", display_name="周科长")
+        env = CategoryFactory(code="env", name="环境卫生")
+        CategoryFactory(code="env-light", name="路灯损坏", parent=env, default_tier="minor")
+        factories.UserFactory(username="jd_li", role="street_staff", at=areas[STREET], display_name="李调度")
+        worker = factories.UserFactory(role="grid_worker", at=areas[GRID_A], display_name="王网格")
+        GridAssignmentFactory(user=worker, area=areas[GRID_A], kind="full_time", is_owner=True)
+        housing = DepartmentFactory(code="housing", name="住建局")
+        officer = factories.UserFactory(username="zj_zhou", display_name="周科长")
         membership_grant(actor=None, user=officer, role="department", area=areas[STREET], department=housing)
 
         errors = []

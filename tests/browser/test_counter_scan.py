@@ -54,11 +54,11 @@ def test_the_counter_scans_the_residents_qr_code_with_the_camera(
     assert (ROOT / "static" / "vendor" / "jsqr" / "jsQR.js").exists(), "run `npm ci && scripts/vendor_assets.py`"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
-    factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
+    staff = factories.UserFactory(role="street_staff", at=areas[STREET])
+    factories.UserFactory(username="gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
     scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
-    household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
-    resident = factories.make_resident(household, "王秀兰")
+    household = factories.HouseholdFactory(area=areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
+    resident = factories.ResidentFactory(household=household, name="王秀兰")
     account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))
     ledger.post(kind="points.award", lines=[(issuance, -90), (account.ledger_account, 90)], memo="美丽庭院 +10")

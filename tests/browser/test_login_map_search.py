@@ -16,12 +16,12 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def community_a(transactional_db, areas):
-    user = factories.make_user(
-        "cw_liu", role="community_worker", at=areas[COMMUNITY_A], password="pass-1234", display_name="刘社工"
+    user = factories.UserFactory(
+        username="cw_liu", role="community_worker", at=areas[COMMUNITY_A], password="pass-1234", display_name="刘社工"
     )
-    household = factories.make_household(areas[MICRO_A], address="灵山卫1社区 1号楼1单元101")
+    household = factories.HouseholdFactory(area=areas[MICRO_A], address="灵山卫1社区 1号楼1单元101")
     for name in ("张三", "李四", "王五"):
-        factories.make_resident(household, name, phone="13812345678" if name == "张三" else "")
+        factories.ResidentFactory(household=household, name=name, phone="13812345678" if name == "张三" else "")
     return user
 
 

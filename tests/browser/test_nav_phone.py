@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_every_tab_fits_the_phone(live_server, browser, transactional_db, areas, english_catalogue, language):  # noqa: F811
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    factories.make_user("sq_zhao", role="community_worker", at=areas[COMMUNITY_A])
+    factories.UserFactory(username="sq_zhao", role="community_worker", at=areas[COMMUNITY_A])
     context = browser.new_context(**PHONE)
     page = context.new_page()
     sign_in(page, live_server.url, "sq_zhao")

@@ -21,7 +21,7 @@ def test_the_public_board_on_a_phone_and_a_withdrawal(live_server, browser, tran
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    factories.make_user("cw_zhou", role="community_worker", at=areas[COMMUNITY_A])
+    factories.UserFactory(username="cw_zhou", role="community_worker", at=areas[COMMUNITY_A])
     notice = notice_publish(
         actor=None,
         system=True,

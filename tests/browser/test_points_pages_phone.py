@@ -31,14 +31,14 @@ def village(transactional_db, areas):
     from gongzhi.points.actions.schemes import catalogue_install, scheme_create
     from gongzhi.points.actions.store import event_create, event_offer, item_create
 
-    staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
-    factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A])
-    factories.make_user("res_none", role="resident", at=areas[MICRO_A])
+    staff = factories.UserFactory(username="st_qian", role="street_staff", at=areas[STREET])
+    factories.UserFactory(username="gw_deng", role="grid_worker", at=areas[GRID_A])
+    factories.UserFactory(username="res_none", role="resident", at=areas[MICRO_A])
     scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
     catalogue_install(actor=staff, scheme=scheme)
-    household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
-    user = factories.make_user("res_wang", role="resident", at=areas[MICRO_A])
-    user.resident = factories.make_resident(household, "王秀兰")
+    household = factories.HouseholdFactory(area=areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
+    user = factories.UserFactory(username="res_wang", role="resident", at=areas[MICRO_A])
+    user.resident = factories.ResidentFactory(household=household, name="王秀兰")
     user.save()
     account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))

@@ -35,12 +35,12 @@ def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, tra
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
-    staff = factories.make_user("st_qian", role="street_staff", at=areas[STREET])
-    factories.make_user("gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
+    staff = factories.UserFactory(role="street_staff", at=areas[STREET])
+    factories.UserFactory(username="gw_deng", role="grid_worker", at=areas[GRID_A], display_name="邓网格员")
     scheme = scheme_create(actor=staff, area=areas[STREET], name="德育乡村积分")
-    household = factories.make_household(areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
-    user = factories.make_user("res_wang", role="resident", at=areas[MICRO_A], display_name="王大娘")
-    user.resident = factories.make_resident(household, "王秀兰")
+    household = factories.HouseholdFactory(area=areas[MICRO_A], number="XD-0001", address="小邓网格 12号")
+    user = factories.UserFactory(username="res_wang", role="resident", at=areas[MICRO_A], display_name="王大娘")
+    user.resident = factories.ResidentFactory(household=household, name="王秀兰")
     user.save()
     account = account_open_for_household(household=household)
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))

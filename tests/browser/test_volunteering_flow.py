@@ -37,8 +37,10 @@ def test_sign_up_check_in_confirm_certificate(live_server, browser, transactiona
     base = live_server.url
     # The live server runs in this process, so moving this clock moves the server's too.
     with time_machine.travel(START - dt.timedelta(days=1), tick=True) as clock:
-        worker = factories.make_user("cw_zhao", role="community_worker", at=areas[COMMUNITY_A], display_name="赵社工")
-        user = factories.make_user("vol_sun", display_name="孙志愿")
+        worker = factories.UserFactory(
+            username="cw_zhao", role="community_worker", at=areas[COMMUNITY_A], display_name="赵社工"
+        )
+        user = factories.UserFactory(username="vol_sun", display_name="孙志愿")
         volunteer = volunteer_register(
             actor=worker,
             user=user,

@@ -10,7 +10,7 @@ from gongzhi.notifications import channels
 from gongzhi.notifications.actions import deliver_due, notify
 from gongzhi.notifications.models import OutboxMessage, OutboxStatus
 from tests.concurrency import POSTGRES_ONLY, run_together
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = POSTGRES_ONLY
 
@@ -31,7 +31,7 @@ class CountingChannel(channels.BaseChannel):
 )
 def test_four_workers_deliver_two_hundred_messages_exactly_once():
     sent.clear()
-    users = [make_user(f"w{i}") for i in range(5)]
+    users = UserFactory.create_batch(5)
     for i in range(200):
         notify(user=users[i % 5], kind="k", title=f"m{i}", channels=("count", "inbox"))
     results = run_together(*[lambda: deliver_due(batch_size=25)] * 4)

@@ -11,7 +11,7 @@ from gongzhi.core import clock
 from gongzhi.notifications.actions import deliver_due, deliver_pending, notify, retry_delay
 from gongzhi.notifications.channels import InboxChannel
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_failing_channel_is_retried_with_backoff_and_its_error_recorded(
     flaky.failures_left = 2
     with time_machine.travel(T0, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            notify(user=make_user("erin"), kind="k", title="t", channels=("flaky",))
+            notify(user=UserFactory(username="erin"), kind="k", title="t", channels=("flaky",))
         row = OutboxMessage.objects.get()
         assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
         assert row.last_error == "ConnectionError: gateway timeout"
@@ -56,7 +56,7 @@ def test_after_the_last_attempt_the_message_is_marked_failed(flaky, settings, dj
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     flaky.failures_left = 99
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=make_user("frank"), kind="k", title="t", channels=("flaky",))
+        notify(user=UserFactory(), kind="k", title="t", channels=("flaky",))
     far = clock.now() + dt.timedelta(days=1)
     assert deliver_due(at=far) == {"delivered": 0, "retrying": 1, "failed": 0}
     assert deliver_due(at=far + dt.timedelta(days=1)) == {"delivered": 0, "retrying": 0, "failed": 1}
@@ -69,7 +69,7 @@ def test_after_the_last_attempt_the_message_is_marked_failed(flaky, settings, dj
 def test_a_stopped_worker_leaves_messages_pending_and_a_later_run_delivers_each_once(
     worker_stopped, django_capture_on_commit_callbacks, capsys
 ):
-    users = [make_user(f"u{i}") for i in range(3)]
+    users = [UserFactory(username=f"u{i}") for i in range(3)]
     with django_capture_on_commit_callbacks(execute=True):
         for user in users:
             notify(user=user, kind="k", title=f"给{user.username}的消息")
@@ -87,7 +87,7 @@ def test_a_stopped_worker_leaves_messages_pending_and_a_later_run_delivers_each_
 def test_a_worker_killed_mid_delivery_rolls_back_and_the_next_run_delivers(
     flaky, worker_stopped, django_capture_on_commit_callbacks
 ):
-    user = make_user("gina")
+    user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notify(user=user, kind="k", title="先", channels=("inbox",))
         notify(user=user, kind="k", title="后", channels=("crash",))
@@ -104,7 +104,7 @@ def test_a_worker_killed_mid_delivery_rolls_back_and_the_next_run_delivers(
 
 def test_delivering_the_same_message_twice_makes_one_inbox_entry(worker_stopped):
     with transaction.atomic():
-        notify(user=make_user("hank"), kind="k", title="t")
+        notify(user=UserFactory(), kind="k", title="t")
     message = OutboxMessage.objects.get()
     InboxChannel().send(message)
     InboxChannel().send(message)  # a retry after a crash between the send and the status update
@@ -112,7 +112,7 @@ def test_delivering_the_same_message_twice_makes_one_inbox_entry(worker_stopped)
 
 
 def test_deliver_pending_only_takes_the_ids_it_was_given(worker_stopped):
-    a = notify(user=make_user("ivy"), kind="k", title="a")[0]
-    notify(user=make_user("jack"), kind="k", title="b")
+    a = notify(user=UserFactory(), kind="k", title="a")[0]
+    notify(user=UserFactory(), kind="k", title="b")
     assert deliver_pending(ids=[a.pk]) == {"delivered": 1, "retrying": 0, "failed": 0}
     assert list(InboxMessage.objects.values_list("title", flat=True)) == ["a"]

@@ -6,14 +6,14 @@ from django.test import Client
 from gongzhi.notifications.actions import deliver_due, notify
 from gongzhi.notifications.models import InboxMessage
 from tests.conftest import api_client_for
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def inboxes(worker_stopped):
-    me, other = make_user("me"), make_user("other")
+    me, other = UserFactory(username="me"), UserFactory(username="other")
     for i in range(3):
         notify(user=me, kind="appeal.dispatched", title=f"派单{i}", body="请尽快到场", link=f"/appeals/{i}/")
     notify(user=other, kind="appeal.dispatched", title="别人的消息")
@@ -100,7 +100,7 @@ def test_the_inbox_page_marks_unread_and_opening_a_message_reads_it(inboxes):
 
 
 def test_a_link_to_another_site_is_not_followed(worker_stopped):
-    me = make_user("me2")
+    me = UserFactory()
     notify(user=me, kind="k", title="t", link="https://evil.example/")
     deliver_due()
     client = Client()

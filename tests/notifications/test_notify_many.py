@@ -8,14 +8,14 @@ from gongzhi.core.errors import ValidationFailed
 from gongzhi.notifications import actions
 from gongzhi.notifications.actions import Note, deliver_due, notify_many
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def users():
-    return [make_user(f"u{i}") for i in range(3)]
+    return UserFactory.create_batch(3)
 
 
 def test_many_notes_on_two_channels_are_one_insert_and_delivered_after_commit(
@@ -30,7 +30,7 @@ def test_many_notes_on_two_channels_are_one_insert_and_delivered_after_commit(
     assert len(callbacks) == 1
     assert InboxMessage.objects.filter(kind="test.many").count() == 3
     assert set(InboxMessage.objects.values_list("user_id", flat=True)) == {u.pk for u in users}
-    # make_user gives no e-mail address: that channel fails at once instead of retrying.
+    # UserFactory gives no e-mail address: that channel fails at once instead of retrying.
     assert OutboxMessage.objects.filter(channel="email", status=OutboxStatus.FAILED).count() == 3
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.notifications.actions import deliver_due, notify
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ class Boom(Exception):
 
 
 def test_a_write_that_rolls_back_sends_nothing(django_capture_on_commit_callbacks):
-    user = make_user("alice")
+    user = UserFactory(username="alice")
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
         notify(user=user, kind="appeal.dispatched", title="新的派单", channels=("inbox", "email"))
         raise Boom
@@ -31,7 +31,7 @@ def test_a_write_that_rolls_back_sends_nothing(django_capture_on_commit_callback
 
 
 def test_a_committed_write_is_delivered_after_commit(django_capture_on_commit_callbacks):
-    user = make_user("alice")
+    user = UserFactory(username="alice")
     user.email = "alice@example.org"
     user.save()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -70,7 +70,7 @@ def test_a_committed_write_is_delivered_after_commit(django_capture_on_commit_ca
 
 
 def test_email_to_a_user_without_an_address_fails_at_once_without_retrying(django_capture_on_commit_callbacks):
-    user = make_user("noemail")
+    user = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
         notify(user=user, kind="k", title="标题", channels=("email",))
     row = OutboxMessage.objects.get()
@@ -82,7 +82,7 @@ def test_email_to_a_user_without_an_address_fails_at_once_without_retrying(djang
 def test_sms_and_wechat_adapters_log_with_a_masked_phone(django_capture_on_commit_callbacks, caplog):
     from gongzhi.core import pii
 
-    user = make_user("bob")
+    user = UserFactory()
     user.phone_encrypted = pii.encrypt("13812345678")
     user.save()
     with (
@@ -97,7 +97,7 @@ def test_sms_and_wechat_adapters_log_with_a_masked_phone(django_capture_on_commi
 
 def test_sms_to_a_user_without_a_phone_is_undeliverable(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(user=make_user("nophone"), kind="k", title="t", channels=("sms",))
+        notify(user=UserFactory(), kind="k", title="t", channels=("sms",))
     assert OutboxMessage.objects.get().status == OutboxStatus.FAILED
 
 
@@ -116,7 +116,7 @@ def test_sms_to_a_user_without_a_phone_is_undeliverable(django_capture_on_commit
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(kwargs, field):
-    args = {"user": make_user("carol"), "kind": "k", "title": "标题", **kwargs}
+    args = {"user": UserFactory(), "kind": "k", "title": "标题", **kwargs}
     with pytest.raises(ValidationFailed) as err:
         notify(**args)
     assert err.value.field == field
@@ -124,7 +124,7 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(kwargs, field)
 
 
 def test_the_same_channel_twice_is_one_message():
-    notify(user=make_user("dave"), kind="k", title="t", channels=("inbox", "inbox"))
+    notify(user=UserFactory(), kind="k", title="t", channels=("inbox", "inbox"))
     assert OutboxMessage.objects.count() == 1
 
 
@@ -135,7 +135,7 @@ def test_with_the_database_queue_the_task_row_rolls_back_with_the_write(settings
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = DB_QUEUE
-    user = make_user("alice")
+    user = UserFactory(username="alice")
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom), transaction.atomic():
         notify(user=user, kind="appeal.dispatched", title="新的派单", channels=("inbox", "email"))
         assert DBTaskResult.objects.count() == 1  # written in the transaction, not after it
@@ -150,7 +150,7 @@ def test_with_the_database_queue_a_committed_write_leaves_one_task_for_its_messa
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = DB_QUEUE
-    user = make_user("alice")
+    user = UserFactory(username="alice")
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         messages = notify(user=user, kind="appeal.dispatched", title="新的派单", channels=("inbox", "email"))
     assert callbacks == []  # nothing left to do after commit: no second transaction

@@ -12,11 +12,12 @@ from django.utils import timezone
 from PIL import Image
 
 from gongzhi.appeals.actions import appeal_submit, appeal_transition
-from gongzhi.appeals.models import Appeal, AppealEvent, Category
+from gongzhi.appeals.models import Appeal, AppealEvent
 from gongzhi.core import clock
 from gongzhi.open311.actions import client_create
 from gongzhi.open311.models import Open311Client
 from tests.conftest import MICRO_A, MICRO_B, OTHER_STREET, STREET
+from tests.factories import CategoryFactory
 from tests.open311.conftest import BASE
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_discovery_names_the_endpoint_its_formats_and_the_spec(web, fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_services_are_the_subcategories_grouped_by_their_main_category(web, categories, fmt):
-    Category.objects.create(code="env-retired", name="已停用小类", parent=categories["env"], is_active=False)
+    CategoryFactory(code="env-retired", name="已停用小类", parent=categories["env"], is_active=False)
     services = records(web.get(f"{BASE}services.{fmt}"), fmt, "service")
     by_code = {s["service_code"]: s for s in services}
     assert set(by_code) == {"env-litter", "neighbours-leak", "neighbours-noise", "safety-structure"}

@@ -12,7 +12,7 @@ from gongzhi.people.org_actions import (
     partner_register,
 )
 from tests.conftest import COMMUNITY_A, GRID_A, MICRO_A, STREET
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -25,45 +25,43 @@ def test_two_plus_seven_plus_n(district, areas, compound):
     for i in range(2):
         grid_assignment_add(
             actor=actor,
-            user=make_user(f"ft{i}"),
+            user=UserFactory(),
             area=areas[GRID_A],
             kind="full_time",
             compound=compound,
             is_owner=i == 0,
         )
-    for i in range(7):
-        grid_assignment_add(
-            actor=actor, user=make_user(f"wp{i}"), area=areas[GRID_A], kind="welfare_post", compound=compound
-        )
-    grid_assignment_add(actor=actor, user=make_user("bh"), area=areas[GRID_A], kind="building_head", compound=compound)
+    for _ in range(7):
+        grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="welfare_post", compound=compound)
+    grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="building_head", compound=compound)
     assert compound_deployment(compound=compound) == {"full_time": 2, "welfare_post": 7, "others": 1}
 
 
 def test_one_owner_per_grid(district, areas):
     actor = district["community_worker_a"]
-    first = grid_assignment_add(actor=actor, user=make_user("o1"), area=areas[GRID_A], kind="full_time", is_owner=True)
+    first = grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="full_time", is_owner=True)
     with pytest.raises(Conflict):
-        grid_assignment_add(actor=actor, user=make_user("o2"), area=areas[GRID_A], kind="full_time", is_owner=True)
+        grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="full_time", is_owner=True)
     grid_assignment_end(actor=actor, assignment=first)
-    grid_assignment_add(actor=actor, user=make_user("o3"), area=areas[GRID_A], kind="full_time", is_owner=True)
+    grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="full_time", is_owner=True)
     assert GridAssignment.objects.filter(is_owner=True, ended_on__isnull=True).count() == 1
 
 
 def test_part_time_rider_assignment_and_bad_cases(district, areas):
     actor = district["community_worker_a"]
     rider = grid_assignment_add(
-        actor=actor, user=make_user("rider"), area=areas[GRID_A], kind="part_time", occupation="外卖骑手"
+        actor=actor, user=UserFactory(username="rider"), area=areas[GRID_A], kind="part_time", occupation="外卖骑手"
     )
     assert rider.occupation == "外卖骑手"
     with pytest.raises(ValidationFailed):
-        grid_assignment_add(actor=actor, user=make_user("m1"), area=areas[GRID_A], kind="microgrid")
+        grid_assignment_add(actor=actor, user=UserFactory(), area=areas[GRID_A], kind="microgrid")
     with pytest.raises(ValidationFailed):
-        grid_assignment_add(actor=actor, user=make_user("m2"), area=areas[COMMUNITY_A], kind="full_time")
+        grid_assignment_add(actor=actor, user=UserFactory(), area=areas[COMMUNITY_A], kind="full_time")
     with pytest.raises(ValidationFailed):
-        grid_assignment_add(actor=actor, user=make_user("m3"), area=areas[MICRO_A], kind="full_time", is_owner=True)
+        grid_assignment_add(actor=actor, user=UserFactory(), area=areas[MICRO_A], kind="full_time", is_owner=True)
     with pytest.raises(PermissionDenied):
         grid_assignment_add(
-            actor=district["community_worker_b"], user=make_user("m4"), area=areas[GRID_A], kind="part_time"
+            actor=district["community_worker_b"], user=UserFactory(), area=areas[GRID_A], kind="part_time"
         )
     with pytest.raises(Conflict):
         grid_assignment_add(actor=actor, user=rider.user, area=areas[GRID_A], kind="part_time")
@@ -72,7 +70,11 @@ def test_part_time_rider_assignment_and_bad_cases(district, areas):
 
 def test_assignments_api_is_scoped(district, areas, as_user):
     grid_assignment_add(
-        actor=district["admin"], user=make_user("r"), area=areas[GRID_A], kind="part_time", occupation="外卖骑手"
+        actor=district["admin"],
+        user=UserFactory(username="r"),
+        area=areas[GRID_A],
+        kind="part_time",
+        occupation="外卖骑手",
     )
     body = as_user(district["grid_worker_a"]).get("/api/v1/assignments", {"area": GRID_A}).json()
     assert [a["occupation"] for a in body] == ["外卖骑手"]

@@ -8,7 +8,7 @@ from gongzhi.people.models import GridAssignment, Resident
 from gongzhi.people.org_actions import grid_assignment_add
 from tests.concurrency import POSTGRES_ONLY, run_together
 from tests.conftest import GRID_A
-from tests.factories import make_id_number, make_user
+from tests.factories import UserFactory, make_id_number
 
 pytestmark = POSTGRES_ONLY
 
@@ -16,7 +16,7 @@ pytestmark = POSTGRES_ONLY
 @pytest.mark.django_db(transaction=True)
 def test_two_owners_for_one_grid_at_once_one_wins(district, areas):
     actor = district["community_worker_a"]
-    users = [make_user(f"owner{i}") for i in range(4)]
+    users = UserFactory.create_batch(4)
     results = run_together(
         *[
             (lambda u=u: grid_assignment_add(actor=actor, user=u, area=areas[GRID_A], kind="full_time", is_owner=True))

@@ -6,8 +6,9 @@ import pytest
 import time_machine
 
 from gongzhi.core import ledger
+from gongzhi.core.models import IdempotencyKey
 from gongzhi.core.models_ledger import Posting
-from gongzhi.points.models import IdempotencyKey, PointsAward
+from gongzhi.points.models import PointsAward
 from tests import factories
 from tests.conftest import GRID_A, api_client_for
 
@@ -73,7 +74,7 @@ def test_a_resident_cannot_propose_but_sees_their_own_account(district, househol
     assert not PointsAward.objects.exists()
     award = post_json(api_client_for(district["grid_worker_a"]), f"{URL}/awards", body(household_a)).json()
     assert client.get(f"{URL}/accounts/{award['account_id']}").status_code == 403
-    resident.resident = factories.make_resident(household_a, "王五")
+    resident.resident = factories.ResidentFactory(household=household_a, name="王五")
     resident.save()
     assert client.get(f"{URL}/accounts/{award['account_id']}").status_code == 200
 

@@ -132,7 +132,7 @@ class TestAppeals:
         award = self.deduction(district, household_a, at_start)
         assert balance_of(account_a) == 10
         owner = district["resident_a"]
-        owner.resident = factories.make_resident(household_a, "王五")
+        owner.resident = factories.ResidentFactory(household=household_a, name="王五")
         owner.save()
         award = move(district, award, ("resident_a", "appeal", "当晚我不在家"))
         assert award.state == AwardState.APPEALED
@@ -150,7 +150,7 @@ class TestAppeals:
         post_now(district, propose(district, household_a, rule_code="local-honour", evidence="县级表彰"), at_start)
         award = self.deduction(district, household_a, at_start)
         owner = district["resident_a"]
-        owner.resident = factories.make_resident(household_a, "王五")
+        owner.resident = factories.ResidentFactory(household=household_a, name="王五")
         owner.save()
         award = move(district, award, ("resident_a", "appeal", "冤枉"), ("community_worker_a", "dismiss", "证据确凿"))
         assert award.state == AwardState.APPEAL_DISMISSED
@@ -160,7 +160,7 @@ class TestAppeals:
         post_now(district, propose(district, household_a, rule_code="local-honour", evidence="县级表彰"), at_start)
         award = self.deduction(district, household_a, at_start)
         stranger = district["resident_b"]
-        stranger.resident = factories.make_resident(household_b, "赵六")
+        stranger.resident = factories.ResidentFactory(household=household_b, name="赵六")
         stranger.save()
         with pytest.raises(PermissionDenied):
             move(district, award, ("resident_b", "appeal", "替人申诉"))
@@ -168,7 +168,7 @@ class TestAppeals:
     def test_an_award_cannot_be_appealed(self, district, household_a, account_a, at_start):
         award = post_now(district, propose(district, household_a), at_start)
         owner = district["resident_a"]
-        owner.resident = factories.make_resident(household_a, "王五")
+        owner.resident = factories.ResidentFactory(household=household_a, name="王五")
         owner.save()
         with pytest.raises(ValidationFailed) as err:
             move(district, award, ("resident_a", "appeal", "嫌少"))
@@ -261,7 +261,7 @@ class TestPermissions:
 
 class TestBulk:
     def test_a_bulk_award_makes_one_proposal_per_household(self, district, household_a, scheme):
-        others = [factories.make_household(district.areas[MICRO_A]) for _ in range(3)]
+        others = [factories.HouseholdFactory(area=district.areas[MICRO_A]) for _ in range(3)]
         batch = award_bulk_propose(
             actor=district["grid_worker_a"],
             households=[household_a, *others],

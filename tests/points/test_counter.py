@@ -70,7 +70,7 @@ def client_for(user) -> Client:
 def day(district, scheme, account_a, account_b, household_a):
     """Two events on the same day in community A, one in community B, and an order of household A in the first."""
     staff = district["street_staff"]
-    factories.make_resident(household_a, "王小明").save()
+    factories.ResidentFactory(household=household_a, name="王小明").save()
     with time_machine.travel(START, tick=False):
         flour = item_create(actor=staff, scheme=scheme, name="面粉", price=30, stock=20)
         events = {}

@@ -38,7 +38,7 @@ MOST = {
 @pytest.fixture
 def scene(district, scheme, household_a, account_a):
     owner = district["resident_a"]
-    owner.resident = factories.make_resident(household_a, "王小明")
+    owner.resident = factories.ResidentFactory(household=household_a, name="王小明")
     owner.save()
     staff = district["street_staff"]
     issuance = ledger.account_by_code(code=scheme.system_code("issuance"))

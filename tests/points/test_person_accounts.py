@@ -39,8 +39,8 @@ def post_json(client, url, data):
 
 
 def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(district, household_a, person_scheme):
-    zhang = factories.make_resident(household_a, "张三")
-    li = factories.make_resident(household_a, "李四")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
+    li = factories.ResidentFactory(household=household_a, name="李四")
     a = account_open_for_resident(resident=zhang)
     b = account_open_for_resident(resident=li)
     assert a.pk != b.pk and (a.resident_id, a.household_id) == (zhang.pk, None)
@@ -53,7 +53,7 @@ def test_a_person_scheme_opens_accounts_per_person_with_the_opening_balance(dist
 
 
 def test_a_household_scheme_refuses_a_person_account(district, household_a, scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     with pytest.raises(ValidationFailed, match="按户开户"):
         account_open_for_resident(resident=zhang)
     with pytest.raises(ValidationFailed, match="按户开户"):
@@ -62,7 +62,7 @@ def test_a_household_scheme_refuses_a_person_account(district, household_a, sche
 
 
 def test_award_redeem_and_read_by_resident_id_through_the_api(district, household_a, person_scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     grid = api_client_for(district["grid_worker_a"])
     office = api_client_for(district["community_worker_a"])
     with time_machine.travel(START, tick=False) as t:
@@ -126,7 +126,7 @@ def test_award_redeem_and_read_by_resident_id_through_the_api(district, househol
 def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme_says(
     district, household_a, household_b, person_scheme
 ):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     award = award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
@@ -139,12 +139,12 @@ def test_the_volunteering_hook_credits_the_person_or_the_household_as_the_scheme
 
 
 def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(district, household_a, scheme):
-    zhang = factories.make_resident(household_a, "张三")
+    zhang = factories.ResidentFactory(household=household_a, name="张三")
     award = award_from_source(
         source_type="volunteering.activity", source_id="1:1", resident=zhang, rule_code="public-volunteer"
     )
     assert award.account.household_id == household_a.pk and award.account.resident_id is None
-    lone = factories.make_resident(household_a, "王五")
+    lone = factories.ResidentFactory(household=household_a, name="王五")
     lone.household = None
     lone.save()
     with pytest.raises(ValidationFailed, match="未关联户"):
@@ -155,7 +155,7 @@ def test_the_volunteering_hook_credits_the_household_in_a_household_scheme(distr
 
 
 def test_bulk_awards_to_persons(district, household_a, person_scheme):
-    people = [factories.make_resident(household_a, n) for n in ("张三", "李四")]
+    people = [factories.ResidentFactory(household=household_a, name=n) for n in ("张三", "李四")]
     batch = award_bulk_propose(
         actor=district["grid_worker_a"],
         residents=people,

@@ -30,7 +30,7 @@ def client_for(user) -> Client:
 @pytest.fixture
 def owner(district, household_a):
     user = district["resident_a"]
-    user.resident = factories.make_resident(household_a, "王小明")
+    user.resident = factories.ResidentFactory(household=household_a, name="王小明")
     user.save()
     return user
 

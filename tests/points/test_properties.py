@@ -147,9 +147,9 @@ def build_world(district, scheme) -> dict:
         )
     accounts, owners = [], []
     for h in range(HOUSEHOLDS):
-        hh = factories.make_household(district.areas[MICRO_A], number=f"PROP-{h}")
-        owner = factories.make_user(f"owner{h}", role="resident", at=district.areas[MICRO_A])
-        owner.resident = factories.make_resident(hh, f"户主{h}")
+        hh = factories.HouseholdFactory(area=district.areas[MICRO_A], number=f"PROP-{h}")
+        owner = factories.UserFactory(username=f"owner{h}", role="resident", at=district.areas[MICRO_A])
+        owner.resident = factories.ResidentFactory(household=hh, name=f"户主{h}")
         owner.save()
         accounts.append(account_open_for_household(household=hh))
         owners.append(owner)

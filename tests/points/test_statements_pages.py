@@ -29,11 +29,11 @@ def browser_for(user) -> Client:
 @pytest.fixture
 def owner(district, household_a):
     user = district["resident_a"]
-    user.resident = factories.make_resident(household_a, "王小明")
+    user.resident = factories.ResidentFactory(household=household_a, name="王小明")
     user.resident.relation = "户主"
     user.resident.save()
     user.save()
-    factories.make_resident(household_a, "李梅")
+    factories.ResidentFactory(household=household_a, name="李梅")
     return user
 
 
@@ -94,8 +94,8 @@ def test_passbook_pages_and_pdf(district, scheme, account_a, owner):
 
 
 def test_rankings_per_grid_and_community(district, scheme, account_a, account_b, owner, areas):
-    other = factories.make_household(areas["37021100100100102"], number="HA-0002")
-    factories.make_resident(other, "赵六")
+    other = factories.HouseholdFactory(area=areas["37021100100100102"], number="HA-0002")
+    factories.ResidentFactory(household=other, name="赵六")
     with time_machine.travel(START, tick=False):
         for household, rule in ((owner.resident.household, "env-cleanup"), (other, "neighbour-filial")):
             a = propose(district, household, rule)

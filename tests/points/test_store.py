@@ -120,7 +120,7 @@ def test_who_may_redeem(district, shop, account_a, household_a, at_event):
                 actor=district[persona], account=account_a, event=shop["event"], item=shop["oil"], quantity=1
             )
     owner = district["resident_a"]
-    owner.resident = factories.make_resident(household_a, "王五")
+    owner.resident = factories.ResidentFactory(household=household_a, name="王五")
     owner.save()
     assert (
         redemption_place(actor=owner, account=account_a, event=shop["event"], item=shop["oil"], quantity=1).points == 50
@@ -136,7 +136,7 @@ def test_only_office_staff_manage_the_store(district, scheme):
 
 def test_the_api_redeems_lists_and_cancels(district, shop, account_a, household_a, at_event):
     owner = district["resident_a"]
-    owner.resident = factories.make_resident(household_a, "王五")
+    owner.resident = factories.ResidentFactory(household=household_a, name="王五")
     owner.save()
     client = api_client_for(owner)
     offers = client.get(f"{URL}/items?area={STREET}").json()

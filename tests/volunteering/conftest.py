@@ -10,7 +10,7 @@ from gongzhi.volunteering import codes
 from gongzhi.volunteering.actions.activities import activity_create
 from gongzhi.volunteering.actions.volunteers import volunteer_register
 from tests.conftest import COMMUNITY_A
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 START = timezone.make_aware(dt.datetime(2026, 7, 4, 9, 0))
 END = timezone.make_aware(dt.datetime(2026, 7, 4, 11, 0))
@@ -25,7 +25,7 @@ def at():
 
 
 def make_volunteer(district, name, *, kind="resident", birth=dt.date(1990, 5, 1), skills=(), area_code=COMMUNITY_A):
-    user = make_user(name)
+    user = UserFactory(username=name)
     return volunteer_register(
         actor=district["community_worker_a" if area_code.startswith(COMMUNITY_A) else "street_staff"],
         user=user,

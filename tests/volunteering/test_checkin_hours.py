@@ -181,9 +181,11 @@ class TestHours:
         at.move_to(START + dt.timedelta(hours=1))
         first = check_out(activity, crew[0])
         at.shift(dt.timedelta(minutes=5))
-        with pytest.raises(Conflict, match="已签退"):
+        with pytest.raises(ValidationFailed, match="签到记录当前状态为「已签退」，不能执行「签退」") as err:
             check_out(activity, crew[0])
+        assert err.value.details == {"state": "checked_out", "action": "checkout", "allowed": ["confirm"]}
         assert Attendance.objects.get().checked_out_at == first.checked_out_at
+        assert UsedCode.objects.filter(purpose="out").count() == 1  # the refused move used no code
 
     def test_bulk_check_out_by_the_organiser_at_the_end(self, district, activity, crew, at):
         at.move_to(START)
@@ -251,16 +253,19 @@ class TestConfirmation:
                 hours_confirm(actor=organiser, activity_id=activity.pk, items=items)
         assert not Attendance.objects.filter(confirmed_at__isnull=False).exists()
         hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
-        with pytest.raises(Conflict, match="已确认"):
+        with pytest.raises(ValidationFailed, match="当前状态为「时长已确认」，不能执行「确认时长」") as err:
             hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
+        assert err.value.details["allowed"] == [] and err.value.field == "items"
 
     def test_someone_still_checked_in_cannot_be_confirmed(self, district, activity, crew, at):
         at.move_to(START)
         a = check_in(activity, crew[0])
-        with pytest.raises(ValidationFailed, match="尚未签退"):
+        with pytest.raises(ValidationFailed, match="当前状态为「已签到」，不能执行「确认时长」") as err:
             hours_confirm(
                 actor=district["community_worker_a"], activity_id=activity.pk, items=[{"attendance_id": a.pk}]
             )
+        assert str(err.value.message).startswith(crew[0].name)  # whose record, in a batch
+        assert err.value.details["allowed"] == ["checkout", "checkout_by_organiser"]
         with pytest.raises(ValidationFailed, match="没有待确认"):
             hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
 
@@ -277,9 +282,9 @@ class TestPoints:
     def test_confirmed_hours_earn_points_once_per_person_and_activity(
         self, district, activity, crew, checked_out, household_a, scheme
     ):
-        from tests.factories import make_resident
+        from tests.factories import ResidentFactory
 
-        crew[0].resident = make_resident(household_a, "志愿者零")
+        crew[0].resident = ResidentFactory(household=household_a, name="志愿者零")
         crew[0].save()
         organiser = district["community_worker_a"]
         hours_confirm(actor=organiser, activity_id=activity.pk)
@@ -297,9 +302,9 @@ class TestPoints:
         assert PointsAward.objects.count() == 1
 
     def test_without_a_scheme_hours_still_count(self, district, activity, crew, checked_out, household_a):
-        from tests.factories import make_resident
+        from tests.factories import ResidentFactory
 
-        crew[0].resident = make_resident(household_a, "志愿者零")
+        crew[0].resident = ResidentFactory(household=household_a, name="志愿者零")
         crew[0].save()
         hours_confirm(actor=district["community_worker_a"], activity_id=activity.pk)
         a = Attendance.objects.get(volunteer=crew[0])

@@ -185,9 +185,9 @@ def test_register_refuses_a_second_profile_and_bad_input(district, at):
     v = make_volunteer(district, "郑")
     with pytest.raises(Conflict):
         volunteer_register(actor=v.user, user=v.user, name="郑", kind="resident", area=district.areas[COMMUNITY_A])
-    from tests.factories import make_user
+    from tests.factories import UserFactory
 
-    u = make_user("someone")
+    u = UserFactory()
     with pytest.raises(PermissionDenied):
         volunteer_register(actor=v.user, user=u, name="别人", kind="resident", area=district.areas[COMMUNITY_A])
     with pytest.raises(ValidationFailed) as err:

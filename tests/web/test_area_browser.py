@@ -14,8 +14,8 @@ def map_data(html: str) -> dict:
 
 
 def test_community_page_lists_its_grids_with_counts_and_embeds_their_boundaries(district, client_for, household_a):
-    factories.make_resident(household_a, "张三")
-    factories.make_resident(household_a, "张小明")
+    factories.ResidentFactory(household=household_a, name="张三")
+    factories.ResidentFactory(household=household_a, name="张小明")
     html = client_for(district["community_worker_a"]).get(f"/areas/{COMMUNITY_A}/").content.decode()
 
     assert "灵山卫街道" in html and "黄岛区" in html  # breadcrumbs

@@ -4,8 +4,8 @@ from tests import factories
 
 
 def test_street_staff_sees_the_counts_of_their_street(district, household_a, household_b, client_for):
-    factories.make_resident(household_a, "张三")
-    factories.make_resident(household_b, "李四")
+    factories.ResidentFactory(household=household_a, name="张三")
+    factories.ResidentFactory(household=household_b, name="李四")
     html = client_for(district["street_staff"]).get("/").content.decode()
     assert "我的辖区" in html
     # street 001: 2 communities, 4 grids, 8 micro-grids; 2 households, 2 residents
@@ -15,8 +15,8 @@ def test_street_staff_sees_the_counts_of_their_street(district, household_a, hou
 
 
 def test_grid_worker_sees_only_their_grid_and_no_registration_queue(district, household_a, household_b, client_for):
-    factories.make_resident(household_a, "张三")
-    factories.make_resident(household_b, "李四")
+    factories.ResidentFactory(household=household_a, name="张三")
+    factories.ResidentFactory(household=household_b, name="李四")
     html = client_for(district["grid_worker_a"]).get("/").content.decode()
     assert "<dt>微网格</dt><dd>2</dd>" in html
     assert "<dt>居民</dt><dd>1</dd>" in html

@@ -61,7 +61,7 @@ def test_bad_registration_names_the_problem_and_creates_nothing(district, overri
 @pytest.fixture
 def pending(district, household_a):
     id_number = factories.make_id_number(birth="19850303", seq=555)
-    resident = factories.make_resident(household_a, "张三", id_number=id_number)
+    resident = factories.ResidentFactory(household=household_a, name="张三", id_number=id_number)
     Client().post("/register/", form(id_number=id_number))
     return Registration.objects.get(), resident
 

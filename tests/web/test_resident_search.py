@@ -11,10 +11,12 @@ from tests.conftest import COMMUNITY_B, GRID_A
 @pytest.fixture
 def people(household_a, household_b):
     return {
-        "张三": factories.make_resident(household_a, "张三", phone="13812345678"),
-        "赵四": factories.make_resident(household_a, "赵四"),
-        "李四": factories.make_resident(household_a, "李四"),
-        "张山": factories.make_resident(household_b, "张山"),  # community B: out of community A's reach
+        "张三": factories.ResidentFactory(household=household_a, name="张三", phone="13812345678"),
+        "赵四": factories.ResidentFactory(household=household_a, name="赵四"),
+        "李四": factories.ResidentFactory(household=household_a, name="李四"),
+        "张山": factories.ResidentFactory(
+            household=household_b, name="张山"
+        ),  # community B: out of community A's reach
     }
 
 
@@ -74,7 +76,7 @@ def test_area_filter_narrows_and_refuses_areas_out_of_reach(district, people, cl
 
 def test_pages_of_fifty_with_a_next_link(district, household_a, client_for):
     for i in range(51):
-        factories.make_resident(household_a, f"王{i:02d}")
+        factories.ResidentFactory(household=household_a, name=f"王{i:02d}")
     client = client_for(district["community_worker_a"])
     first = client.get("/people/residents/", {"q": "wang"}).content.decode()
     assert len(re.findall(r'href="/people/residents/\d+/"', first)) == 50
@@ -87,6 +89,6 @@ def test_pages_of_fifty_with_a_next_link(district, household_a, client_for):
 def test_counting_stops_at_the_cap(district, household_a, client_for, monkeypatch):
     monkeypatch.setattr("gongzhi.web.views.COUNT_CAP", 3)
     for i in range(5):
-        factories.make_resident(household_a, f"孙{i}")
+        factories.ResidentFactory(household=household_a, name=f"孙{i}")
     html = client_for(district["community_worker_a"]).get("/people/residents/").content.decode()
     assert "超过 3 条" in html

@@ -1,29 +1,43 @@
-"""Activities, classes and camps: creating them, and calling for cover when one is understaffed."""
+"""Activities, classes and camps: creating them, cancelling and reopening them, calling for cover.
+
+An activity is created open; cancelling (no more sign-ups) and reopening are the moves of `ACTIVITY`, made by
+`fsm.transition()`, which locks the activity row: the same lock a sign-up takes, so no sign-up slips in after a
+cancellation.
+"""
+
+from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
+from gongzhi.core import fsm
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import ValidationFailed
+from gongzhi.core.errors import PermissionDenied, ValidationFailed
+from gongzhi.core.models import AuditEvent
 from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import selectors
 from gongzhi.volunteering.actions._common import _area, _aware, _choice, _skills
 from gongzhi.volunteering.models import (
     Activity,
     ActivityKind,
+    ActivityStatus,
     Project,
     Team,
     Volunteer,
     VolunteerKind,
 )
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 MAX_CAPACITY = 100_000
 
@@ -31,14 +45,14 @@ MAX_CAPACITY = 100_000
 @transaction.atomic
 def activity_create(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     area: Area | None,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     place: str,
     capacity: int,
-    organiser: Any = None,
+    organiser: User | None = None,
     kind: str = ActivityKind.SERVICE,
     parent: Activity | None = None,
     project: Project | None = None,
@@ -127,8 +141,57 @@ def activity_create(
     return activity
 
 
+def _activity_event(step: fsm.Step[Activity, User]) -> AuditEvent:
+    return audit_record(
+        actor=step.actor,
+        action=f"volunteering.activity.{step.name}",
+        target=step.obj,
+        area_code=step.obj.area_code,
+        data={"reason": step.note} if step.note else {},
+    )
+
+
+def _organiser(actor: User, activity: Activity, name: str, move: fsm.Move[Activity, User]) -> PermissionDenied | None:
+    try:
+        selectors.require_organiser(actor, activity)
+    except PermissionDenied as exc:
+        return exc
+    return None
+
+
+ACTIVITY: fsm.Lifecycle[Activity, User, AuditEvent] = fsm.Lifecycle(
+    model=Activity,
+    moves={
+        "cancel": fsm.Move(
+            {ActivityStatus.OPEN}, ActivityStatus.CANCELLED, "volunteering.organise", label=gettext_lazy("取消活动")
+        ),
+        "reopen": fsm.Move(
+            {ActivityStatus.CANCELLED}, ActivityStatus.OPEN, "volunteering.organise", label=gettext_lazy("恢复招募")
+        ),
+    },
+    write_event=_activity_event,
+    authorize=_organiser,
+    noun=gettext_lazy("活动"),
+    state_field="status",
+    not_found=gettext_lazy("活动不存在：%(id)s"),
+)
+
+
 @transaction.atomic
-def cover_call(*, actor: Any, activity_id: int) -> dict[str, Any]:
+def activity_cancel(*, actor: User, activity_id: int, reason: str = "") -> Activity:
+    """The organiser cancels an activity: it leaves the list and takes no more sign-ups; those made stay."""
+    note = _text(reason, field="reason", max_length=200)
+    return fsm.transition(ACTIVITY, activity_id, "cancel", actor=actor, note=note, savepoint=False).obj
+
+
+@transaction.atomic
+def activity_reopen(*, actor: User, activity_id: int) -> Activity:
+    """A cancelled activity is open for sign-ups again."""
+    return fsm.transition(ACTIVITY, activity_id, "reopen", actor=actor, savepoint=False).obj
+
+
+@transaction.atomic
+def cover_call(*, actor: User, activity_id: int) -> dict[str, Any]:
     """Understaffed: list the volunteers who fit and could still join, and notify them where notifications exist."""
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(actor, activity)

@@ -1,7 +1,9 @@
 """Certificates (志愿服务证明): a verifiable snapshot of a volunteer's confirmed hours."""
 
+from __future__ import annotations
+
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +20,9 @@ from gongzhi.volunteering.models import (
     Volunteer,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 
 def _issuer_name(volunteer: Volunteer) -> str:
     community = Area.objects.filter(code=code_at(volunteer.area_code, AreaLevel.COMMUNITY)).first() or volunteer.area
@@ -27,7 +32,7 @@ def _issuer_name(volunteer: Volunteer) -> str:
 
 
 @transaction.atomic
-def certificate_issue(*, actor: Any, volunteer: Volunteer) -> Certificate:
+def certificate_issue(*, actor: User, volunteer: Volunteer) -> Certificate:
     """A certificate (志愿服务证明) with a number anyone can verify: a snapshot of confirmed hours to date."""
     if actor.pk != volunteer.user_id:
         rules.require(actor, "volunteering.manage", volunteer.area_code)

@@ -1,26 +1,39 @@
-"""Check-in and check-out with the organiser's rotating QR code; hours are the part inside the activity window."""
+"""Check-in and check-out with the organiser's rotating QR code; hours are the part inside the activity window.
+
+A check-in creates the attendance (checked in); every later change of it is a move of `ATTENDANCE` made by
+`fsm.transition()`: the person checks out (`checkout`), the organiser checks everyone out (`checkout_by_organiser`)
+or confirms the hours (`confirm`, in `actions/hours.py`). Each move's data carries the activity the action has
+already read, so the row lock stays on the attendance alone (a check-out does not queue behind check-ins).
+"""
+
+from __future__ import annotations
 
 import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gongzhi.core import clock
+from gongzhi.core import clock, fsm
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.models import AuditEvent
 from gongzhi.volunteering import codes, selectors
-from gongzhi.volunteering.actions._common import lock_activity
 from gongzhi.volunteering.models import (
     Activity,
     Attendance,
+    AttendanceStatus,
     Signup,
     SignupStatus,
     UsedCode,
     Volunteer,
 )
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 HOURS_STEP = Decimal("0.01")
 
@@ -34,17 +47,17 @@ def _distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 
 def _check_location(activity: Activity, lat: float | None, lng: float | None) -> None:
-    if not activity.has_geofence:
+    centre_lat, centre_lng, radius = activity.geofence_lat, activity.geofence_lng, activity.geofence_radius_m
+    if centre_lat is None or centre_lng is None or radius is None:  # no geofence (Activity.has_geofence)
         return
     if lat is None or lng is None:
         raise ValidationFailed(_("本活动需在现场签到，请允许获取位置后重试"), field="location")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise ValidationFailed(_("位置坐标无效"), field="location")
-    distance = _distance_m(activity.geofence_lat, activity.geofence_lng, lat, lng)
-    if distance > activity.geofence_radius_m:
+    distance = _distance_m(centre_lat, centre_lng, lat, lng)
+    if distance > radius:
         raise ValidationFailed(
-            _("您不在活动现场（距离约 %(d)s 米，需在 %(r)s 米内）")
-            % {"d": round(distance), "r": activity.geofence_radius_m},
+            _("您不在活动现场（距离约 %(d)s 米，需在 %(r)s 米内）") % {"d": round(distance), "r": radius},
             field="location",
         )
 
@@ -64,18 +77,18 @@ def _confirmed_signup(activity: Activity, volunteer: Volunteer) -> Signup:
     return signup
 
 
-def _use_code(activity: Activity, volunteer: Volunteer, parsed: codes.ParsedCode) -> None:
+def _use_code(activity: Activity, volunteer_id: int, parsed: codes.ParsedCode) -> None:
     if UsedCode.objects.filter(
-        activity=activity, volunteer=volunteer, purpose=parsed.purpose, step=parsed.step
+        activity=activity, volunteer_id=volunteer_id, purpose=parsed.purpose, step=parsed.step
     ).exists():
         raise Conflict(_("该二维码您已使用过，请扫描最新的二维码"), field="code")
-    UsedCode.objects.create(activity=activity, volunteer=volunteer, purpose=parsed.purpose, step=parsed.step)
+    UsedCode.objects.create(activity=activity, volunteer_id=volunteer_id, purpose=parsed.purpose, step=parsed.step)
 
 
 @transaction.atomic
 def checkin(
     *,
-    actor: Any,
+    actor: User,
     activity_id: int,
     volunteer: Volunteer,
     code: str,
@@ -102,7 +115,7 @@ def checkin(
         raise Conflict(_("您已签到，无需重复签到"), field="person")
     try:
         with transaction.atomic():
-            _use_code(activity, volunteer, parsed)
+            _use_code(activity, volunteer.pk, parsed)
             attendance = Attendance.objects.create(
                 signup=signup,
                 activity=activity,
@@ -117,19 +130,121 @@ def checkin(
     return attendance
 
 
-def _attendance_for_update(activity: Activity, volunteer: Volunteer) -> Attendance:
-    attendance = Attendance.objects.select_for_update().filter(activity=activity, volunteer=volunteer).first()
-    if attendance is None:
-        raise ValidationFailed(_("尚未签到，不能签退"), field="person")
-    if attendance.checked_out_at is not None:
-        raise Conflict(_("已签退，无需重复签退"), field="person")
-    return attendance
+OWN = "volunteering.attendance.own"  # the person who checked in, or the activity's organiser
+ORGANISE = "volunteering.organise"
+
+Step = fsm.Step[Attendance, "User"]
+
+
+def _checkout(step: Step) -> None:
+    """The person checks out with the current check-out code, at most `window_minutes` after the end."""
+    attendance, activity = step.obj, step.data["activity"]
+    if step.now > activity.ends_at + dt.timedelta(minutes=activity.window_minutes):
+        raise ValidationFailed(_("已过签退时间，请联系组织者统一签退"), field="code")
+    _check_location(activity, step.data["lat"], step.data["lng"])
+    try:
+        with transaction.atomic():
+            _use_code(activity, attendance.volunteer_id, step.data["code"])
+    except IntegrityError:
+        raise Conflict(_("该二维码您已使用过，请扫描最新的二维码"), field="code") from None
+    _out_at(step, max(step.now, attendance.checked_in_at))
+
+
+def _checkout_by_organiser(step: Step) -> None:
+    """Checked out at now or the activity's end, whichever is earlier."""
+    step.obj.checked_out_by_organiser = True
+    step.fields.add("checked_out_by_organiser")
+    _out_at(step, max(min(step.now, step.data["activity"].ends_at), step.obj.checked_in_at))
+
+
+def _out_at(step: Step, at: dt.datetime) -> None:
+    attendance = step.obj
+    attendance.checked_out_at = at
+    attendance.hours = clipped_hours(step.data["activity"], attendance.checked_in_at, at)
+    step.fields |= {"checked_out_at", "hours"}
+
+
+def _confirm(step: Step) -> None:
+    attendance = step.obj
+    attendance.confirmed_at, attendance.confirmed_by = step.now, step.actor
+    attendance.rating, attendance.comment = step.data.get("rating"), step.data.get("comment", "")
+    step.fields |= {"confirmed_at", "confirmed_by", "rating", "comment"}
+
+
+ATTENDANCE_MOVES: dict[str, fsm.Move[Attendance, User]] = {
+    "checkout": fsm.Move(
+        {AttendanceStatus.CHECKED_IN},
+        AttendanceStatus.CHECKED_OUT,
+        OWN,
+        _checkout,
+        needs=("activity", "code"),
+        accepts=frozenset({"lat", "lng"}),
+        label=gettext_lazy("签退"),
+    ),
+    "checkout_by_organiser": fsm.Move(
+        {AttendanceStatus.CHECKED_IN},
+        AttendanceStatus.CHECKED_OUT,
+        ORGANISE,
+        _checkout_by_organiser,
+        needs=("activity",),
+        label=gettext_lazy("统一签退"),
+    ),
+    "confirm": fsm.Move(
+        {AttendanceStatus.CHECKED_OUT},
+        AttendanceStatus.CONFIRMED,
+        ORGANISE,
+        _confirm,
+        needs=("activity",),
+        accepts=frozenset({"rating", "comment"}),
+        label=gettext_lazy("确认时长"),
+    ),
+}
+
+_EVENT_ACTIONS = {
+    "checkout": "volunteering.checkout",
+    "checkout_by_organiser": "volunteering.checkout_all",
+    "confirm": "volunteering.hours.confirm",
+}
+
+
+def _attendance_event(step: Step) -> AuditEvent:
+    data = {"rating": step.obj.rating} if step.name == "confirm" else {}
+    return audit_record(
+        actor=step.actor,
+        action=_EVENT_ACTIONS[step.name],
+        target=step.obj,
+        area_code=step.data["activity"].area_code,
+        data=data,
+    )
+
+
+def _authorize(
+    actor: User, attendance: Attendance, name: str, move: fsm.Move[Attendance, User]
+) -> PermissionDenied | None:
+    if move.rule == OWN and actor.pk == attendance.volunteer.user_id:
+        return None
+    try:
+        selectors.require_organiser(actor, attendance.activity)
+    except PermissionDenied as exc:
+        return PermissionDenied(_("只能为自己签退"), field="person") if move.rule == OWN else exc
+    return None
+
+
+ATTENDANCE: fsm.Lifecycle[Attendance, User, AuditEvent] = fsm.Lifecycle(
+    model=Attendance,
+    moves=ATTENDANCE_MOVES,
+    write_event=_attendance_event,
+    authorize=_authorize,
+    noun=gettext_lazy("签到记录"),
+    state_field="status",
+    not_found=gettext_lazy("签到记录不存在：%(id)s"),
+)
 
 
 @transaction.atomic
 def checkout(
     *,
-    actor: Any,
+    actor: User,
     activity_id: int,
     volunteer: Volunteer,
     code: str,
@@ -141,41 +256,37 @@ def checkout(
     if actor.pk != volunteer.user_id and not selectors.is_organiser(actor, activity):
         raise PermissionDenied(_("只能为自己签退"), field="person")
     parsed = codes.verify(code, activity_id=activity.pk, salt=activity.qr_salt, purpose="out")
-    attendance = _attendance_for_update(activity, volunteer)
-    now = clock.now()
-    if now > activity.ends_at + dt.timedelta(minutes=activity.window_minutes):
-        raise ValidationFailed(_("已过签退时间，请联系组织者统一签退"), field="code")
-    _check_location(activity, lat, lng)
-    try:
-        with transaction.atomic():
-            _use_code(activity, volunteer, parsed)
-    except IntegrityError:
-        raise Conflict(_("该二维码您已使用过，请扫描最新的二维码"), field="code") from None
-    attendance.checked_out_at = max(now, attendance.checked_in_at)
-    attendance.hours = clipped_hours(activity, attendance.checked_in_at, attendance.checked_out_at)
-    attendance.save(update_fields=["checked_out_at", "hours"])
-    audit_record(actor=actor, action="volunteering.checkout", target=attendance, area_code=activity.area_code)
-    return attendance
+    attendance = Attendance.objects.filter(activity=activity, volunteer=volunteer).only("pk").first()
+    if attendance is None:
+        raise ValidationFailed(_("尚未签到，不能签退"), field="person")
+    data = {"activity": activity, "code": parsed, "lat": lat, "lng": lng}
+    result = fsm.transition(ATTENDANCE, attendance.pk, "checkout", actor=actor, data=data, savepoint=False)
+    result.obj.volunteer = volunteer
+    return result.obj
 
 
 @transaction.atomic
-def checkout_all(*, actor: Any, activity_id: int) -> list[Attendance]:
-    """The organiser checks out everyone still checked in, at now or the activity's end, whichever is earlier."""
-    activity = lock_activity(activity_id)
+def checkout_all(*, actor: User, activity_id: int) -> list[Attendance]:
+    """The organiser checks out everyone still checked in, at now or the activity's end, whichever is earlier.
+
+    The rows are locked first in one statement that re-reads their status after any wait, so someone checking
+    out by themselves at the same moment is skipped rather than refused. The activity row is not locked: a
+    person's own check-out holds their attendance and then (recording the used code) a key-share lock on the
+    activity, so an organiser holding the activity while waiting for attendance rows would deadlock with them.
+    """
+    activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(actor, activity)
-    now = clock.now()
-    done = []
-    for a in Attendance.objects.select_for_update().filter(activity=activity, checked_out_at__isnull=True):
-        a.checked_out_at = max(min(now, activity.ends_at), a.checked_in_at)
-        a.checked_out_by_organiser = True
-        a.hours = clipped_hours(activity, a.checked_in_at, a.checked_out_at)
-        a.save(update_fields=["checked_out_at", "checked_out_by_organiser", "hours"])
-        done.append(a)
-    audit_record(
-        actor=actor,
-        action="volunteering.checkout_all",
-        target=activity,
-        area_code=activity.area_code,
-        data={"count": len(done)},
+    still_in = list(
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("volunteer")
+        .filter(activity=activity, status=AttendanceStatus.CHECKED_IN)
+        .order_by("id")
     )
+    done = []
+    for a in still_in:
+        result = fsm.transition(
+            ATTENDANCE, a.pk, "checkout_by_organiser", actor=actor, data={"activity": activity}, savepoint=False
+        )
+        result.obj.volunteer = a.volunteer
+        done.append(result.obj)
     return done

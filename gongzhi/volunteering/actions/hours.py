@@ -1,19 +1,22 @@
-"""The organiser confirms hours; confirmed hours earn points once through the points bank."""
+"""The organiser confirms hours (the `confirm` move of `ATTENDANCE`); confirmed hours earn points once."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongzhi.core import clock
-from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import Conflict, DomainError, ValidationFailed
+from gongzhi.core import fsm
+from gongzhi.core.errors import DomainError, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import selectors
 from gongzhi.volunteering.actions._common import lock_activity
-from gongzhi.volunteering.models import (
-    Attendance,
-)
+from gongzhi.volunteering.actions.checkin import ATTENDANCE
+from gongzhi.volunteering.models import Attendance, AttendanceStatus
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 POINTS_SOURCE_TYPE = "volunteering.activity"
 POINTS_RULE_CODE = "public-volunteer"
@@ -22,28 +25,28 @@ POINTS_RULE_CODE = "public-volunteer"
 @transaction.atomic
 def hours_confirm(
     *,
-    actor: Any,
+    actor: User,
     activity_id: int,
     items: list[dict[str, Any]] | None = None,
 ) -> list[Attendance]:
     """The organiser confirms hours (optionally with a 1–5 rating and a comment each); only then do they count.
 
     `items` is a list of {"attendance_id", "rating"?, "comment"?}; None confirms every checked-out attendance.
-    Each confirmed person with hours earns points once for this activity through the points bank.
+    Each confirmed person with hours earns points once for this activity through the points bank. Every item is
+    checked before the first is confirmed, so a bad one changes nothing.
     """
     activity = lock_activity(activity_id)
     selectors.require_organiser(actor, activity)
-    open_rows = {
-        a.pk: a
-        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to resident and household.
-        for a in Attendance.objects.select_for_update(of=("self",))
-        .select_related("volunteer", "volunteer__resident", "volunteer__resident__household")
-        .filter(activity=activity, confirmed_at__isnull=True)
-    }
+    qs = Attendance.objects.select_related("volunteer", "volunteer__resident", "volunteer__resident__household")
+    qs = qs.filter(activity=activity)
     if items is None:
-        items = [{"attendance_id": pk} for pk, a in open_rows.items() if a.checked_out_at is not None]
+        qs = qs.filter(status=AttendanceStatus.CHECKED_OUT)
+    rows = {a.pk: a for a in qs}
+    if items is None:
+        items = [{"attendance_id": pk} for pk in rows]
         if not items:
             raise ValidationFailed(_("没有待确认的签退记录"), field="items")
+    confirm = ATTENDANCE.moves["confirm"]
     chosen = []
     seen = set()
     for item in items:
@@ -51,35 +54,31 @@ def hours_confirm(
         if pk in seen:
             raise ValidationFailed(_("签到记录重复：%(id)s") % {"id": pk}, field="items")
         seen.add(pk)
-        a = open_rows.get(pk)
+        a = rows.get(pk) if pk is not None else None
         if a is None:
-            if Attendance.objects.filter(pk=pk, activity=activity).exists():
-                raise Conflict(_("签到记录 %(id)s 的时长已确认") % {"id": pk}, field="items")
             raise ValidationFailed(_("签到记录 %(id)s 不属于本活动") % {"id": pk}, field="items")
-        if a.checked_out_at is None:
+        if a.status not in confirm.sources:
+            refused = ATTENDANCE.refused(a, "confirm")  # the table's refusal, naming whose record it is
             raise ValidationFailed(
-                _("%(name)s 尚未签退，请先签退再确认时长") % {"name": a.volunteer.name}, field="items"
+                f"{a.volunteer.name}：{refused.message}",
+                field="items",
+                details={**refused.details, "attendance_id": pk},
             )
         rating = item.get("rating")
         if rating is not None and not (1 <= int(rating) <= 5):
             raise ValidationFailed(_("评价须为 1 到 5 分"), field="items")
         chosen.append((a, rating, _text(item.get("comment", ""), field="comment", max_length=200)))
-    now = clock.now()
+    done = []
     for a, rating, comment in chosen:
-        a.confirmed_at, a.confirmed_by, a.rating, a.comment = now, actor, rating, comment
-        a.save(update_fields=["confirmed_at", "confirmed_by", "rating", "comment"])
-        points_for_confirmed_hours(attendance=a, actor=actor)
-    audit_record(
-        actor=actor,
-        action="volunteering.hours.confirm",
-        target=activity,
-        area_code=activity.area_code,
-        data={"attendances": [a.pk for a, _r, _c in chosen]},
-    )
-    return [a for a, _r, _c in chosen]
+        data = {"activity": activity, "rating": rating, "comment": comment}
+        confirmed = fsm.transition(ATTENDANCE, a.pk, "confirm", actor=actor, data=data, savepoint=False).obj
+        confirmed.volunteer = a.volunteer  # with the resident and household read above, for the points
+        points_for_confirmed_hours(attendance=confirmed, actor=actor)
+        done.append(confirmed)
+    return done
 
 
-def points_for_confirmed_hours(*, attendance: Attendance, actor: Any) -> None:
+def points_for_confirmed_hours(*, attendance: Attendance, actor: User) -> None:
     """The one place volunteering calls the points bank: once per person and activity (the source id says which).
 
     Points are a by-product of confirmed hours: when they cannot be awarded (no household, no scheme in the

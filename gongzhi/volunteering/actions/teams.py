@@ -1,9 +1,11 @@
 """Brands, teams, projects, trainings and honours: the standing structure volunteers serve in."""
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -26,9 +28,13 @@ from gongzhi.volunteering.models import (
     Volunteer,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+    from gongzhi.people.models import Partner
+
 
 @transaction.atomic
-def brand_create(*, actor: Any, name: str, area: Area | None, slogan: str = "", description: str = "") -> Brand:
+def brand_create(*, actor: User, name: str, area: Area | None, slogan: str = "", description: str = "") -> Brand:
     area = _area(area)
     rules.require(actor, "volunteering.manage", area.code)
     name = _text(name, field="name", max_length=64, required=True)
@@ -48,7 +54,7 @@ def brand_create(*, actor: Any, name: str, area: Area | None, slogan: str = "", 
 @transaction.atomic
 def team_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     area: Area | None,
     focus: str = "",
@@ -82,7 +88,7 @@ def team_create(
 
 
 @transaction.atomic
-def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer, is_leader: bool = False) -> TeamMembership:
+def team_member_add(*, actor: User, team: Team, volunteer: Volunteer, is_leader: bool = False) -> TeamMembership:
     rules.require(actor, "volunteering.manage", team.area_code)
     membership, created = TeamMembership.objects.get_or_create(
         team=team, volunteer=volunteer, defaults={"is_leader": is_leader}
@@ -103,14 +109,14 @@ def team_member_add(*, actor: Any, team: Team, volunteer: Volunteer, is_leader: 
 @transaction.atomic
 def project_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     area: Area | None,
     kind: str = ProjectKind.REGULAR,
     brand: Brand | None = None,
     team: Team | None = None,
-    lead_worker: Any = None,
-    lead_partner: Any = None,
+    lead_worker: User | None = None,
+    lead_partner: Partner | None = None,
     description: str = "",
 ) -> Project:
     area = _area(area)
@@ -139,7 +145,7 @@ def project_create(
 @transaction.atomic
 def training_record(
     *,
-    actor: Any,
+    actor: User,
     title: str,
     held_on: dt.date,
     hours: Decimal | float | int,
@@ -169,7 +175,7 @@ def training_record(
 
 
 @transaction.atomic
-def honour_add(*, actor: Any, volunteer: Volunteer, title: str, issuer: str, awarded_on: dt.date) -> Honour:
+def honour_add(*, actor: User, volunteer: Volunteer, title: str, issuer: str, awarded_on: dt.date) -> Honour:
     rules.require(actor, "volunteering.manage", volunteer.area_code)
     if awarded_on > clock.today():
         raise ValidationFailed(_("授予日期不能晚于今天"), field="awarded_on")

@@ -1,9 +1,11 @@
 """Volunteers register (themselves or by a community worker), update their profile; 双报到 registrations."""
 
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -22,18 +24,22 @@ from gongzhi.volunteering.models import (
     VolunteerKind,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+    from gongzhi.people.models import PartyMember, Resident
+
 
 @transaction.atomic
 def volunteer_register(
     *,
-    actor: Any,
-    user: Any,
+    actor: User,
+    user: User,
     name: str,
     kind: str,
     area: Area | None,
     birth_date: dt.date | None = None,
-    resident: Any = None,
-    party_member: Any = None,
+    resident: Resident | None = None,
+    party_member: PartyMember | None = None,
     skills: Iterable[str] = (),
     availability: str = "",
 ) -> Volunteer:
@@ -75,7 +81,7 @@ def volunteer_register(
 
 @transaction.atomic
 def volunteer_update(
-    *, actor: Any, volunteer: Volunteer, skills: Iterable[str] | None = None, availability: str | None = None
+    *, actor: User, volunteer: Volunteer, skills: Iterable[str] | None = None, availability: str | None = None
 ) -> Volunteer:
     if actor.pk != volunteer.user_id:
         rules.require(actor, "volunteering.manage", volunteer.area_code)
@@ -91,7 +97,7 @@ def volunteer_update(
 @transaction.atomic
 def party_registration_upsert(
     *,
-    actor: Any,
+    actor: User,
     volunteer: Volunteer,
     community: Area | None,
     year: int,

@@ -44,7 +44,9 @@ def _all_codes() -> list[str]:
     return [top.code for top in categories_data.TREE] + [sub.code for sub in categories_data.subcategories()]
 
 
-def _put(existing: dict[str, Category], counts: dict[str, int], update: bool, *, code: str, values: dict) -> Category:
+def _put(
+    existing: dict[str, Category], counts: dict[str, int], update: bool, *, code: str, values: dict[str, Any]
+) -> Category:
     category = existing.get(code)
     if category is None:
         category = Category.objects.create(code=code, **values)
