@@ -12,7 +12,7 @@ from django.db import connection
 from gongzhi.notifications import actions
 from gongzhi.notifications.actions import Note, outbox_rows
 from gongzhi.notifications.models import OutboxMessage
-from tests.factories import make_user
+from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -45,7 +45,7 @@ def written(ids):
 @pytest.mark.parametrize("batch", [actions.INSERT_BATCH, 3])
 def test_both_writers_write_the_same_rows(monkeypatch, batch):
     monkeypatch.setattr(actions, "INSERT_BATCH", batch)
-    users = [make_user(f"u{i}") for i in range(3)]
+    users = UserFactory.create_batch(3)
     rows = outbox_rows(notes(users), ["inbox", "email", "sms"])
     orm = written([m.pk for m in actions._insert_orm(rows, NOW)])
     pg = written(actions._insert_pg(rows, NOW, returning=True))
@@ -56,7 +56,7 @@ def test_both_writers_write_the_same_rows(monkeypatch, batch):
 
 
 def test_without_returning_the_rows_are_the_same_and_no_ids_come_back():
-    users = [make_user(f"u{i}") for i in range(3)]
+    users = UserFactory.create_batch(3)
     rows = outbox_rows(notes(users), ["inbox"])
     orm = written([m.pk for m in actions._insert_orm(rows, NOW)])
     assert actions._insert_pg(rows, NOW, returning=False) == []
@@ -66,6 +66,6 @@ def test_without_returning_the_rows_are_the_same_and_no_ids_come_back():
 def test_notify_many_on_postgresql_takes_the_fast_writer(monkeypatch):
     calls = []
     monkeypatch.setattr(actions, "_insert_orm", lambda *a: calls.append(a))
-    users = [make_user(f"u{i}") for i in range(3)]
+    users = UserFactory.create_batch(3)
     assert actions.notify_many(notes=notes(users), channels=("inbox", "email")) == 8
     assert calls == [] and OutboxMessage.objects.count() == 8
