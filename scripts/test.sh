@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 安装测试所需并运行全部检查 / Install what the tests need, then run lint (ruff, mypy), the migrations check and the
+# 安装测试所需并运行全部检查 / Install what the tests need, then run lint (ruff, the import contracts, mypy), the migrations check and the
 # whole test suite on SQLite, and again on PostgreSQL when DATABASE_URL is set or CI=true. Idempotent.
 set -euo pipefail
 
@@ -60,6 +60,7 @@ postgres() { DATABASE_URL="$PG_URL" "$@"; }
 
 step "ruff check" "$VENV/bin/ruff" check --output-format concise .
 step "ruff format --check" "$VENV/bin/ruff" format --check .
+step "import contracts (lint-imports)" "$VENV/bin/lint-imports" --no-cache
 step "mypy" "$VENV/bin/mypy"
 step "makemigrations --check" sqlite "$PY" manage.py makemigrations --check --dry-run
 step "manage.py check" sqlite "$PY" manage.py check --fail-level WARNING

@@ -60,9 +60,11 @@ def _fresh_caches():
     from django.core.cache import cache
 
     import gongzhi.areas.geometry as geometry
+    from gongzhi.core.recent import Recent
 
     cache.clear()
     geometry._cached = None
+    Recent.forget_everywhere()  # tokens' checks, categories, the boundary version …
     yield
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -21,6 +21,10 @@ from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.idempotency import idempotent
+from gongzhi.core.types import ApiRequest
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 router = Router(tags=["appeals"], auth=api_auth)
 
@@ -146,7 +150,7 @@ class AppealDetailOut(AppealOut):
     summons: list[SummonsOut]
 
 
-def _base(appeal: Appeal, user: Any) -> dict[str, Any]:
+def _base(appeal: Appeal, user: User) -> dict[str, Any]:
     now = clock.now()
     may_unmask = appeal.reporter_id == getattr(user, "pk", None) or rules.allows(
         user, "people.unmask", appeal.area_code
@@ -195,7 +199,7 @@ def _base(appeal: Appeal, user: Any) -> dict[str, Any]:
     }
 
 
-def detail(appeal: Appeal, user: Any) -> dict[str, Any]:
+def detail(appeal: Appeal, user: User) -> dict[str, Any]:
     body = _base(appeal, user)
     # A just-submitted appeal carries the events it was created with and has no photos or summons yet:
     # answering from memory keeps intake within a handful of queries.
@@ -254,8 +258,8 @@ class AppealIn(Schema):
     summary="Submit an appeal (honours the Idempotency-Key header; a known external ticket returns 200)",
 )
 @idempotent("appeals.create")
-def submit_appeal(request: HttpRequest, data: AppealIn) -> HttpResponse:
-    user = request.auth  # type: ignore[attr-defined]
+def submit_appeal(request: ApiRequest, data: AppealIn) -> HttpResponse:
+    user = request.auth
     submitted = actions.appeal_submit(actor=user, **data.model_dump())
     body = AppealDetailOut(**detail(submitted.appeal, user)).model_dump(mode="json")
     return json_response(body, 201 if submitted.created else 200)
@@ -326,12 +330,12 @@ class CategoryPatch(Schema):
 
 
 @router.patch("/categories/{code}", response=CategoryOut, summary="Edit a category (street staff)")
-def edit_category(request: HttpRequest, code: str, data: CategoryPatch) -> dict[str, Any]:
+def edit_category(request: ApiRequest, code: str, data: CategoryPatch) -> dict[str, Any]:
     category = Category.objects.select_related("parent").filter(code=code).first()
     if category is None:
         raise NotFound(_("未知的诉求分类：%(code)s") % {"code": code}, field="code")
     changes = data.model_dump(exclude_none=True)
-    return category_out(actions.category_update(actor=request.auth, category=category, **changes))  # type: ignore[attr-defined]
+    return category_out(actions.category_update(actor=request.auth, category=category, **changes))
 
 
 class ListQuery(Schema):
@@ -378,8 +382,8 @@ def rows_out(rows: Any, now: dt.datetime, fields: tuple[str, ...] = selectors.RO
 
 
 @router.get("", response=AppealPageOut, summary="Appeals in reach (newest first), by area, state and overdue")
-def list_appeals(request: HttpRequest, q: Query[ListQuery]) -> HttpResponse:
-    user = request.auth  # type: ignore[attr-defined]
+def list_appeals(request: ApiRequest, q: Query[ListQuery]) -> HttpResponse:
+    user = request.auth
     qs = selectors.appeals_list(
         user=user,
         area=q.area,
@@ -433,15 +437,15 @@ TASK_FIELDS = ("id", "number", "state", "tier", "description", "address", "area_
 
 
 @router.get("/tasks", response=list[TaskOut], summary="My open tasks (assigned to me), the most urgent first")
-def my_tasks(request: HttpRequest, q: Query[TasksQuery]) -> HttpResponse:
-    tasks = worklists.worker_tasks(user=request.auth, limit=q.limit)  # type: ignore[attr-defined]
+def my_tasks(request: ApiRequest, q: Query[TasksQuery]) -> HttpResponse:
+    tasks = worklists.worker_tasks(user=request.auth, limit=q.limit)
     rows = tasks.values(*TASK_FIELDS, "paused_at", "category__code", "category__name", "category__parent__name")
     return json_response(rows_out(rows, clock.now(), TASK_FIELDS))
 
 
 @router.get("/{appeal_id}", response=AppealDetailOut, summary="One appeal with its events and photos")
-def get_appeal(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def get_appeal(request: ApiRequest, appeal_id: int) -> dict[str, Any]:
+    user = request.auth
     return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
 
 
@@ -467,8 +471,8 @@ class TransitionIn(Schema):
 
 
 @router.post("/{appeal_id}/transitions", response=AppealDetailOut, summary="Move an appeal (accept, handle, rate …)")
-def transition_appeal(request: HttpRequest, appeal_id: int, data: TransitionIn) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def transition_appeal(request: ApiRequest, appeal_id: int, data: TransitionIn) -> dict[str, Any]:
+    user = request.auth
     extra = data.model_dump(exclude={"action", "note", "expected_version"}, exclude_none=True)
     actions.appeal_transition(
         actor=user,
@@ -483,12 +487,12 @@ def transition_appeal(request: HttpRequest, appeal_id: int, data: TransitionIn) 
 
 @router.post("/{appeal_id}/photos", response={201: PhotoOut}, summary="Upload a photo (JPEG/PNG/WebP ≤ 10 MB)")
 def upload_photo(
-    request: HttpRequest,
+    request: ApiRequest,
     appeal_id: int,
     photo: File[UploadedFile],
     kind: Form[str] = PhotoKind.REPORT,
 ) -> Status[dict[str, Any]]:
-    user = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
     p = actions.appeal_photo_add(actor=user, appeal=appeal, upload=photo, kind=kind)
     return Status(
@@ -512,9 +516,9 @@ class SummonsIn(Schema):
 
 
 @router.post("/{appeal_id}/summons", response={201: list[SummonsOut]}, summary="Summon departments (吹哨)")
-def create_summons(request: HttpRequest, appeal_id: int, data: SummonsIn) -> Status[list[dict[str, Any]]]:
+def create_summons(request: ApiRequest, appeal_id: int, data: SummonsIn) -> Status[list[dict[str, Any]]]:
     created = summons.summons_create(
-        actor=request.auth,  # type: ignore[attr-defined]
+        actor=request.auth,
         appeal_id=appeal_id,
         departments=data.departments,
         reason=data.reason,
@@ -531,8 +535,8 @@ class SummonsActionIn(Schema):
 
 
 @router.post("/summons/{summons_id}", response=SummonsOut, summary="Report in, hand back a result, or rate a summons")
-def act_on_summons(request: HttpRequest, summons_id: int, data: SummonsActionIn) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def act_on_summons(request: ApiRequest, summons_id: int, data: SummonsActionIn) -> dict[str, Any]:
+    user = request.auth
     if data.action == "report_in":
         s = summons.summons_report_in(actor=user, summons_id=summons_id, note=data.note)
     elif data.action == "progress":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,13 +15,14 @@ from gongzhi.appeals import actions, policy
 from gongzhi.appeals.models import Category, Level, Tier
 from gongzhi.core.errors import DomainError, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 
 RULE = "appeals.configure"
 # Form fields of the 7135 overrides; empty means "use the deployment's policy".
 OVERRIDE_FIELDS = ("days_minor", "days_major", "days_hard", "day_unit", "arrival_minutes")
 
 
-def _require_configure(request: HttpRequest) -> None:
+def _require_configure(request: UserRequest) -> None:
     if not rules.scope_codes(request.user, RULE):
         raise PermissionDenied(_("只有街道工作人员可以维护诉求分类"))
 
@@ -33,7 +34,7 @@ def _effective(category: Category) -> dict[str, Any]:
 
 @page()
 @require_http_methods(["GET"])
-def categories_page(request: HttpRequest) -> HttpResponse:
+def categories_page(request: UserRequest) -> HttpResponse:
     _require_configure(request)
     groups = []
     rows = Category.objects.select_related("parent").order_by("sort_order", "code")
@@ -93,7 +94,7 @@ def _initial(category: Category) -> dict[str, Any]:
 
 @page()
 @require_http_methods(["GET", "POST"])
-def category_edit(request: HttpRequest, code: str) -> HttpResponse:
+def category_edit(request: UserRequest, code: str) -> HttpResponse:
     _require_configure(request)
     category = Category.objects.select_related("parent").filter(code=code).first()
     if category is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from gongzhi.accounts import rules
 from gongzhi.appeals import measures
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 
 # The league table's columns: (key, label, kind). Kinds: "int" counts, "pct" ratios, "per1000" complaints.
 COLUMNS: list[tuple[str, Any, str]] = [
@@ -49,7 +50,7 @@ def _cells(row: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"label": str(label), "text": show(row.get(key), kind)} for key, label, kind in COLUMNS]
 
 
-def _read(request: HttpRequest) -> dict[str, Any]:
+def _read(request: UserRequest) -> dict[str, Any]:
     area = measures.measures_area(user=request.user, code=request.GET.get("area"))
     period = measures.period_parse(request.GET.get("from"), request.GET.get("to"))
     sort = measures.sort_parse(request.GET.get("sort"))
@@ -82,7 +83,7 @@ def _chart_data(result: dict[str, Any]) -> dict[str, Any]:
 
 @page()
 @require_GET
-def measures_page(request: HttpRequest) -> HttpResponse:
+def measures_page(request: UserRequest) -> HttpResponse:
     result = _read(request)
     area = result["area"]
     parent = (
@@ -130,7 +131,7 @@ def measures_page(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def measures_export(request: HttpRequest) -> HttpResponse:
+def measures_export(request: UserRequest) -> HttpResponse:
     """The league table as a workbook: the area's own row first, then each child area in the page's order."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

@@ -158,6 +158,8 @@ class Appeal(PersonalDataMixin):
     version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("上报时间"), default=clock.now, db_index=True)
     updated_at = models.DateTimeField(_("更新时间"), default=clock.now)
+    # The events appeal_submit wrote with a new appeal, kept on the instance for the API's answer (not a column).
+    created_events: list[AppealEvent]
 
     class Meta:
         verbose_name = _("诉求")

@@ -300,9 +300,9 @@ def after_move(appeal: Appeal, action: str, *, actor: User, note: str, event_dat
     elif action == "close":
         _send([(Message("closed", appeal, category=category), [appeal.reporter])], actor=actor)
         if appeal.is_public:
-            from gongzhi.noticeboard.actions import publish_appeal_result
+            from gongzhi.appeals.board import publish_result
 
-            publish_appeal_result(appeal=appeal)
+            publish_result(appeal=appeal)
     elif action == "rate" and event_data.get("rating") == Rating.UNSATISFIED:
         board = dispatchers_for([appeal])[appeal.pk]
         _send([(Message("unsatisfied", appeal, category=category), board)], actor=actor)

@@ -6,7 +6,7 @@ transaction, so a bad photo or a refused move leaves nothing behind.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,6 +18,9 @@ from gongzhi.appeals.photos import MAX_BYTES, inspect
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.core.idempotency import run_once
 from gongzhi.people.models import AssignmentKind, GridAssignment
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 SUBMIT_ENDPOINT = "appeals.page_submit"
 MAX_PHOTOS_PER_FORM = 6
@@ -40,7 +43,7 @@ def check_photos(uploads: list[Any], *, field: str = "photos") -> None:
             upload.seek(0)
 
 
-def _add_photos(*, actor: Any, appeal: Appeal, uploads: list[Any], kind: str) -> list[int]:
+def _add_photos(*, actor: User, appeal: Appeal, uploads: list[Any], kind: str) -> list[int]:
     ids = []
     for upload in uploads:
         try:
@@ -52,7 +55,7 @@ def _add_photos(*, actor: Any, appeal: Appeal, uploads: list[Any], kind: str) ->
     return ids
 
 
-def channel_for(user: Any) -> str:
+def channel_for(user: User) -> str:
     """The intake channel of the submit page for this user.
 
     A part-time grid worker (兼职网格员, e.g. a delivery rider) reports by snapshot (随手拍); staff who record
@@ -66,7 +69,7 @@ def channel_for(user: Any) -> str:
 
 
 def submit_from_page(
-    *, actor: Any, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
+    *, actor: User, token: str, photos: list[Any], channel: str = Channel.RESIDENT_WEB, **fields: Any
 ) -> tuple[Appeal, bool]:
     """Submit from the resident page; the form's one-time token makes a re-POST answer with the same appeal.
 
@@ -90,7 +93,7 @@ def submit_from_page(
 
 
 @transaction.atomic
-def move_from_page(*, actor: Any, appeal: Appeal, action: str, note: str, photos: list[Any], **data: Any) -> Appeal:
+def move_from_page(*, actor: User, appeal: Appeal, action: str, note: str, photos: list[Any], **data: Any) -> Appeal:
     """One move of the workflow table; evidence photos (handle, arrive) are stored and linked in the same step."""
     if photos:
         if action not in ("handle", "arrive"):

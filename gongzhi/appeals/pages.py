@@ -25,7 +25,7 @@ from gongzhi.appeals import page_actions, page_data, selectors
 from gongzhi.appeals.classifier import suggest_categories
 from gongzhi.appeals.forms import SUBMIT_FIELDS, SubmitForm
 from gongzhi.appeals.models import AppealPhoto, Category, Channel, Rating
-from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
@@ -187,7 +187,7 @@ def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
         {
             "action": name,
             "label": label(name),
-            "needs_note": TRANSITIONS[name].needs_note,
+            "needs_note": needs_note(name),
             "note_hint": NOTE_HINTS.get(name, _("说明（选填）")),
         }
         for name in MOVE_ORDER

@@ -41,7 +41,7 @@ from gongzhi.appeals.staff_forms import (
     SummonForm,
     first_error,
 )
-from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.core import clock
@@ -207,11 +207,10 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _act_context(appeal: Appeal, user: Any, action: str) -> dict[str, Any]:
-    move = TRANSITIONS[action]
     return {
         "name": action,
         "label": label(action),
-        "needs_note": move.needs_note,
+        "needs_note": needs_note(action),
         "workers": eligible_workers(appeal.area_code) if action == "dispatch" else [],
         "categories": _categories() if action in ("register", "dispatch") else [],
         "tiers": Tier.choices,

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.core.models import IdempotencyKey
+from gongzhi.core.types import ApiRequest
 
 if TYPE_CHECKING:
     from gongzhi.core.types import User
@@ -138,7 +139,7 @@ def idempotent(endpoint: str) -> Callable[[Endpoint], Endpoint]:
         signature = inspect.signature(view, eval_str=True)
 
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        def wrapper(request: ApiRequest, *args: Any, **kwargs: Any) -> Any:
             key = _key(request)
             if key is None:
                 return view(request, *args, **kwargs)
@@ -149,7 +150,7 @@ def idempotent(endpoint: str) -> Callable[[Endpoint], Endpoint]:
                 return _answer(first[0])
 
             print_ = fingerprint(endpoint, _payload(kwargs))  # ninja passes every parameter by name
-            user = request.auth  # type: ignore[attr-defined]  # set by the router's authentication
+            user = request.auth  # set by the router's authentication
             status, body, replayed = run_once(user=user, key=key, endpoint=endpoint, print_=print_, write=write)
             return _replay(status, body) if replayed else first[0]
 

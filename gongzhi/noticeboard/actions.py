@@ -1,4 +1,8 @@
-"""Writes of the notice board: publish a notice, publish a closed public appeal's result, withdraw a notice."""
+"""Writes of the notice board: publish a notice, replace a source's notice, withdraw a notice.
+
+The board knows no app that publishes on it: appeals write their closed results through notice_publish_replacing
+(appeals/board.py), with the notice's source_appeal column as the only link.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.areas.codes import code_at
-from gongzhi.areas.models import Area, AreaLevel
+from gongzhi.areas.models import Area
 from gongzhi.core import clock
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.core.text import clean_text as _text
@@ -67,55 +69,14 @@ def notice_publish(
     )
 
 
-def _appeal_result(appeal: Any) -> tuple[str, str, list[str]]:
-    """The public text of a closed appeal: what, where (the micro-grid), when, whether on time, how handled.
-
-    Nothing personal: no reporter, no contact, no address, no description in the resident's own words (it may
-    name people); the staff's handling note with digit runs blanked; evidence photos as public copies only.
-    """
-    from gongzhi.appeals.models import AppealEvent, PhotoKind
-
-    category = appeal.category.name if appeal.category_id else _("其他")
-    handled = (
-        AppealEvent.objects.filter(appeal=appeal, action="handle")
-        .order_by("-occurred_at", "-id")
-        .values_list("note", flat=True)
-        .first()
+@transaction.atomic
+def notice_publish_replacing(*, source_appeal: Any, replaced_because: str, **notice: Any) -> Notice:
+    """A system notice from a source that has one live notice at a time (a public appeal's result): the live one
+    is withdrawn with `replaced_because`, then `notice` (notice_publish's fields) goes up in its place."""
+    Notice.objects.filter(source_appeal=source_appeal, withdrawn_at__isnull=True).update(
+        withdrawn_at=clock.now(), withdraw_reason=replaced_because
     )
-    area = Area.objects.filter(code=appeal.area_code).values_list("name", flat=True).first() or appeal.area_code
-    title = _("办结公示：%(category)s（%(area)s）") % {"category": category, "area": area}
-    lines = [
-        _("诉求编号：%(v)s") % {"v": appeal.number},
-        _("类别：%(v)s") % {"v": category},
-        _("位置：%(v)s") % {"v": area},
-        _("受理时间：%(v)s") % {"v": timezone.localtime(appeal.created_at).strftime("%Y-%m-%d")},
-        _("办结时间：%(v)s") % {"v": timezone.localtime(appeal.closed_at).strftime("%Y-%m-%d")},
-        _("按期办结：%(v)s") % {"v": _("是") if appeal.closed_on_time else _("否")},
-    ]
-    if handled:
-        lines.append(_("处置结果：%(v)s") % {"v": scrub(handled)})
-    photos = [p.public.url for p in appeal.photos.filter(kind=PhotoKind.EVIDENCE).order_by("id") if p.public]
-    return title[:200], "\n".join(lines), photos
-
-
-def publish_appeal_result(*, appeal: Any) -> Notice:
-    """On closing a public appeal: its result goes on its community's board, replacing an earlier one (rework)."""
-    community = code_at(appeal.area_code, AreaLevel.COMMUNITY)
-    now = clock.now()
-    Notice.objects.filter(source_appeal=appeal, withdrawn_at__isnull=True).update(
-        withdrawn_at=now, withdraw_reason=_("诉求重新办结，以新的公示为准")
-    )
-    title, body, photos = _appeal_result(appeal)
-    return notice_publish(
-        actor=None,
-        area_code=community,
-        kind=NoticeKind.APPEAL_RESULT,
-        title=title,
-        body=body,
-        photos=photos,
-        source_appeal=appeal,
-        system=True,
-    )
+    return notice_publish(actor=None, source_appeal=source_appeal, system=True, **notice)
 
 
 @transaction.atomic

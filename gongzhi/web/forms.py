@@ -1,5 +1,7 @@
 """Forms only render fields and check presence; the domain rules live in the actions they feed."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +19,12 @@ class RegistrationForm(forms.Form):
     )
     address = forms.CharField(label=_("住址（小区、楼号、单元、门牌）"), max_length=200)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["community"].queryset = (  # type: ignore[attr-defined]
-            Area.objects.filter(level=AreaLevel.COMMUNITY).defer("boundary").order_by("code")
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        community = self.fields["community"]
+        if not isinstance(community, forms.ModelChoiceField):
+            raise TypeError("RegistrationForm.community must be a ModelChoiceField")
+        community.queryset = Area.objects.filter(level=AreaLevel.COMMUNITY).defer("boundary").order_by("code")
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "new-password"})
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})

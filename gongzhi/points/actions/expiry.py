@@ -78,6 +78,8 @@ def expire_due(*, at: dt.datetime | None = None, limit: int = 10_000) -> dict[st
     at = at or clock.now()
     expired = accounts = failed = 0
     for scheme in PointsScheme.objects.filter(is_active=True, expiry_days__isnull=False):
+        if scheme.expiry_days is None:  # excluded by the filter
+            continue
         since = at - dt.timedelta(days=scheme.expiry_days)
         # Candidates in one query: a positive balance above the points credited within the period.
         candidates = (

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from types import EllipsisType
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,6 +25,9 @@ from gongzhi.points.models import (
     PointsRule,
     PointsScheme,
 )
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 SYSTEM_PURPOSES = {"issuance": _("积分发行"), "redemption": _("积分兑换"), "expiry": _("积分过期")}
 
@@ -71,7 +75,7 @@ def system_balances(scheme: PointsScheme) -> dict[str, int]:
 @transaction.atomic
 def scheme_create(
     *,
-    actor: Any,
+    actor: User | None,
     area: Area,
     name: str,
     holder_kind: str = HolderKind.HOUSEHOLD,
@@ -114,12 +118,12 @@ def scheme_create(
 @transaction.atomic
 def scheme_update(
     *,
-    actor: Any,
+    actor: User,
     scheme: PointsScheme,
     name: str | None = None,
     publicity_days: int | None = None,
-    monthly_cap: int | type[Ellipsis] | None = ...,
-    expiry_days: int | type[Ellipsis] | None = ...,
+    monthly_cap: int | EllipsisType | None = ...,
+    expiry_days: int | EllipsisType | None = ...,
     is_active: bool | None = None,
 ) -> PointsScheme:
     """Change a scheme's terms. The floor and opening balance are fixed once accounts exist (they are per account)."""
@@ -153,7 +157,7 @@ def scheme_update(
 @transaction.atomic
 def rule_upsert(
     *,
-    actor: Any,
+    actor: User | None,
     scheme: PointsScheme,
     code: str,
     dimension: str,
@@ -209,7 +213,7 @@ def rule_upsert(
 
 
 @transaction.atomic
-def catalogue_install(*, actor: Any, scheme: PointsScheme) -> int:
+def catalogue_install(*, actor: User | None, scheme: PointsScheme) -> int:
     """Add the default "1+5+N" items the scheme lacks; existing (possibly edited) items are left alone."""
     existing = set(PointsRule.objects.filter(scheme=scheme).values_list("code", flat=True))
     added = 0

@@ -27,13 +27,13 @@ def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         items.append(("appeals:mine", _("诉求"), "⚑"))
     if rules.scope_codes(user, "people.view"):
-        items += [("web:areas", _("区域地图"), "▦"), ("web:residents", _("居民查询"), "⌕")]
+        items += [("web:areas", _("区域地图"), "▦"), ("people:residents", _("居民查询"), "⌕")]
     # Activities are a public call for volunteers: every signed-in user may find them.
     items.append(("volunteering:activities", _("志愿服务"), "♥"))
     if getattr(user, "resident_id", None) or rules.scope_codes(user, "points.view"):
         items.append(("points:me", _("积分"), "✚"))
     if rules.scope_codes(user, "party.view"):
-        items.append(("web:party", _("党组织"), "★"))
+        items.append(("people:party", _("党组织"), "★"))
     # Registrations and rosters are occasional office work: they live on the home page, not in the bar.
     links = []
     for name, label, icon in items:

@@ -87,7 +87,7 @@ def test_pages_of_fifty_with_a_next_link(district, household_a, client_for):
 
 
 def test_counting_stops_at_the_cap(district, household_a, client_for, monkeypatch):
-    monkeypatch.setattr("gongzhi.web.views.COUNT_CAP", 3)
+    monkeypatch.setattr("gongzhi.people.views.COUNT_CAP", 3)
     for i in range(5):
         factories.ResidentFactory(household=household_a, name=f"孙{i}")
     html = client_for(district["community_worker_a"]).get("/people/residents/").content.decode()
