@@ -5,6 +5,7 @@ State changes go through workflow.appeal_transition (re-exported here), the one 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
+from gongzhi.core.recent import Recent
 from gongzhi.core.text import clean_text as _text
 
 if TYPE_CHECKING:
@@ -51,6 +53,34 @@ STAFF_CHANNELS = ON_BEHALF_CHANNELS | {Channel.GRID_REPORT}
 MAX_DESCRIPTION = 4000
 
 
+# The PostgreSQL intake path (one statement for the day's number and the appeal's id, one for the appeal and its
+# events) and the plain-SQL reads below name tables and columns from the models, never by hand;
+# tests/appeals/test_intake_paths.py runs it and the ORM path on the same data and compares every row written.
+_qn = connection.ops.quote_name
+
+
+def _col(field: Any) -> str:
+    """A concrete field's column, quoted."""
+    return str(_qn(field.column))
+
+
+def _column(model: Any, name: str) -> str:
+    return _col(model._meta.get_field(name))
+
+
+_COUNTER = _qn(AppealNumberCounter._meta.db_table)
+_DAY, _LAST = _column(AppealNumberCounter, "day"), _column(AppealNumberCounter, "last")
+_COUNTER_SQL = (
+    f"INSERT INTO {_COUNTER} ({_DAY}, {_LAST}) VALUES (%s, 1) "  # noqa: S608 - our names, values are bound
+    f"ON CONFLICT ({_DAY}) DO UPDATE SET {_LAST} = {_COUNTER}.{_LAST} + 1 RETURNING {_LAST}"
+)
+
+
+def fast_insert() -> bool:
+    """Whether intake writes the appeal and its events in one statement (PostgreSQL); else through the ORM."""
+    return connection.vendor == "postgresql"
+
+
 def _number(now: dt.datetime, *, with_id: bool = False) -> tuple[str, int | None]:
     """SQ<day>-<serial>: the day's counter bumped and read in one statement (an upsert with RETURNING).
 
@@ -58,20 +88,15 @@ def _number(now: dt.datetime, *, with_id: bool = False) -> tuple[str, int | None
     and its events can be inserted together (see _insert_with_events).
     """
     day = timezone.localdate(now)
-    table = AppealNumberCounter._meta.db_table
-    upsert = (
-        f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 - the table name is ours, values are bound
-        f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last"
-    )
     with connection.cursor() as cursor:
         if with_id:
             cursor.execute(
-                f"WITH c AS ({upsert}) SELECT last, nextval(pg_get_serial_sequence(%s, 'id')) FROM c",  # noqa: S608
-                [day, Appeal._meta.db_table],
+                f"WITH c AS ({_COUNTER_SQL}) SELECT c.*, nextval(pg_get_serial_sequence(%s, %s)) FROM c",  # noqa: S608
+                [day, Appeal._meta.db_table, Appeal._meta.pk.column],
             )
             serial, new_id = cursor.fetchone()
         else:
-            cursor.execute(upsert, [day])
+            cursor.execute(_COUNTER_SQL, [day])
             serial, new_id = cursor.fetchone()[0], None
     return f"SQ{day:%Y%m%d}-{serial:06d}", new_id
 
@@ -82,22 +107,22 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
     The values are prepared by each field exactly as Model.save and bulk_create prepare them; the events' foreign
     key to the appeal is checked at commit (Django creates it deferrable), when the appeal row exists.
     """
-    qn = connection.ops.quote_name
 
     def columns(fields: list[Any]) -> str:
-        return ", ".join(qn(f.column) for f in fields)
+        return ", ".join(_col(f) for f in fields)
 
     def values(obj: Any, fields: list[Any]) -> list[Any]:
         return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
     appeal_fields = list(Appeal._meta.concrete_fields)
-    event_fields = [f for f in AppealEvent._meta.concrete_fields if not f.primary_key]
+    event_pk = AppealEvent._meta.pk
+    event_fields = [f for f in AppealEvent._meta.concrete_fields if f is not event_pk]
     row = "(" + ", ".join(["%s"] * len(event_fields)) + ")"
     sql = (
-        f"WITH a AS (INSERT INTO {qn(Appeal._meta.db_table)} ({columns(appeal_fields)}) "  # noqa: S608 - our names
+        f"WITH a AS (INSERT INTO {_qn(Appeal._meta.db_table)} ({columns(appeal_fields)}) "  # noqa: S608 - our names
         f"VALUES ({', '.join(['%s'] * len(appeal_fields))})) "
-        f"INSERT INTO {qn(AppealEvent._meta.db_table)} ({columns(event_fields)}) "
-        f"VALUES {', '.join([row] * len(events))} RETURNING id"
+        f"INSERT INTO {_qn(AppealEvent._meta.db_table)} ({columns(event_fields)}) "
+        f"VALUES {', '.join([row] * len(events))} RETURNING {_col(event_pk)}"
     )
     params = values(appeal, appeal_fields) + [v for event in events for v in values(event, event_fields)]
     with connection.cursor() as cursor:
@@ -109,15 +134,45 @@ def _insert_with_events(appeal: Appeal, events: list[AppealEvent]) -> None:
         obj._state.db = connection.alias
 
 
-# Intake reads two rows by code per request; as plain SQL they skip the ORM's query compilation, which cost
-# more than the database (about 1 ms each). The boundary (GeoJSON) stays deferred: intake never reads it.
-_AREA_COLUMNS = ", ".join(f.column for f in Area._meta.concrete_fields if f.name != "boundary" and f.column)
-_AREA_SQL = f"SELECT {_AREA_COLUMNS} FROM {Area._meta.db_table} WHERE code = %s"  # noqa: S608 - our own names
-_CATEGORIES = Category._meta.db_table
+# Intake reads a category and an area by code per request. As plain SQL they skip the ORM's query compilation,
+# which cost more than the database (about 1 ms each), and each is kept in the process for a second (REFERENCE_
+# SECONDS): a category or area edited elsewhere reaches intake within that time, one edited here at once.
+# The boundary (GeoJSON) stays deferred: intake never reads it.
+REFERENCE_SECONDS = 1.0
+_AREA_COLUMNS = ", ".join(_col(f) for f in Area._meta.concrete_fields if f.name != "boundary")
+_AREA_SQL = f"SELECT {_AREA_COLUMNS} FROM {_qn(Area._meta.db_table)} WHERE {_column(Area, 'code')} = %s"  # noqa: S608
+_CATEGORIES = _qn(Category._meta.db_table)
 _CATEGORY_SQL = (
-    f"SELECT * FROM {_CATEGORIES} WHERE code = %s AND is_active UNION ALL "  # noqa: S608 - our own names
-    f"SELECT * FROM {_CATEGORIES} WHERE id = (SELECT parent_id FROM {_CATEGORIES} WHERE code = %s AND is_active)"
+    f"SELECT * FROM {_CATEGORIES} WHERE {_column(Category, 'code')} = %s AND {_column(Category, 'is_active')} "  # noqa: S608
+    f"UNION ALL SELECT * FROM {_CATEGORIES} WHERE {_column(Category, 'id')} = (SELECT {_column(Category, 'parent')} "
+    f"FROM {_CATEGORIES} WHERE {_column(Category, 'code')} = %s AND {_column(Category, 'is_active')})"
 )
+
+
+def _read_area(code: str) -> Area | None:
+    return next(iter(Area.objects.raw(_AREA_SQL, [code])), None)
+
+
+def _read_category(code: str) -> Category | None:
+    rows = {row.code: row for row in Category.objects.raw(_CATEGORY_SQL, [code, code])}
+    category = rows.pop(code, None)
+    if category is not None:
+        category.parent = next(iter(rows.values()), None)  # as select_related("parent") would
+    return category
+
+
+_areas: Recent[str, Area] = Recent(REFERENCE_SECONDS)
+_categories: Recent[str, Category] = Recent(REFERENCE_SECONDS)
+
+
+def _kept_copy(obj: Any) -> Any:
+    """A shallow copy of a kept row, so that a caller setting attributes on it never changes the kept one."""
+    return copy.copy(obj) if obj is not None else None
+
+
+def forget_categories() -> None:
+    """After a category is edited in this process: intake reads categories afresh."""
+    _categories.forget()
 
 
 def resolve_location(*, lat: Any, lng: Any, area_code: Any) -> tuple[Area, float | None, float | None]:
@@ -148,7 +203,7 @@ def resolve_location(*, lat: Any, lng: Any, area_code: Any) -> tuple[Area, float
         if not isinstance(area_code, str):
             raise ValidationFailed(_("区域编码必须是文本"), field="area_code")
         code = area_code.strip()
-    area = next(iter(Area.objects.raw(_AREA_SQL, [code])), None)
+    area: Area | None = _kept_copy(_areas.get(code, _read_area))
     if area is None:
         raise ValidationFailed(_("区域编码 %(code)s 不存在") % {"code": code}, field="area_code")
     if area.level != "microgrid":
@@ -164,11 +219,7 @@ def _category(code: Any) -> Category | None:
         return None
     if not isinstance(code, str):
         raise ValidationFailed(_("分类代码必须是文本"), field="category")
-    wanted = code.strip()
-    rows = {row.code: row for row in Category.objects.raw(_CATEGORY_SQL, [wanted, wanted])}
-    category = rows.pop(wanted, None)
-    if category is not None:
-        category.parent = next(iter(rows.values()), None)  # as select_related("parent") would
+    category: Category | None = _kept_copy(_categories.get(code.strip(), _read_category))
     if category is None:
         raise ValidationFailed(_("未知的诉求分类：%(code)s") % {"code": code}, field="category")
     if category.parent_id is None:
@@ -232,7 +283,7 @@ def appeal_submit(
     now = clock.now()
     # PostgreSQL inserts the appeal and its events in one statement; a ticket number that may be a duplicate
     # keeps the ORM path (its savepoint and the IntegrityError answer), as SQLite does.
-    together = connection.vendor == "postgresql" and not external_ref
+    together = fast_insert() and not external_ref
     number, new_id = _number(now, with_id=together)
     appeal = Appeal(
         pk=new_id,
@@ -378,6 +429,8 @@ def category_update(*, actor: User, category: Category, **changes: Any) -> Categ
     if "policy_overrides" in changes:
         category.policy_overrides = policy.validate(changes["policy_overrides"] or {})
     category.save()
+    forget_categories()
+    transaction.on_commit(forget_categories)  # and again, should an intake have read it before the commit
     audit_record(
         actor=actor,
         action="appeals.category_update",

@@ -1,7 +1,9 @@
 """Point → area resolution over the boundaries, with shapely 2 STRtree indexes per level.
 
 The index is rebuilt in a process when the stored boundary version moves (every boundary change bumps it),
-so several web processes and workers pick up new boundaries without restarting.
+so several web processes and workers pick up new boundaries without restarting. A process reads the version at
+most once per VERSION_CHECK_SECONDS (it is one cache read, a statement with the database cache, on every
+intake otherwise): a boundary change reaches the other processes within that time, and this one at once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from gongzhi.areas.models import LEVEL_ORDER, Area
+from gongzhi.core.recent import Recent
 
 VERSION_KEY = "areas:boundary-version"
 # Finest level first: a point resolves to the smallest area whose boundary holds it (属地兜底).
@@ -89,8 +92,11 @@ class AreaResolver:
         return result
 
 
+VERSION_CHECK_SECONDS = 1.0
+
 _lock = threading.Lock()
 _cached: tuple[int, AreaResolver] | None = None
+_version: Recent[str, int] = Recent(VERSION_CHECK_SECONDS)
 
 
 def boundary_version() -> int:
@@ -102,11 +108,16 @@ def bump_boundary_version() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:
         cache.set(VERSION_KEY, 1, timeout=None)
+    _version.forget()  # this process reads the new version at its next resolution
+
+
+def _current_version() -> int:
+    return _version.get(VERSION_KEY, lambda _key: boundary_version()) or 0
 
 
 def get_resolver() -> AreaResolver:
     global _cached
-    version = boundary_version()
+    version = _current_version()
     with _lock:
         if _cached is None or _cached[0] != version:
             _cached = (version, AreaResolver.from_database())

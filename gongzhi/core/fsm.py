@@ -101,16 +101,27 @@ class Lifecycle(Generic[M, A, E]):
     - `write_event(step)` writes the lifecycle's own append-only event row (each app has its own table).
     - `authorize(actor, obj, name, move)` returns the PermissionDenied to raise, or None when the actor may make
       the move (`rule_check` builds one from a "holds rule at area" function). It is not asked for system moves.
+      It is asked after the state check, unless `authorize_first`: then right after the lock, so that someone
+      without the rule learns nothing about the row's state (summons, registrations).
     - `visible(actor, obj)`: when given and false, the row is reported as not found (someone outside the area
       learns nothing about it, not even its state); checked before the version and the state.
     - `available(obj, name)`: a further guard on a move the table allows from the state (e.g. "not rated yet").
     - `locked()`: the queryset the row is locked from (add `select_related` here); default the model's manager.
+    - `before_save(step)`: runs after every move's effect, before the row is saved (facts the lifecycle keeps up
+      to date on every move, such as the appeals' measures).
+    - `lock_of`: passed to `select_for_update(of=…)` (`("self",)` locks only this row when `locked()` joins others).
+    - `refused_as`: the error class of a refused move (422 ValidationFailed; a lifecycle whose refusal means
+      "someone else got there first", such as a decided registration, may answer 409 Conflict).
+    - `field_labels` name a needed field in "请填写「move」的<label>"; `field_messages` replace that whole message
+      for a field the lifecycle words its own way ("驳回时请说明原因").
+    - `not_found` (with `%(id)s`) and `pk_field` say what a missing row's NotFound reads and which field it names.
     """
 
     model: type[M]
     moves: Mapping[str, Move[M, A]]
     write_event: Callable[[Step[M, A]], E]
     authorize: Authorize[A, M] | None = None
+    authorize_first: bool = False
     noun: Text = ""
     state_field: str = "state"
     version_field: str | None = None
@@ -118,8 +129,13 @@ class Lifecycle(Generic[M, A, E]):
     visible: Callable[[A, M], bool] | None = None
     available: Callable[[M, str], bool] | None = None
     locked: Callable[[], models.QuerySet[M]] | None = None
+    lock_of: tuple[str, ...] = ()
+    refused_as: type[ValidationFailed] | type[Conflict] = ValidationFailed
+    before_save: Callable[[Step[M, A]], None] | None = None
     not_found: Text = ""
+    pk_field: str = "id"
     field_labels: Mapping[str, Text] = field(default_factory=dict)
+    field_messages: Mapping[str, Text] = field(default_factory=dict)
 
     def state_of(self, obj: M) -> str:
         return str(getattr(obj, self.state_field))
@@ -143,10 +159,10 @@ class Lifecycle(Generic[M, A, E]):
     def _available(self, obj: M, name: str) -> bool:
         return self.available is None or self.available(obj, name)
 
-    def refused(self, obj: M, name: str) -> ValidationFailed:
+    def refused(self, obj: M, name: str) -> ValidationFailed | Conflict:
         """The error for a move the table does not allow now, naming the moves it does allow."""
         allowed = self.allowed(obj)
-        return ValidationFailed(
+        return self.refused_as(
             _("%(noun)s当前状态为「%(state)s」，不能执行「%(action)s」；可执行的操作：%(allowed)s")
             % {
                 "noun": self.noun,
@@ -164,20 +180,19 @@ class Lifecycle(Generic[M, A, E]):
             raise ValidationFailed(
                 _("未知的操作：%(action)s；全部操作：%(all)s") % {"action": name, "all": "、".join(self.moves)},
                 field="action",
-                details={"action": name, "allowed": list(self.moves)},
             )
         return move
 
     def lock(self, pk: Any) -> M:
         queryset = self.locked() if self.locked is not None else self.model._default_manager.all()
-        obj = queryset.select_for_update().filter(pk=pk).first()
+        obj = queryset.select_for_update(of=self.lock_of).filter(pk=pk).first()
         if obj is None:
             raise self._not_found(pk)
         return obj
 
     def _not_found(self, pk: Any) -> NotFound:
         message = self.not_found or _("%(noun)s不存在：%(id)s")
-        return NotFound(str(message) % {"noun": self.noun, "id": pk}, field="id")
+        return NotFound(str(message) % {"noun": self.noun, "id": pk}, field=self.pk_field)
 
 
 def rule_check(holds: Callable[[A, str, M], bool]) -> Authorize[A, M]:
@@ -244,6 +259,8 @@ def transition(
         row = lifecycle.lock(pk)
         if not system and lifecycle.visible is not None and actor is not None and not lifecycle.visible(actor, row):
             raise lifecycle._not_found(pk)
+        if lifecycle.authorize_first:
+            _authorize(lifecycle, row, name, move, actor, system)
         if expected_version is not None:
             if lifecycle.version_field is None:
                 raise TypeError(f"{lifecycle.model.__name__} keeps no version")
@@ -256,17 +273,15 @@ def transition(
         from_state = lifecycle.state_of(row)
         if from_state not in move.sources or not lifecycle._available(row, name):
             raise lifecycle.refused(row, name)
-        if not system and lifecycle.authorize is not None and actor is not None:
-            denied = lifecycle.authorize(actor, row, name, move)
-            if denied is not None:
-                raise denied
+        if not lifecycle.authorize_first:
+            _authorize(lifecycle, row, name, move, actor, system)
         for needed in move.needs:
             if _blank(note if needed == "note" else data.get(needed)):
-                what = lifecycle.field_labels.get(needed, needed)
-                raise ValidationFailed(
-                    _("请填写「%(action)s」的%(field)s") % {"action": lifecycle.label(name), "field": what},
-                    field=needed,
-                )
+                message = lifecycle.field_messages.get(needed) or _("请填写「%(action)s」的%(field)s") % {
+                    "action": lifecycle.label(name),
+                    "field": lifecycle.field_labels.get(needed, needed),
+                }
+                raise ValidationFailed(message, field=needed)
         step: Step[M, A] = Step(
             obj=row,
             name=name,
@@ -281,13 +296,26 @@ def transition(
         )
         if move.effect is not None:
             move.effect(step)
+        if lifecycle.before_save is not None:
+            lifecycle.before_save(step)
         _save(lifecycle, step)
         event = lifecycle.write_event(step)
         return Result(obj=row, event=event, step=step)
 
 
+def _authorize(
+    lifecycle: Lifecycle[M, A, E], row: M, name: str, move: Move[M, A], actor: A | None, system: bool
+) -> None:
+    if not system and lifecycle.authorize is not None and actor is not None:
+        denied = lifecycle.authorize(actor, row, name, move)
+        if denied is not None:
+            raise denied
+
+
 def _save(lifecycle: Lifecycle[M, A, E], step: Step[M, A]) -> None:
     row = step.obj
+    if step.target == step.from_state and not step.fields and not (lifecycle.version_field or lifecycle.updated_field):
+        return  # a move that changes nothing on the row (a progress note): only its event is written
     fields = {*step.fields, lifecycle.state_field}
     setattr(row, lifecycle.state_field, step.target)
     if lifecycle.version_field is not None:

@@ -9,10 +9,9 @@ from ninja.params.functions import Query as QueryParam  # the call form; ninja t
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core import ledger
-from gongzhi.core.errors import NotFound, ValidationFailed
+from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
-from gongzhi.people.models import Household, Resident
 from gongzhi.points import selectors
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
@@ -22,9 +21,7 @@ from gongzhi.points.models import (
     PointsAccount,
     PointsAward,
     PointsRule,
-    RedemptionEvent,
     RedemptionOrder,
-    StoreItem,
 )
 
 router = Router(tags=["points"], auth=api_auth)
@@ -123,26 +120,9 @@ class AwardIn(Schema):
 )
 @idempotent("points.awards.create")
 def propose_award(request: ApiRequest, data: AwardIn) -> Status[AwardOut]:
-    account = household = None
-    if data.account_id is not None:
-        account = PointsAccount.objects.select_related("scheme").filter(pk=data.account_id).first()
-        if account is None:
-            raise NotFound(_("积分账户不存在：%(id)s") % {"id": data.account_id}, field="account_id")
-    if data.household_id is not None:
-        household = Household.objects.filter(pk=data.household_id).first()
-        if household is None:
-            raise NotFound(_("户不存在：%(id)s") % {"id": data.household_id}, field="household_id")
-    resident = None
-    if data.resident_id is not None:
-        resident = Resident.objects.filter(pk=data.resident_id).first()
-        if resident is None:
-            raise NotFound(_("居民不存在：%(id)s") % {"id": data.resident_id}, field="resident_id")
-    if account is None and household is None and resident is None:
-        raise ValidationFailed(
-            _("请指定积分账户（account_id）、户（household_id）或居民（resident_id）"), field="account_id"
-        )
-    if household is not None and resident is not None:
-        raise ValidationFailed(_("户（household_id）与居民（resident_id）只能指定一个"), field="resident_id")
+    account, household, resident = selectors.award_holder(
+        account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
+    )
     award = award_propose(
         actor=request.auth,
         account=account,
@@ -290,7 +270,6 @@ def get_rules(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,1
     scheme = selectors.scheme_for_area_code(area)
     if scheme is None:
         raise NotFound(_("该区域（%(code)s）尚未实行积分制度") % {"code": area}, field="area")
-    items = PointsRule.objects.filter(scheme=scheme, is_active=True).order_by("dimension", "code")
     return CatalogueOut(
         scheme_id=scheme.pk,
         scheme_name=scheme.name,
@@ -298,7 +277,7 @@ def get_rules(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,1
         publicity_days=scheme.publicity_days,
         floor=scheme.floor,
         monthly_cap=scheme.monthly_cap,
-        rules=[RuleOut.build(r) for r in items],
+        rules=[RuleOut.build(r) for r in selectors.active_rules(scheme=scheme)],
     )
 
 
@@ -322,10 +301,6 @@ class OfferOut(Schema):
 
 @router.get("/items", response=list[OfferOut], summary="Items on offer at current and coming redemption events")
 def list_items(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,17}$")) -> list[OfferOut]:
-    # A resident may look at any area around their own home; staff at areas they hold points.view in.
-    home = getattr(getattr(request.auth, "resident", None), "area_code", "")
-    if not (home and home.startswith(area)):
-        rules.require(request.auth, "points.view", area)
     return [
         OfferOut(
             event_id=o.event_id,
@@ -340,7 +315,7 @@ def list_items(request: ApiRequest, area: str = QueryParam(..., pattern=r"^\d{9,
             stock=o.stock,
             sponsor=o.item.sponsor.name if o.item.sponsor is not None else None,
         )
-        for o in selectors.items_on_offer(area_code=area)
+        for o in selectors.offers_for(user=request.auth, area_code=area)
     ]
 
 
@@ -395,12 +370,7 @@ def place_redemption(request: ApiRequest, data: RedemptionIn) -> Status[OrderOut
     account = selectors.account_for_holder(
         user=request.auth, account_id=data.account_id, household_id=data.household_id, resident_id=data.resident_id
     )
-    event = RedemptionEvent.objects.filter(pk=data.event_id).first()
-    if event is None:
-        raise NotFound(_("兑换活动不存在：%(id)s") % {"id": data.event_id}, field="event_id")
-    item = StoreItem.objects.filter(pk=data.item_id).first()
-    if item is None:
-        raise NotFound(_("商品不存在：%(id)s") % {"id": data.item_id}, field="item_id")
+    event, item = selectors.event_and_item(event_id=data.event_id, item_id=data.item_id)
     order = redemption_place(actor=request.auth, account=account, event=event, item=item, quantity=data.quantity)
     return Status(201, OrderOut.build(order))
 

@@ -1,13 +1,14 @@
 """Pages of the points bank, phone first: a resident's points and passbook (with PDF), the store with pickup codes as
 QR codes, the public board and rankings; for staff the review and publicity queue, store and event management and
-the counter for redemption day. Views parse, call an action or a selector and render; nothing is saved here."""
+the counter for redemption day. Views parse, call an action or a selector (points/selectors.py, which the API reads
+through too) and render; nothing is read from the models or saved here."""
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
 import segno
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,31 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongzhi.accounts import rules
-from gongzhi.areas.codes import ancestor_codes, code_at
-from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import page
-from gongzhi.people.models import Household, Partner
 from gongzhi.points import selectors, statements
-from gongzhi.points.actions.accounts import account_open_for_holder
+from gongzhi.points.actions.accounts import account_open_for_own_use
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulfil, redemption_place
 from gongzhi.points.actions.store import event_create, event_offer, item_create
-from gongzhi.points.models import (
-    AwardState,
-    HolderKind,
-    ItemKind,
-    OrderState,
-    PointsAccount,
-    PointsRule,
-    PointsScheme,
-    RedemptionEvent,
-    RedemptionOrder,
-    StoreItem,
-)
+from gongzhi.points.models import AwardState, ItemKind, OrderState, PointsAccount, RedemptionEvent, RedemptionOrder
 from gongzhi.points.pickup import parse_pickup_code
 
 QUEUE_STATES = (
@@ -51,34 +37,6 @@ QUEUE_STATES = (
     AwardState.PUBLISHED,
     AwardState.APPEALED,
 )
-
-
-def _own_account(user: Any, *, open_if_missing: bool = False) -> PointsAccount | None:
-    """The signed-in resident's account; opened only on a write (a redemption), never by looking."""
-    resident = getattr(user, "resident", None)
-    if resident is None:
-        return None
-    accounts = PointsAccount.objects.select_related("ledger_account", "scheme", "household")
-    # A person scheme: the resident's own account; a household scheme: the household's.
-    account = accounts.filter(resident=resident).first()
-    if account is None and resident.household_id is not None:
-        account = accounts.filter(household_id=resident.household_id).first()
-    if account is None and open_if_missing:
-        scheme = selectors.scheme_for_area_code(resident.area_code)
-        if scheme is not None and (scheme.holder_kind == HolderKind.PERSON or resident.household_id is not None):
-            account = account_open_for_holder(resident=resident)
-    return account
-
-
-def _own_household(user: Any) -> Household | None:
-    """The resident's household when it lies under a points scheme, whether or not its account is open yet."""
-    resident = getattr(user, "resident", None)
-    if resident is None or resident.household_id is None:
-        return None
-    household = Household.objects.filter(pk=resident.household_id).first()
-    if household is None or selectors.scheme_for_area_code(household.area_code) is None:
-        return None
-    return household
 
 
 def _int_param(value: str | None, *, field: str) -> int | None:
@@ -107,7 +65,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @page()
 @require_GET
 def my_points(request: HttpRequest) -> HttpResponse:
-    account = _own_account(request.user)
+    account = selectors.own_account(request.user)
     if account is None:
         return _render(request, "points/my_points.html", {"account": None})
     return _passbook_page(request, account, mine=True)
@@ -127,22 +85,14 @@ def _staff_links(user: Any) -> dict[str, bool]:
     }
 
 
+def _fields(data: Any) -> dict[str, Any]:
+    """A selector's page dataclass as template context (shallow: the model objects stay as they are)."""
+    return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
+
+
 def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) -> HttpResponse:
     before = _int_param(request.GET.get("before"), field="before")
-    lines = statements.passbook(account=account, before_id=before, limit=30)
-    context = {
-        "account": account,
-        "mine": mine,
-        "holder": statements.holder_label(account),
-        "balance": ledger.balance(account=account.ledger_account),
-        "floor": account.ledger_account.floor,
-        "lines": lines,
-        "next_before": lines[-1].posting_id if len(lines) == 30 else None,
-        "awards": account.awards.select_related("rule").order_by("-id")[:20],
-        "orders": RedemptionOrder.objects.filter(account=account, state=OrderState.PLACED).select_related(
-            "offer__item", "offer__event"
-        )[:20],
-    }
+    context = {**_fields(selectors.account_page(account=account, before_id=before)), "mine": mine}
     if request.headers.get("HX-Request") and before is not None:
         return _render(request, "points/_passbook_rows.html", context)
     return _render(request, "points/my_points.html", context)
@@ -152,7 +102,7 @@ def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) 
 @require_GET
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, account_id=account_id)
-    return _passbook_page(request, account, mine=selectors._is_own(request.user, account))
+    return _passbook_page(request, account, mine=selectors.is_own_account(request.user, account))
 
 
 @page()
@@ -178,48 +128,21 @@ def account_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
 @page()
 @require_GET
 def store_index(request: HttpRequest) -> HttpResponse:
-    account = _own_account(request.user)
-    household = _own_household(request.user) if account is None else None
-    counter_tops = [top for top in rules.scope_codes(request.user, "store.counter") if top]
-    area_code = request.GET.get("area", "") or (
-        account.area_code if account else household.area_code if household else counter_tops[0] if counter_tops else ""
-    )
-    if area_code and not area_code.isdigit():
-        raise ValidationFailed(_("区域编码只能包含数字"), field="area")
-    if account is None and household is None and area_code:
-        rules.require(request.user, "store.counter", area_code)
-    offers = selectors.items_on_offer(area_code=area_code) if area_code else []
-    events: dict[int, dict[str, Any]] = {}
-    for offer in offers:
-        events.setdefault(offer.event_id, {"event": offer.event, "offers": []})["offers"].append(offer)
-    balance = ledger.balance(account=account.ledger_account) if account else None
-    return _render(
-        request,
-        "points/store.html",
-        {
-            "account": account,
-            "household": household,
-            "staff_view": account is None and household is None and bool(area_code),
-            "opening": selectors.scheme_for_area_code(household.area_code).opening_balance if household else None,
-            "area": Area.objects.filter(code=area_code).first() if area_code else None,
-            "balance": balance,
-            "spendable": balance - account.ledger_account.floor if account else None,
-            "events": list(events.values()),
-            "now": clock.now(),
-        },
-    )
+    store = selectors.store_page(user=request.user, area_code=request.GET.get("area", ""))
+    return _render(request, "points/store.html", {**_fields(store), "now": clock.now()})
 
 
 @page()
 @require_POST
 def store_redeem(request: HttpRequest) -> HttpResponse:
-    account = _own_account(request.user, open_if_missing=True)
+    resident = getattr(request.user, "resident", None)
+    account = account_open_for_own_use(resident=resident) if resident is not None else None
     if account is None:
         raise PermissionDenied(_("您的登录尚未关联到有积分账户的户，请联系社区"))
-    event = RedemptionEvent.objects.filter(pk=_int_param(request.POST.get("event_id"), field="event_id")).first()
-    item = StoreItem.objects.filter(pk=_int_param(request.POST.get("item_id"), field="item_id")).first()
-    if event is None or item is None:
-        raise NotFound(_("兑换活动或商品不存在"), field="item_id")
+    event, item = selectors.event_and_item(
+        event_id=_int_param(request.POST.get("event_id"), field="event_id"),
+        item_id=_int_param(request.POST.get("item_id"), field="item_id"),
+    )
     quantity = _int_param(request.POST.get("quantity") or "1", field="quantity")
     try:
         order = redemption_place(actor=request.user, account=account, event=event, item=item, quantity=quantity)
@@ -230,21 +153,10 @@ def store_redeem(request: HttpRequest) -> HttpResponse:
     return redirect("points:order", order_id=order.pk)
 
 
-def _order_visible(request: HttpRequest, order_id: int) -> RedemptionOrder:
-    order = RedemptionOrder.objects.select_related("account", "offer__item", "offer__event").filter(pk=order_id).first()
-    if order is None:
-        raise NotFound(_("兑换订单不存在：%(id)s") % {"id": order_id}, field="order_id")
-    if not (
-        selectors._is_own(request.user, order.account) or rules.allows(request.user, "store.counter", order.area_code)
-    ):
-        raise PermissionDenied(_("您没有权限查看该兑换订单"))
-    return order
-
-
 @page()
 @require_GET
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = _order_visible(request, order_id)
+    order = selectors.order_get(user=request.user, order_id=order_id)
     counter_url = request.build_absolute_uri(reverse("points:counter") + f"?code={order.pickup_code}")
     return _render(
         request,
@@ -269,29 +181,12 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 # Public board and rankings
 
 
-def _default_area(user: Any, rule: str) -> str:
-    account = _own_account(user)
-    if account is not None:
-        return code_at(account.area_code, AreaLevel.COMMUNITY)
-    tops = rules.scope_codes(user, rule)
-    return tops[0] if tops and tops[0] else ""
-
-
-def _area(code: str) -> Area:
-    if not code.isdigit():
-        raise ValidationFailed(_("区域编码只能包含数字"), field="area")
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        raise NotFound(_("区域不存在：%(code)s") % {"code": code}, field="area")
-    return area
-
-
 @page()
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     """The 公示栏: masked names, open to every signed-in user of the platform (it hangs on the village wall too)."""
-    code = request.GET.get("area") or _default_area(request.user, "points.view")
-    area = _area(code) if code else None
+    code = request.GET.get("area") or selectors.default_area_code(request.user, "points.view")
+    area = selectors.area_by_code(code) if code else None
     rows = statements.public_board(area_code=area.code) if area else []
     return _render(request, "points/board.html", {"area": area, "rows": rows})
 
@@ -299,8 +194,8 @@ def board(request: HttpRequest) -> HttpResponse:
 @page()
 @require_GET
 def rankings(request: HttpRequest) -> HttpResponse:
-    code = request.GET.get("area") or _default_area(request.user, "points.view")
-    area = _area(code) if code else None
+    code = request.GET.get("area") or selectors.default_area_code(request.user, "points.view")
+    area = selectors.area_by_code(code) if code else None
     year = request.GET.get("period") != "all"
     since = dt.date(clock.today().year, 1, 1) if year else None
     context = {
@@ -308,7 +203,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
         "year": year,
         "households": statements.ranking_households(area_code=area.code, since=since) if area else [],
         "areas": statements.ranking_areas(area_code=area.code, since=since) if area else [],
-        "children": Area.objects.filter(parent__code=area.code).order_by("code") if area else [],
+        "children": selectors.child_areas(area) if area else [],
         "parent": area.parent if area else None,
     }
     return _render(request, "points/rankings.html", context)
@@ -321,18 +216,12 @@ def rankings(request: HttpRequest) -> HttpResponse:
 @page("points.propose")
 def queue(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
-    qs = selectors.awards_visible(user=request.user).filter(state__in=[state] if state else QUEUE_STATES)
-    awards = list(qs.select_related("rule", "account", "account__household")[:100])
-    labels = statements.public_labels(list({a.account_id: a.account for a in awards}.values()))
     can_review = bool(rules.scope_codes(request.user, "points.review"))
     rows = [
-        {"award": a, "label": labels[a.account_id], "moves": allowed_actions(a) if can_review else []} for a in awards
+        {"award": award, "label": label, "moves": allowed_actions(award) if can_review else []}
+        for award, label in selectors.review_queue(user=request.user, states=[state] if state else list(QUEUE_STATES))
     ]
-    scheme = PointsScheme.objects.filter(rules.scope_q(request.user, "points.propose")).first()
-    if scheme is None:
-        # A worker below a street scheme: the scheme over their own area.
-        tops = rules.scope_codes(request.user, "points.propose")
-        scheme = selectors.scheme_for_area_code(tops[0]) if tops and tops[0] else None
+    scheme = selectors.scheme_in_scope(request.user, "points.propose")
     return _render(
         request,
         "points/queue.html",
@@ -340,7 +229,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "state": state,
             "states": [(s.value, s.label) for s in AwardState],
-            "rules": PointsRule.objects.filter(scheme=scheme, is_active=True) if scheme else [],
+            "rules": selectors.active_rules(scheme=scheme) if scheme else [],
             "now": clock.now(),
         },
     )
@@ -349,11 +238,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 @page("points.propose")
 @require_POST
 def queue_propose(request: HttpRequest) -> HttpResponse:
-    number = request.POST.get("household", "").strip()
-    household = Household.objects.filter(number=number).first()
     try:
-        if household is None:
-            raise NotFound(_("户编号不存在：%(n)s") % {"n": number}, field="household")
+        household = selectors.household_by_number(request.POST.get("household", ""))
         award = award_propose(
             actor=request.user,
             household=household,
@@ -411,16 +297,6 @@ def award_appeal(request: HttpRequest, award_id: int) -> HttpResponse:
 # Staff: store and event management, counter
 
 
-def _managed_scheme(user: Any) -> PointsScheme:
-    tops = rules.scope_codes(user, "store.manage")
-    scheme = PointsScheme.objects.filter(rules.scope_q(user, "store.manage")).first()
-    if scheme is None and tops and tops[0]:
-        scheme = selectors.scheme_for_area_code(tops[0])
-    if scheme is None:
-        raise NotFound(_("您的辖区尚未实行积分制度"), field="scheme")
-    return scheme
-
-
 def _local_datetime(value: str, *, field: str) -> dt.datetime:
     parsed = parse_datetime(value or "")
     if parsed is None:
@@ -430,12 +306,12 @@ def _local_datetime(value: str, *, field: str) -> dt.datetime:
 
 @page("store.manage")
 def manage(request: HttpRequest) -> HttpResponse:
-    scheme = _managed_scheme(request.user)
+    scheme = selectors.managed_scheme(request.user)
     if request.method == "POST":
         what = request.POST.get("what")
         try:
             if what == "item":
-                sponsor = Partner.objects.filter(pk=_int_param(request.POST.get("sponsor"), field="sponsor")).first()
+                sponsor = selectors.partner_or_none(_int_param(request.POST.get("sponsor"), field="sponsor"))
                 item = item_create(
                     actor=request.user,
                     scheme=scheme,
@@ -450,7 +326,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                 event = event_create(
                     actor=request.user,
                     scheme=scheme,
-                    area=_area(request.POST.get("area", "")),
+                    area=selectors.area_by_code(request.POST.get("area", "")),
                     title=request.POST.get("title", ""),
                     place=request.POST.get("place", ""),
                     starts_at=_local_datetime(request.POST.get("starts_at", ""), field="starts_at"),
@@ -458,14 +334,11 @@ def manage(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(request, _("已创建兑换活动：%(title)s") % {"title": event.title})
             elif what == "offer":
-                event = RedemptionEvent.objects.filter(
-                    pk=_int_param(request.POST.get("event_id"), field="event_id"), scheme=scheme
-                ).first()
-                item = StoreItem.objects.filter(
-                    pk=_int_param(request.POST.get("item_id"), field="item_id"), scheme=scheme
-                ).first()
-                if event is None or item is None:
-                    raise NotFound(_("兑换活动或商品不存在"), field="item_id")
+                event, item = selectors.event_and_item(
+                    event_id=_int_param(request.POST.get("event_id"), field="event_id"),
+                    item_id=_int_param(request.POST.get("item_id"), field="item_id"),
+                    scheme=scheme,
+                )
                 event_offer(
                     actor=request.user,
                     event=event,
@@ -478,41 +351,15 @@ def manage(request: HttpRequest) -> HttpResponse:
         except (ValidationFailed, NotFound) as exc:
             messages.error(request, str(exc.message))
         return redirect("points:manage")
-    events = list(
-        RedemptionEvent.objects.filter(scheme=scheme)
-        .prefetch_related("offers__item")
-        .annotate(
-            placed=Count("offers__orders", filter=Q(offers__orders__state=OrderState.PLACED)),
-            fulfilled=Count("offers__orders", filter=Q(offers__orders__state=OrderState.FULFILLED)),
-        )
-        .order_by("-starts_at")[:20]
-    )
     return _render(
         request,
         "points/manage.html",
         {
             "scheme": scheme,
-            "items": StoreItem.objects.filter(scheme=scheme).select_related("sponsor"),
-            "events": events,
-            "partners": Partner.objects.all()[:200],
             "kinds": ItemKind.choices,
-            "areas": Area.objects.filter(code__startswith=scheme.area_code, level__in=["street", "community", "grid"])
-            .filter(rules.scope_q(request.user, "store.manage", "code"))
-            .order_by("code")[:200],
+            **_fields(selectors.store_management(user=request.user, scheme=scheme)),
         },
     )
-
-
-def _counter_events(user: Any) -> list[RedemptionEvent]:
-    """Redemption days a counter worker may serve now: events over, at or inside their areas, not long over."""
-    tops = rules.scope_codes(user, "store.counter")
-    events = RedemptionEvent.objects.filter(ends_at__gt=clock.now() - dt.timedelta(hours=12))
-    if "" not in tops:
-        q = Q(pk__in=[])
-        for top in tops:
-            q |= Q(area_code__in=ancestor_codes(top, include_self=False)) | code_range_q(top, "area_code")
-        events = events.filter(q)
-    return list(events.order_by("starts_at")[:20])
 
 
 def _counter_problem(order: RedemptionOrder, event: RedemptionEvent | None) -> str:
@@ -533,7 +380,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     """Redemption day: the camera (qr_scan.js), a keyboard-wedge scanner or the worker's typing puts what was read
     into `code`; the order is shown with the holder masked, and a POST hands the goods over."""
     data = request.POST if request.method == "POST" else request.GET
-    events = _counter_events(request.user)
+    events = selectors.counter_events(request.user)
     event_id = _int_param(data.get("event"), field="event")
     event = next((e for e in events if e.pk == event_id), None)
     if event_id is not None and event is None:
@@ -563,23 +410,12 @@ def counter(request: HttpRequest) -> HttpResponse:
         )
         return redirect(here)
     if code:
-        order = (
-            RedemptionOrder.objects.filter(pickup_code=code)
-            .select_related("offer__item", "offer__event", "account")
-            .first()
-        )
-        if order is not None and not rules.allows(request.user, "store.counter", order.area_code):
-            order = None  # another area's order looks exactly like an unknown code: nothing leaks
+        order = selectors.counter_order(user=request.user, code=code)
         if order is None:
             problem = _("取货码无效：%(code)s（没有这个订单，或不在您的辖区）") % {"code": code}
         else:
             problem = _counter_problem(order, event)
     holder = statements.public_labels([order.account])[order.account_id] if order else None
-    recent = RedemptionOrder.objects.filter(
-        rules.scope_q(request.user, "store.counter"), state=OrderState.FULFILLED
-    ).select_related("offer__item", "offer__event")
-    if event:
-        recent = recent.filter(offer__event=event)
     return _render(
         request,
         "points/counter.html",
@@ -591,6 +427,6 @@ def counter(request: HttpRequest) -> HttpResponse:
             "problem": problem,
             "events": events,
             "event": event,
-            "recent": recent.order_by("-fulfilled_at")[:10],
+            "recent": selectors.counter_recent(user=request.user, event=event),
         },
     )

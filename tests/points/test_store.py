@@ -11,7 +11,7 @@ from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulf
 from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import EventItem, RedemptionOrder
 from tests import factories
-from tests.conftest import COMMUNITY_A, STREET, api_client_for
+from tests.conftest import COMMUNITY_A, COMMUNITY_B, GRID_A, STREET, api_client_for
 
 START = dt.datetime(2025, 5, 10, 8, 0, tzinfo=dt.UTC)
 URL = "/api/v1/points"
@@ -152,3 +152,30 @@ def test_the_api_redeems_lists_and_cancels(district, shop, account_a, household_
     r = client.post(f"{URL}/redemptions/{r1.json()['id']}/cancel", {"reason": "改天"}, content_type="application/json")
     assert r.status_code == 200 and r.json()["state"] == "cancelled" and r.json()["balance_after"] == 100
     assert api_client_for(district["resident_b"]).get(f"{URL}/items?area={COMMUNITY_A}").status_code == 403
+
+
+def test_the_store_page_and_the_api_show_the_same_offers_to_the_same_people(district, shop, household_a, at_event):
+    """Both read selectors.offers_for: a resident sees the events around their home, a counter worker those of their
+    area, and neither sees another community's (the page used to show any area to a resident with an account)."""
+    from django.test import Client
+
+    owner = district["resident_a"]
+    owner.resident = factories.ResidentFactory(household=household_a, name="王五")
+    owner.save()
+    for persona, area, seen in [
+        (owner, COMMUNITY_A, True),
+        (owner, STREET, True),
+        (district["grid_worker_a"], GRID_A, True),
+        (owner, COMMUNITY_B, False),
+        (district["grid_worker_a"], COMMUNITY_B, False),
+    ]:
+        api = api_client_for(persona).get(f"{URL}/items?area={area}")
+        page = Client()
+        page.force_login(persona)
+        shown = page.get(f"/points/store/?area={area}")
+        if seen:
+            names = {o["name"] for o in api.json()}
+            offered = {o.item.name for e in shown.context["events"] for o in e["offers"]}
+            assert api.status_code == shown.status_code == 200 and names == offered == {"面粉", "食用油"}, area
+        else:
+            assert api.status_code == shown.status_code == 403, (persona, area)

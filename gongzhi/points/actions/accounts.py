@@ -140,3 +140,16 @@ def resolve_account(
         else:
             raise ValidationFailed(_("请指定积分账户、户或居民"), field="account_id")
     return account
+
+
+def account_open_for_own_use(*, resident: Resident) -> PointsAccount | None:
+    """The account a signed-in resident redeems from (selectors.own_account), opened if it is not yet: their own in
+    a person scheme, their household's in a household scheme. None when no scheme covers them, or a household
+    scheme finds them in no household."""
+    found = selectors.own_account_of(resident)
+    if found is not None:
+        return found
+    scheme = selectors.scheme_for_area_code(resident.area_code)
+    if scheme is None or (scheme.holder_kind != HolderKind.PERSON and resident.household_id is None):
+        return None
+    return account_open_for_holder(resident=resident)

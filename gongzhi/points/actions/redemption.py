@@ -35,7 +35,7 @@ PICKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud 
 
 
 def _require_counter_or_own(user: Any, account: PointsAccount) -> None:
-    if selectors._is_own(user, account) or rules.allows(user, "store.counter", account.area_code):
+    if selectors.is_own_account(user, account) or rules.allows(user, "store.counter", account.area_code):
         return
     raise PermissionDenied(_("只有本户居民或兑换点工作人员可以办理兑换"), details={"rule": "store.counter"})
 
