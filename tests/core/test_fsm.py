@@ -242,3 +242,28 @@ def test_the_version_is_checked_and_bumped(district):
     assert result.obj.version == before + 1
     appeal.refresh_from_db()
     assert appeal.version == before + 1
+
+
+def test_lock_of_locks_only_the_named_rows(district, registration):
+    only_row = dataclasses.replace(TOY, lock_of=("self",))
+    with CaptureQueriesContext(connection) as queries:
+        fsm.transition(only_row, registration, "remark", actor=district["community_worker_a"])
+    selects = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_registration"' in q["sql"]]
+    if connection.features.has_select_for_update_of:
+        assert 'FOR UPDATE OF "accounts_registration"' in selects[0]  # the joined community is read, not held
+
+
+def test_authorize_first_refuses_an_outsider_before_telling_the_state(district, registration):
+    outsider = district["community_worker_b"]
+    _move(registration, "confirm", district["community_worker_a"], data={"reason": "核对无误"})
+    # By default the state is checked first: the refusal names the allowed moves, so the state shows.
+    with pytest.raises(ValidationFailed):
+        _move(registration, "confirm", outsider, data={"reason": "x"})
+    first = dataclasses.replace(TOY, authorize_first=True)
+    with pytest.raises(PermissionDenied) as denied:
+        fsm.transition(first, registration, "confirm", actor=outsider, data={"reason": "x"})
+    assert "state" not in denied.value.details
+    # The rule holder still gets the state's refusal, and system moves still skip the rule.
+    with pytest.raises(ValidationFailed):
+        fsm.transition(first, registration, "confirm", actor=district["community_worker_a"], data={"reason": "x"})
+    assert fsm.transition(first, registration, "reopen", actor=None, system=True).obj.status == "pending"
