@@ -1,4 +1,5 @@
-"""Writes for accounts: users, memberships, tokens, throttled sign-in, resident self-registration."""
+"""Writes for accounts: users, memberships, tokens, throttled sign-in, resident self-registration (whose
+confirm/reject moves are the table `REGISTRATION` on the core state-machine helper)."""
 
 from typing import Any
 
@@ -8,14 +9,16 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.auth import forget_token
 from gongzhi.accounts.models import ApiToken, Membership, Registration, RegistrationStatus, Role, User
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.core import clock, pii
+from gongzhi.core import clock, fsm, pii
 from gongzhi.core.audit import audit_record, client_ip
 from gongzhi.core.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
+from gongzhi.core.models import AuditEvent
 
 
 def _failure_keys(username: str, request: HttpRequest | None) -> list[str]:
@@ -166,47 +169,83 @@ def registration_submit(
         raise Conflict(_("重复提交")) from exc
 
 
-@transaction.atomic
-def registration_decide(
-    *, actor: User, registration: Registration, confirm: bool, resident: Any = None, reason: str = ""
-) -> Registration:
-    """A community worker confirms the applicant against a resident of a household, or rejects with a reason.
+# ---------------------------------------------------------------------------------------------------------------
+# The registration lifecycle: pending → confirmed (matched to a resident) | rejected. A decision is final.
 
-    `resident` is the people.Resident the worker chose; accounts sits below people, so it locks that row through
-    the instance's own model instead of importing people.
-    """
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    rules.require(actor, "registrations.confirm", registration.community.code)
-    if registration.status != RegistrationStatus.PENDING:
-        raise Conflict(_("该申请已处理（%(s)s）") % {"s": registration.get_status_display()})
-    if confirm:
-        if resident is None:
-            raise ValidationFailed(_("请选择要匹配的居民"), field="resident")
-        resident = type(resident)._default_manager.select_for_update().get(pk=resident.pk)
-        rules.require(actor, "registrations.confirm", resident.area_code)
-        if resident.id_number_hash != registration.id_number_hash:
-            raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
-        if resident.household_id is None:
-            raise ValidationFailed(_("所选居民没有登记户，无法确认"), field="resident")
-        if User.objects.filter(resident=resident).exists():
-            raise Conflict(_("该居民已绑定其他账号"), field="resident")
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.resident = resident
-        User.objects.filter(pk=registration.user_id).update(resident=resident)
-        area = Area.objects.get(code=resident.area_code)
-        membership_grant(actor=actor, user=registration.user, role=Role.RESIDENT, area=area)
-    else:
-        if not reason.strip():
-            raise ValidationFailed(_("驳回时请说明原因"), field="reason")
-        registration.status = RegistrationStatus.REJECTED
-    registration.reason = reason.strip()
-    registration.decided_by = actor
-    registration.decided_at = clock.now()
-    registration.save()
-    audit_record(
-        actor=actor,
-        action=f"registration.{registration.status}",
+RegistrationStep = fsm.Step[Registration, User]
+
+
+def _confirm(step: RegistrationStep) -> None:
+    registration, actor, chosen = step.obj, step.actor, step.data["resident"]
+    # `resident` is the people.Resident the worker chose; accounts sits below people, so it locks that row
+    # through the instance's own model instead of importing people.
+    resident = type(chosen)._default_manager.select_for_update().get(pk=chosen.pk)
+    rules.require(actor, "registrations.confirm", resident.area_code)
+    if resident.id_number_hash != registration.id_number_hash:
+        raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
+    if resident.household_id is None:
+        raise ValidationFailed(_("所选居民没有登记户，无法确认"), field="resident")
+    if User.objects.filter(resident=resident).exists():
+        raise Conflict(_("该居民已绑定其他账号"), field="resident")
+    registration.resident = resident
+    step.fields.add("resident")
+    User.objects.filter(pk=registration.user_id).update(resident=resident)
+    area = Area.objects.get(code=resident.area_code)
+    membership_grant(actor=actor, user=registration.user, role=Role.RESIDENT, area=area)
+    _decided(step)
+
+
+def _decided(step: RegistrationStep) -> None:
+    registration = step.obj
+    registration.reason = str(step.data.get("reason") or "").strip()
+    registration.decided_by = step.actor
+    registration.decided_at = step.now
+    step.fields.update({"reason", "decided_by", "decided_at"})
+
+
+def _registration_event(step: RegistrationStep) -> AuditEvent:
+    registration = step.obj
+    return audit_record(
+        actor=step.actor,
+        action=f"registration.{step.target}",
         target=registration,
         area_code=registration.community.code,
     )
-    return registration
+
+
+S = RegistrationStatus
+REGISTRATION: fsm.Lifecycle[Registration, User, AuditEvent] = fsm.Lifecycle(
+    model=Registration,
+    noun=gettext_lazy("注册申请"),
+    state_field="status",
+    moves={
+        "confirm": fsm.Move(
+            {S.PENDING},
+            S.CONFIRMED,
+            "registrations.confirm",
+            _confirm,
+            needs=("resident",),
+            accepts=frozenset({"reason"}),
+            label=gettext_lazy("确认"),
+        ),
+        "reject": fsm.Move(
+            {S.PENDING}, S.REJECTED, "registrations.confirm", _decided, needs=("reason",), label=gettext_lazy("驳回")
+        ),
+    },
+    write_event=_registration_event,
+    authorize=fsm.rule_check(lambda user, rule, reg: rules.allows(user, rule, reg.community.code)),
+    authorize_first=True,  # someone outside the community learns nothing about the application
+    refused_as=Conflict,  # a decision is final: deciding again is a conflict with the first decision
+    locked=lambda: Registration.objects.select_related("community", "user"),
+    lock_of=("self",),
+    field_messages={"resident": gettext_lazy("请选择要匹配的居民"), "reason": gettext_lazy("驳回时请说明原因")},
+)
+
+
+def registration_decide(
+    *, actor: User, registration: Registration, confirm: bool, resident: Any = None, reason: str = ""
+) -> Registration:
+    """A community worker confirms the applicant against a resident of a household, or rejects with a reason."""
+    data = {"resident": resident, "reason": reason} if confirm else {"reason": reason}
+    move = "confirm" if confirm else "reject"
+    return fsm.transition(REGISTRATION, registration, move, actor=actor, data=data).obj

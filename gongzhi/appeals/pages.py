@@ -23,28 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import rules
 from gongzhi.appeals import page_actions, page_data, selectors
 from gongzhi.appeals.classifier import suggest_categories
+from gongzhi.appeals.forms import SUBMIT_FIELDS, SubmitForm
 from gongzhi.appeals.models import AppealPhoto, Category, Channel, Rating
-from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.appeals.worklists import worker_tasks
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
 from gongzhi.core.pages import page
 
-# Which submit-form field an error of appeal_submit belongs to.
-SUBMIT_FIELDS = {
-    "description": "description",
-    "category": "category",
-    "lat": "location",
-    "lng": "location",
-    "area_code": "location",
-    "address": "address",
-    "contact_name": "contact_name",
-    "contact_phone": "contact_phone",
-    "photos": "photos",
-    "photo": "photos",
-    "token": "form",
-}
 TASK_LIMIT = 100
 # The order the move forms appear in: the expected next step first, the exceptional ones after.
 MOVE_ORDER = [
@@ -123,41 +110,15 @@ def submit(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         values = {"token": uuid.uuid4().hex, "is_public": False}
         return render(request, "appeals/new.html", _submit_context(request, values=values, errors={}))
-    post = request.POST
-    lat, lng = _float(post.get("lat")), _float(post.get("lng"))
-    values = {
-        "token": post.get("token", ""),
-        "description": post.get("description", ""),
-        "category": post.get("category", ""),
-        "lat": lat if lat == lat else None,  # NaN (unparsable) is not shown back
-        "lng": lng if lng == lng else None,
-        "address": post.get("address", ""),
-        "contact_name": post.get("contact_name", ""),
-        "contact_phone": post.get("contact_phone", ""),
-        "is_public": post.get("is_public") == "on",
-    }
-    errors: dict[str, str] = {}
-    if not values["description"].strip():
-        errors["description"] = _("请描述您要反映的问题")
-    if lat is None or lng is None:
-        errors["location"] = _("请在地图上点选位置，或点「使用我的位置」")
-    elif lat != lat or lng != lng:
-        errors["location"] = _("位置坐标不是有效的数字")
+    form = SubmitForm(request.POST)
+    errors = {} if form.is_valid() else form.page_errors()
     if not errors:
         try:
             appeal, created = page_actions.submit_from_page(
                 actor=request.user,
-                token=values["token"],
                 photos=request.FILES.getlist("photos"),
                 channel=page_actions.channel_for(request.user),
-                description=values["description"],
-                category=values["category"] or None,
-                lat=lat,
-                lng=lng,
-                address=values["address"],
-                contact_name=values["contact_name"],
-                contact_phone=values["contact_phone"],
-                is_public=values["is_public"],
+                **form.submit_kwargs(),
             )
         except ValidationFailed as exc:
             errors[SUBMIT_FIELDS.get(exc.field or "", "form")] = str(exc.message)
@@ -167,7 +128,8 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, _("该表单已提交过，这是当时创建的诉求"))
             return redirect("appeals:detail", appeal_id=appeal.pk)
-    return render(request, "appeals/new.html", _submit_context(request, values=values, errors=errors), status=422)
+    context = _submit_context(request, values=form.values(), errors=errors)
+    return render(request, "appeals/new.html", context, status=422)
 
 
 @page()
@@ -225,7 +187,7 @@ def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
         {
             "action": name,
             "label": label(name),
-            "needs_note": TRANSITIONS[name].needs_note,
+            "needs_note": needs_note(name),
             "note_hint": NOTE_HINTS.get(name, _("说明（选填）")),
         }
         for name in MOVE_ORDER

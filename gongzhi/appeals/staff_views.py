@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -41,10 +41,9 @@ from gongzhi.appeals.staff_forms import (
     SummonForm,
     first_error,
 )
-from gongzhi.appeals.workflow import TRANSITIONS, allowed_actions, label
+from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
@@ -55,20 +54,20 @@ BOARD_RULE = "appeals.dispatch"
 PAGE_SIZE = 50
 S = State
 
-# (key, label, filter at `now`) — the board's queues, in the order a dispatcher works them.
-QUEUES: list[tuple[str, Any, Any]] = [
-    ("all", gettext_lazy("全部"), lambda now: Q()),
-    ("new", gettext_lazy("待登记"), lambda now: Q(state=S.REPORTED)),
-    ("registered", gettext_lazy("待派遣"), lambda now: Q(state=S.REGISTERED)),
-    ("active", gettext_lazy("办理中"), lambda now: Q(state__in=OPEN_STATES)),
-    ("overdue", gettext_lazy("超时"), lambda now: Q(state__in=OPEN_STATES, due_at__lt=now)),
-    ("suspended", gettext_lazy("挂起"), lambda now: Q(state=S.SUSPENDED)),
-    ("handled", gettext_lazy("待核查"), lambda now: Q(state=S.HANDLED)),
-    ("verified", gettext_lazy("待结案"), lambda now: Q(state=S.VERIFIED)),
-    ("closed", gettext_lazy("已结案"), lambda now: Q(state__in=[S.CLOSED, S.RATED])),
-    ("cancelled", gettext_lazy("已作废"), lambda now: Q(state=S.CANCELLED)),
-]
-QUEUE_KEYS = [key for key, _label, _q in QUEUES]
+# The board's queues as the dispatcher reads them; which appeals each holds is selectors.QUEUES (same keys, order).
+QUEUE_LABELS: dict[str, Any] = {
+    "all": gettext_lazy("全部"),
+    "new": gettext_lazy("待登记"),
+    "registered": gettext_lazy("待派遣"),
+    "active": gettext_lazy("办理中"),
+    "overdue": gettext_lazy("超时"),
+    "suspended": gettext_lazy("挂起"),
+    "handled": gettext_lazy("待核查"),
+    "verified": gettext_lazy("待结案"),
+    "closed": gettext_lazy("已结案"),
+    "cancelled": gettext_lazy("已作废"),
+}
+assert list(QUEUE_LABELS) == list(selectors.QUEUES), "every queue of selectors.QUEUES has a label, in its order"
 
 # The moves a dispatcher makes from the board (the worker's own moves live on the worker's task page).
 BOARD_ACTIONS = [
@@ -145,14 +144,6 @@ def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) 
     }
 
 
-def _search_q(text: str) -> Q:
-    text = text.strip()
-    q = Q(number__iexact=text) | Q(external_ref=text) | Q(description__icontains=text)
-    if text.upper().startswith("SQ"):
-        q |= Q(number__startswith=text.upper())
-    return q
-
-
 @page()
 @require_http_methods(["GET"])
 def board(request: HttpRequest) -> HttpResponse:
@@ -164,29 +155,23 @@ def board(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise first_error(form)
     f = form.cleaned_data
-    queue = f["queue"] if f["queue"] in QUEUE_KEYS else "all"
+    queue = f["queue"] if f["queue"] in selectors.QUEUES else "all"
     now = clock.now()
-    base = Appeal.objects.filter(rules.scope_q(user, BOARD_RULE))
-    if f["area"]:
-        base = base.filter(code_range_q(f["area"], "area_code"))
-    if f["category"]:
-        base = base.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
-    if f["channel"]:
-        base = base.filter(channel=f["channel"])
-    if f["state"]:
-        base = base.filter(state=f["state"])
-    if f["overdue"]:
-        base = base.filter(state__in=OPEN_STATES, due_at__lt=now)
-    if f["q"]:
-        base = base.filter(_search_q(f["q"]))
-    counts = base.aggregate(**{key: Count("pk", filter=make(now)) for key, _l, make in QUEUES})
-    queue_q = {key: make for key, _l, make in QUEUES}[queue](now)
-    rows_qs = (
-        base.filter(queue_q).select_related("category", "category__parent", "assignee", "area").defer("area__boundary")
+    # The same selector as the list API, under the dispatch rule, with the board's filters.
+    filters = {
+        "rule": BOARD_RULE,
+        "area": f["area"] or None,
+        "category": f["category"] or None,
+        "channel": f["channel"] or None,
+        "state": f["state"] or None,
+        "overdue": True if f["overdue"] else None,
+        "text": f["q"] or None,
+    }
+    counts = selectors.queue_counts(user=user, at=now, **filters)
+    rows_qs = selectors.appeals_list(
+        user=user, queue=queue, before_id=f["before"], limit=PAGE_SIZE + 1, at=now, **filters
     )
-    if f["before"]:
-        rows_qs = rows_qs.filter(pk__lt=f["before"])
-    page = list(rows_qs.order_by("-id")[: PAGE_SIZE + 1])
+    page = list(rows_qs.select_related("assignee", "area").defer("area__boundary"))
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     summons_open = dict(
@@ -198,17 +183,12 @@ def board(request: HttpRequest) -> HttpResponse:
     rows = [_row(a, user, now=now, open_summons=summons_open.get(a.pk, 0)) for a in page]
     params = {k: v for k, v in request.GET.items() if k != "before" and v}
     next_url = "?" + urlencode({**params, "before": page[-1].pk}) if more else None
-    area_options = list(
-        Area.objects.filter(rules.scope_q(user, BOARD_RULE, field="code"))
-        .filter(level__in=[AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID])
-        .only("code", "name", "level")
-        .order_by("code")[:500]
-    )
+    area_options = selectors.board_areas(user=user, rule=BOARD_RULE)
     context = {
         "rows": rows,
         "queues": [
             {"key": key, "label": lab, "count": counts[key], "url": "?" + urlencode({**params, "queue": key})}
-            for key, lab, _m in QUEUES
+            for key, lab in QUEUE_LABELS.items()
         ],
         "queue": queue,
         "filters": f,
@@ -227,11 +207,10 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _act_context(appeal: Appeal, user: Any, action: str) -> dict[str, Any]:
-    move = TRANSITIONS[action]
     return {
         "name": action,
         "label": label(action),
-        "needs_note": move.needs_note,
+        "needs_note": needs_note(action),
         "workers": eligible_workers(appeal.area_code) if action == "dispatch" else [],
         "categories": _categories() if action in ("register", "dispatch") else [],
         "tiers": Tier.choices,

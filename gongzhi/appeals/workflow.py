@@ -1,16 +1,19 @@
-"""The appeal lifecycle: one explicit table and one transition function.
+"""The appeal lifecycle: one table of moves on the core state-machine helper, one effect function per move.
 
 reported → registered (or cancelled) → dispatched → accepted (签收; the clock starts) → on site → handled →
 verified → closed → rated; plus return (退单), escalate (上报), suspend/resume (挂起), extend (延期) and reopen (返工).
-`appeal_transition` is the only code that changes `Appeal.state`: it locks the row, checks the table and the
-actor's named rule over the appeal's area, applies the move and writes an AppealEvent.
+`appeal_transition` is the only code that changes `Appeal.state` one appeal at a time: it hands the move to
+`gongzhi.core.fsm.transition`, which locks the row, checks the table and the actor's named rule over the appeal's
+area, runs the move's effect (`_accept`, `_close`, … below) and writes an AppealEvent (`_write_event`).
+`escalate_overdue` is the sweep's batch form of the `escalate` move: the same table check and escalation, set-wise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -35,53 +38,19 @@ from gongzhi.appeals.models import (
 from gongzhi.appeals.summons import open_summons
 from gongzhi.areas.codes import code_at
 from gongzhi.areas.models import AreaLevel
-from gongzhi.core import clock
-from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core import fsm
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 S = State
-STAY = "="  # the move keeps the current state (extend)
-BACK = "<"  # the move returns to the state before the suspension (resume)
+STAY = fsm.STAY  # the move keeps the current state (extend)
+BACK = "<"  # the move returns to the state before the suspension (resume; its effect sets the target)
 
-# Who may make a move: a named rule over the appeal's area, or the reporter for their own appeal.
-REPORTER = "reporter"
-
-
-@dataclass(frozen=True)
-class Move:
-    sources: frozenset[str]
-    target: str
-    rule: str
-    reporter_may: bool = False
-    # Moves of the handling worker: when the appeal is assigned, only the assignee or a dispatcher may make them.
-    assignee_only: bool = False
-    needs_note: bool = False
-
-
-TRANSITIONS: dict[str, Move] = {
-    "register": Move(frozenset({S.REPORTED}), S.REGISTERED, "appeals.dispatch"),
-    "cancel": Move(frozenset({S.REPORTED, S.REGISTERED}), S.CANCELLED, "appeals.dispatch", True, needs_note=True),
-    "dispatch": Move(frozenset({S.REPORTED, S.REGISTERED, S.DISPATCHED}), S.DISPATCHED, "appeals.dispatch"),
-    "accept": Move(frozenset({S.DISPATCHED}), S.ACCEPTED, "appeals.handle", assignee_only=True),
-    "return": Move(
-        frozenset({S.DISPATCHED, S.ACCEPTED}), S.REGISTERED, "appeals.handle", assignee_only=True, needs_note=True
-    ),
-    "arrive": Move(frozenset({S.ACCEPTED}), S.ON_SITE, "appeals.handle", assignee_only=True),
-    "handle": Move(
-        frozenset({S.ACCEPTED, S.ON_SITE}), S.HANDLED, "appeals.handle", assignee_only=True, needs_note=True
-    ),
-    "verify": Move(frozenset({S.HANDLED}), S.VERIFIED, "appeals.verify", True),
-    "fail_verification": Move(frozenset({S.HANDLED}), S.ACCEPTED, "appeals.verify", True, needs_note=True),
-    "close": Move(frozenset({S.VERIFIED}), S.CLOSED, "appeals.verify"),
-    "rate": Move(frozenset({S.CLOSED}), S.RATED, "appeals.verify", True),
-    "escalate": Move(frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_SITE}), S.DISPATCHED, "appeals.handle", needs_note=True),
-    "suspend": Move(frozenset({S.ACCEPTED, S.ON_SITE}), S.SUSPENDED, "appeals.dispatch", needs_note=True),
-    "resume": Move(frozenset({S.SUSPENDED}), BACK, "appeals.dispatch"),
-    "extend": Move(
-        frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.SUSPENDED}), STAY, "appeals.dispatch", needs_note=True
-    ),
-    "reopen": Move(frozenset({S.VERIFIED, S.CLOSED, S.RATED}), S.ACCEPTED, "appeals.dispatch", needs_note=True),
-}
+Step = fsm.Step[Appeal, "User"]
+AppealMove = fsm.Move[Appeal, "User"]
 
 ACTION_LABELS = {
     "submit": gettext_lazy("上报"),
@@ -114,49 +83,58 @@ def label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def allowed_actions(appeal: Appeal, user: Any = None) -> list[str]:
-    """The moves the table allows from the appeal's state; with `user`, only those this user may make."""
-    moves = [name for name, move in TRANSITIONS.items() if appeal.state in move.sources]
-    if appeal.state == S.RATED and appeal.rating:
-        moves = [m for m in moves if m != "rate"]
-    if user is None:
-        return moves
-    return [m for m in moves if _may(user, appeal, m)]
+# ---------------------------------------------------------------------------------------------------------------
+# Who may make a move: the move's named rule over the appeal's area, with two refinements.
+
+# The reporter may make these on their own appeal (a reporter cancels only what nobody is working on yet).
+REPORTER_MAY = frozenset({"cancel", "verify", "fail_verification", "rate"})
+# Moves of the handling worker: when the appeal is assigned, only the assignee or a dispatcher may make them.
+ASSIGNEE_ONLY = frozenset({"accept", "return", "arrive", "handle"})
 
 
-def _is_reporter(user: Any, appeal: Appeal) -> bool:
+def _is_reporter(user: User | None, appeal: Appeal) -> bool:
     return appeal.reporter_id is not None and getattr(user, "pk", None) == appeal.reporter_id
 
 
-def _may(user: Any, appeal: Appeal, action: str) -> bool:
+def _may(user: User, appeal: Appeal, action: str) -> bool:
     move = TRANSITIONS[action]
     if action == "rate":
         # The reporter rates; an appeal without a reporter login (12345, walk-in) is rated at the callback.
         if appeal.reporter_id is not None:
             return _is_reporter(user, appeal)
         return rules.allows(user, move.rule, appeal.area_code)
-    if move.reporter_may and _is_reporter(user, appeal):
-        # A reporter may withdraw only what nobody is working on yet.
+    if action in REPORTER_MAY and _is_reporter(user, appeal):
         return action != "cancel" or appeal.state == S.REPORTED
     if not rules.allows(user, move.rule, appeal.area_code):
         return False
-    if move.assignee_only and appeal.assignee_id is not None and appeal.assignee_id != user.pk:
+    if action in ASSIGNEE_ONLY and appeal.assignee_id is not None and appeal.assignee_id != user.pk:
         return rules.allows(user, "appeals.dispatch", appeal.area_code)
     return True
 
 
-def refuse(appeal: Appeal, action: str) -> ValidationFailed:
-    allowed = allowed_actions(appeal)
-    return ValidationFailed(
-        _("诉求当前状态为「%(state)s」，不能执行「%(action)s」；可执行的操作：%(allowed)s")
-        % {
-            "state": appeal.get_state_display(),
-            "action": label(action),
-            "allowed": "、".join(f"{label(a)}（{a}）" for a in allowed) or _("无"),
-        },
+def _authorize(user: User, appeal: Appeal, action: str, move: AppealMove) -> PermissionDenied | None:
+    if _may(user, appeal, action):
+        return None
+    if action == "rate":
+        return PermissionDenied(_("只有诉求人本人可以评价"), field="action", details={"action": action})
+    if action in ASSIGNEE_ONLY and appeal.assignee_id not in (None, user.pk):
+        return PermissionDenied(
+            _("该诉求已派给其他承办人"), field="action", details={"action": action, "assignee": appeal.assignee_id}
+        )
+    return PermissionDenied(
+        _("您没有权限对该诉求执行「%(action)s」") % {"action": label(action)},
         field="action",
-        details={"state": appeal.state, "action": action, "allowed": allowed},
+        details={"action": action, "rule": move.rule},
     )
+
+
+def _visible(user: User, appeal: Appeal) -> bool:
+    """Permission before state: someone outside the area learns nothing about the appeal."""
+    return rules.allows(user, "appeals.view", appeal.area_code) or _is_reporter(user, appeal)
+
+
+def _available(appeal: Appeal, action: str) -> bool:
+    return action != "rate" or not appeal.rating
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -247,11 +225,8 @@ def escalate_in_place(
 # The transition function
 
 
-def appeal_get_for_update(*, appeal_id: int) -> Appeal:
-    appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
-    if appeal is None:
-        raise NotFound(_("诉求不存在：%(id)s") % {"id": appeal_id}, field="appeal_id")
-    return appeal
+# ---------------------------------------------------------------------------------------------------------------
+# Reading a move's input
 
 
 def _user(value: Any, *, field: str) -> Any:
@@ -268,6 +243,7 @@ def _user(value: Any, *, field: str) -> Any:
 
 
 def _when(value: Any, *, field: str) -> dt.datetime:
+    parsed: dt.datetime | None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
@@ -284,7 +260,8 @@ def _when(value: Any, *, field: str) -> dt.datetime:
 def _snapshot(appeal: Appeal) -> dict[str, Any]:
     if not appeal.policy_snapshot:
         appeal.policy_snapshot = policy.policy_for(appeal.category)
-    return appeal.policy_snapshot
+    snapshot: dict[str, Any] = appeal.policy_snapshot
+    return snapshot
 
 
 def _fresh_deadline(appeal: Appeal, now: dt.datetime) -> None:
@@ -301,7 +278,7 @@ def _category(value: Any) -> Category:
     return category
 
 
-def apply_classification(appeal: Appeal, data: dict[str, Any]) -> list[str]:
+def apply_classification(appeal: Appeal, data: Mapping[str, Any]) -> list[str]:
     """Category, tier, level and publicity given at registration or dispatch; returns the changed fields."""
     changed: list[str] = []
     if data.get("category") is not None:
@@ -324,20 +301,283 @@ def apply_classification(appeal: Appeal, data: dict[str, Any]) -> list[str]:
     return changed
 
 
-KNOWN_DATA = {
-    "register": {"category", "tier", "is_public"},
-    "dispatch": {"assignee_id", "category", "tier", "is_public"},
-    "rate": {"rating"},
-    "extend": {"due_at", "days"},
-    "handle": {"photo_ids"},
-    "arrive": {"photo_ids", "location"},
+# ---------------------------------------------------------------------------------------------------------------
+# The moves' effects: one function per move, each changing the locked appeal and saying which fields it changed.
+# The helper then saves state, version and updated_at with them and `_write_event` writes the AppealEvent.
+
+
+def _register(step: Step) -> None:
+    step.fields.update(apply_classification(step.obj, step.data))
+
+
+def _dispatch(step: Step) -> None:
+    appeal = step.obj
+    step.fields.update(apply_classification(appeal, step.data))
+    if step.data.get("assignee_id") is not None:
+        assignee = _user(step.data["assignee_id"], field="assignee_id")
+        if not rules.allows(assignee, "appeals.handle", appeal.area_code):
+            raise ValidationFailed(_("%(user)s 不能承办该区域的诉求") % {"user": assignee}, field="assignee_id")
+        step.event_data["routing"] = "manual"
+    else:
+        assignee = route(appeal, appeal.handling_level)
+        step.event_data["routing"] = "auto"
+    dispatch_in_place(appeal, step.now, assignee=assignee, event_data=step.event_data)
+    step.fields.update({"assignee", "dispatched_at", "arrive_by"})
+
+
+def _accept(step: Step) -> None:
+    appeal = step.obj
+    if appeal.assignee_id is None:
+        appeal.assignee = step.actor
+        step.fields.add("assignee")
+    if appeal.accepted_at is None:
+        appeal.accepted_at = step.now
+        step.fields.add("accepted_at")
+    _snapshot(appeal)
+    if appeal.due_at is None:
+        _fresh_deadline(appeal, step.now)
+    step.fields.update({"policy_snapshot", "due_at", "paused_at"})
+    step.event_data["due_at"] = _iso(appeal.due_at)
+
+
+def _return(step: Step) -> None:
+    appeal = step.obj
+    step.event_data["returned_by"] = appeal.assignee_id
+    appeal.assignee = None
+    appeal.arrive_by = None
+    step.fields.update({"assignee", "arrive_by"})
+
+
+def _arrive(step: Step) -> None:
+    appeal = step.obj
+    appeal.arrived_at = step.now
+    late = appeal.arrive_by is not None and step.now > appeal.arrive_by
+    step.event_data.update(late=late, arrive_by=_iso(appeal.arrive_by))
+    if step.data.get("location") is not None:
+        from gongzhi.appeals.checkin import checkin_location
+
+        step.event_data["location"] = checkin_location(step.data["location"])
+    step.fields.add("arrived_at")
+
+
+def _handle(step: Step) -> None:
+    step.obj.handled_at = step.now
+    step.fields.add("handled_at")
+
+
+def _fail_verification(step: Step) -> None:
+    appeal = step.obj
+    appeal.rework_count += 1
+    appeal.handled_at = None
+    _fresh_deadline(appeal, step.now)
+    step.fields.update({"rework_count", "handled_at", "due_at", "paused_at", "policy_snapshot"})
+    step.event_data["due_at"] = _iso(appeal.due_at)
+
+
+def _close(step: Step) -> None:
+    appeal = step.obj
+    still_on_case = open_summons(appeal)
+    if still_on_case:
+        # 事不完、人不撤: a summoned department stays until it has handed back its result.
+        raise ValidationFailed(
+            _("被召集的部门尚未反馈结果，不能结案：%(depts)s") % {"depts": "、".join(still_on_case)},
+            field="action",
+            details={"departments": still_on_case},
+        )
+    appeal.closed_at = step.now
+    appeal.closed_on_time = appeal.due_at is None or step.now <= appeal.due_at
+    step.event_data.update(on_time=appeal.closed_on_time, published=appeal.is_public)
+    step.fields.update({"closed_at", "closed_on_time"})
+
+
+def _rate(step: Step) -> None:
+    appeal = step.obj
+    rating = step.data.get("rating")
+    if rating not in Rating.values:
+        raise ValidationFailed(
+            _("评价只能是：%(v)s") % {"v": "、".join(f"{c.label}（{c.value}）" for c in Rating)},
+            field="rating",
+        )
+    appeal.rating = rating
+    step.event_data.update(rating=rating, callback=not _is_reporter(step.actor, appeal) and not step.system)
+    step.fields.add("rating")
+    if rating == Rating.UNSATISFIED:
+        step.extra["follow_up"] = "reopen"  # appeal_transition makes it, in the same transaction
+
+
+def _escalate(step: Step) -> None:
+    step.extra["escalated_to"] = escalate_in_place(
+        step.obj, step.now, automatic=step.system, event_data=step.event_data
+    )
+    step.fields.update(ESCALATION_FIELDS)
+
+
+def _suspend(step: Step) -> None:
+    appeal = step.obj
+    appeal.suspended_from = step.from_state
+    appeal.paused_at = step.now
+    step.fields.update({"suspended_from", "paused_at"})
+
+
+def _resume(step: Step) -> None:
+    appeal = step.obj
+    step.target = appeal.suspended_from or S.ACCEPTED
+    paused = max(0, int((step.now - appeal.paused_at).total_seconds())) if appeal.paused_at else 0
+    appeal.paused_seconds += paused
+    if appeal.due_at is not None:
+        appeal.due_at += dt.timedelta(seconds=paused)
+    appeal.paused_at = None
+    appeal.suspended_from = ""
+    step.event_data.update(paused_seconds=paused, due_at=_iso(appeal.due_at))
+    step.fields.update({"paused_seconds", "due_at", "paused_at", "suspended_from"})
+
+
+def _extend(step: Step) -> None:
+    appeal, data = step.obj, step.data
+    if (data.get("due_at") is None) == (data.get("days") is None):
+        raise ValidationFailed(_("延期请给出新的期限（due_at）或延长天数（days）之一"), field="due_at")
+    base = appeal.due_at or step.now
+    if data.get("days") is not None:
+        days = data["days"]
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
+            raise ValidationFailed(_("延长天数必须是 1 到 90 之间的整数"), field="days")
+        new_due = policy.add_days(base, days, _snapshot(appeal)["day_unit"])
+    else:
+        new_due = _when(data["due_at"], field="due_at")
+        if new_due <= base:
+            raise ValidationFailed(_("新的期限必须晚于原期限"), field="due_at")
+    step.event_data.update(old_due_at=_iso(appeal.due_at), due_at=new_due.isoformat())
+    appeal.due_at = new_due
+    step.fields.update({"due_at", "policy_snapshot"})
+
+
+def _reopen(step: Step) -> None:
+    appeal = step.obj
+    appeal.rework_count += 1
+    appeal.handled_at = appeal.closed_at = appeal.closed_on_time = None
+    appeal.rating = ""
+    _fresh_deadline(appeal, step.now)
+    step.fields.update({"rework_count", "handled_at", "closed_at", "closed_on_time", "rating", "due_at", "paused_at"})
+    step.fields.add("policy_snapshot")
+    step.event_data["due_at"] = _iso(appeal.due_at)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _keep_facts(step: Step) -> None:
+    """Measures: the facts kept with every move (measure_facts), saved in the move's UPDATE."""
+    step.fields.update(measure_facts.after_move(step.obj, step.name, step.now, step.event_data))
+
+
+def _write_event(step: Step) -> AppealEvent:
+    """The move's AppealEvent, its photos, and the notes it queues (in this transaction: a rollback tells nobody)."""
+    appeal = step.obj
+    escalated_to = step.extra.get("escalated_to", "")
+    try:
+        with transaction.atomic():
+            event = AppealEvent.objects.create(
+                appeal=appeal,
+                actor=step.actor,
+                action=step.name,
+                from_state=step.from_state,
+                to_state=step.target,
+                note=step.note,
+                data=step.event_data,
+                escalated_to=escalated_to,
+                occurred_at=step.now,
+            )
+    except IntegrityError as exc:
+        # Another sweeper (or a person) escalated this appeal to this level first.
+        raise Conflict(
+            _("诉求已上报至该层级"), field="action", details={"action": step.name, "level": escalated_to}
+        ) from exc
+    if step.data.get("photo_ids"):
+        from gongzhi.appeals.photos import attach_photos
+
+        attach_photos(appeal=appeal, event=event, photo_ids=step.data["photo_ids"])
+    appeal_notify.after_move(appeal, step.name, actor=step.actor, note=step.note, event_data=step.event_data)
+    return event
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The table
+
+CLASSIFY = frozenset({"category", "tier", "is_public"})
+NOTE = ("note",)
+
+
+_TABLE: dict[str, AppealMove] = {
+    "register": fsm.Move({S.REPORTED}, S.REGISTERED, "appeals.dispatch", _register, accepts=CLASSIFY),
+    "cancel": fsm.Move({S.REPORTED, S.REGISTERED}, S.CANCELLED, "appeals.dispatch", needs=NOTE),
+    "dispatch": fsm.Move(
+        {S.REPORTED, S.REGISTERED, S.DISPATCHED},
+        S.DISPATCHED,
+        "appeals.dispatch",
+        _dispatch,
+        accepts=CLASSIFY | {"assignee_id"},
+    ),
+    "accept": fsm.Move({S.DISPATCHED}, S.ACCEPTED, "appeals.handle", _accept),
+    "return": fsm.Move({S.DISPATCHED, S.ACCEPTED}, S.REGISTERED, "appeals.handle", _return, needs=NOTE),
+    "arrive": fsm.Move(
+        {S.ACCEPTED}, S.ON_SITE, "appeals.handle", _arrive, accepts=frozenset({"photo_ids", "location"})
+    ),
+    "handle": fsm.Move(
+        {S.ACCEPTED, S.ON_SITE}, S.HANDLED, "appeals.handle", _handle, needs=NOTE, accepts=frozenset({"photo_ids"})
+    ),
+    "verify": fsm.Move({S.HANDLED}, S.VERIFIED, "appeals.verify"),
+    "fail_verification": fsm.Move({S.HANDLED}, S.ACCEPTED, "appeals.verify", _fail_verification, needs=NOTE),
+    "close": fsm.Move({S.VERIFIED}, S.CLOSED, "appeals.verify", _close),
+    "rate": fsm.Move({S.CLOSED}, S.RATED, "appeals.verify", _rate, accepts=frozenset({"rating"})),
+    "escalate": fsm.Move({S.DISPATCHED, S.ACCEPTED, S.ON_SITE}, S.DISPATCHED, "appeals.handle", _escalate, needs=NOTE),
+    "suspend": fsm.Move({S.ACCEPTED, S.ON_SITE}, S.SUSPENDED, "appeals.dispatch", _suspend, needs=NOTE),
+    "resume": fsm.Move({S.SUSPENDED}, BACK, "appeals.dispatch", _resume),
+    "extend": fsm.Move(
+        {S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.SUSPENDED},
+        STAY,
+        "appeals.dispatch",
+        _extend,
+        needs=NOTE,
+        accepts=frozenset({"due_at", "days"}),
+    ),
+    "reopen": fsm.Move({S.VERIFIED, S.CLOSED, S.RATED}, S.ACCEPTED, "appeals.dispatch", _reopen, needs=NOTE),
 }
+TRANSITIONS: dict[str, AppealMove] = {name: replace(move, label=ACTION_LABELS[name]) for name, move in _TABLE.items()}
+
+APPEAL: fsm.Lifecycle[Appeal, User, AppealEvent] = fsm.Lifecycle(
+    model=Appeal,
+    moves=TRANSITIONS,
+    write_event=_write_event,
+    authorize=_authorize,
+    noun=gettext_lazy("诉求"),
+    version_field="version",
+    updated_field="updated_at",
+    visible=_visible,
+    available=_available,
+    before_save=_keep_facts,
+    not_found=gettext_lazy("诉求不存在：%(id)s"),
+    pk_field="appeal_id",
+    field_labels={"note": gettext_lazy("理由或说明")},
+)
 
 
-@transaction.atomic
+def needs_note(action: str) -> bool:
+    return "note" in TRANSITIONS[action].needs
+
+
+def allowed_actions(appeal: Appeal, user: User | None = None) -> list[str]:
+    """The moves the table allows from the appeal's state; with `user`, only those this user may make."""
+    return APPEAL.allowed(appeal, user)
+
+
+def refuse(appeal: Appeal, action: str) -> ValidationFailed | Conflict:
+    return APPEAL.refused(appeal, action)
+
+
 def appeal_transition(
     *,
-    actor: Any,
+    actor: User | None,
     appeal: Appeal | int,
     action: str,
     note: str = "",
@@ -349,213 +589,28 @@ def appeal_transition(
     """Move an appeal by one action of the table. `system=True` is the sweep and automatic routing (no user).
 
     `as_of` (system moves only) dates the move, so a sweep run for a given instant judges and records as of then.
+    An unsatisfied rating reopens the appeal in the same transaction.
     """
-    if action not in TRANSITIONS:
-        raise ValidationFailed(
-            _("未知的操作：%(action)s；全部操作：%(all)s") % {"action": action, "all": "、".join(TRANSITIONS)},
-            field="action",
-        )
-    unknown = sorted(set(data) - KNOWN_DATA.get(action, set()))
-    if unknown:
-        raise ValidationFailed(
-            _("操作「%(action)s」不接受参数：%(keys)s") % {"action": label(action), "keys": "、".join(unknown)},
-            field=unknown[0],
-        )
+    fsm.check_data(APPEAL, action, data)
     note = _text(note, field="note")
-    appeal = appeal_get_for_update(appeal_id=appeal if isinstance(appeal, int) else appeal.pk)
-    move = TRANSITIONS[action]
-    if not system:
-        if actor is None or not getattr(actor, "is_authenticated", False):
-            raise PermissionDenied(_("请先登录"), field="action")
-        # Permission before state: someone outside the area learns nothing about the appeal.
-        if not (rules.allows(actor, "appeals.view", appeal.area_code) or _is_reporter(actor, appeal)):
-            raise NotFound(_("诉求不存在：%(id)s") % {"id": appeal.pk}, field="appeal_id")
-    if expected_version is not None and expected_version != appeal.version:
-        raise Conflict(
-            _("诉求已被他人更新，请刷新后重试"),
-            field="version",
-            details={"version": appeal.version, "state": appeal.state},
-        )
-    if appeal.state not in move.sources or (action == "rate" and appeal.rating):
-        raise refuse(appeal, action)
-    if not system and not _may(actor, appeal, action):
-        if action == "rate":
-            raise PermissionDenied(_("只有诉求人本人可以评价"), field="action", details={"action": action})
-        if move.assignee_only and appeal.assignee_id not in (None, actor.pk):
-            raise PermissionDenied(
-                _("该诉求已派给其他承办人"), field="action", details={"action": action, "assignee": appeal.assignee_id}
-            )
-        raise PermissionDenied(
-            _("您没有权限对该诉求执行「%(action)s」") % {"action": label(action)},
-            field="action",
-            details={"action": action, "rule": move.rule},
-        )
-    if move.needs_note and not note:
-        raise ValidationFailed(_("请填写「%(action)s」的理由或说明") % {"action": label(action)}, field="note")
-
-    now = as_of if (system and as_of is not None) else clock.now()
-    from_state = appeal.state
-    target = from_state if move.target == STAY else move.target
-    fields = ["state", "version", "updated_at"]
-    event_data: dict[str, Any] = {}
-    escalated_to = ""
-    follow_up: str | None = None
-
-    if action == "register":
-        fields += apply_classification(appeal, data)
-    elif action == "dispatch":
-        fields += apply_classification(appeal, data)
-        if "assignee_id" in data and data["assignee_id"] is not None:
-            assignee = _user(data["assignee_id"], field="assignee_id")
-            if not rules.allows(assignee, "appeals.handle", appeal.area_code):
-                raise ValidationFailed(_("%(user)s 不能承办该区域的诉求") % {"user": assignee}, field="assignee_id")
-            event_data["routing"] = "manual"
-        else:
-            assignee = route(appeal, appeal.handling_level)
-            event_data["routing"] = "auto"
-        dispatch_in_place(appeal, now, assignee=assignee, event_data=event_data)
-        fields += ["assignee", "dispatched_at", "arrive_by"]
-    elif action == "accept":
-        if appeal.assignee_id is None:
-            appeal.assignee = actor
-            fields.append("assignee")
-        if appeal.accepted_at is None:
-            appeal.accepted_at = now
-            fields.append("accepted_at")
-        _snapshot(appeal)
-        if appeal.due_at is None:
-            _fresh_deadline(appeal, now)
-        fields += ["policy_snapshot", "due_at", "paused_at"]
-        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
-    elif action == "return":
-        event_data["returned_by"] = appeal.assignee_id
-        appeal.assignee = None
-        appeal.arrive_by = None
-        fields += ["assignee", "arrive_by"]
-    elif action == "arrive":
-        appeal.arrived_at = now
-        late = appeal.arrive_by is not None and now > appeal.arrive_by
-        event_data.update(late=late, arrive_by=appeal.arrive_by.isoformat() if appeal.arrive_by else None)
-        if data.get("location") is not None:
-            from gongzhi.appeals.checkin import checkin_location
-
-            event_data["location"] = checkin_location(data["location"])
-        fields.append("arrived_at")
-    elif action == "handle":
-        appeal.handled_at = now
-        fields.append("handled_at")
-    elif action == "fail_verification":
-        appeal.rework_count += 1
-        appeal.handled_at = None
-        _fresh_deadline(appeal, now)
-        fields += ["rework_count", "handled_at", "due_at", "paused_at", "policy_snapshot"]
-        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
-    elif action == "close":
-        still_on_case = open_summons(appeal)
-        if still_on_case:
-            # 事不完、人不撤: a summoned department stays until it has handed back its result.
-            raise ValidationFailed(
-                _("被召集的部门尚未反馈结果，不能结案：%(depts)s") % {"depts": "、".join(still_on_case)},
-                field="action",
-                details={"departments": still_on_case},
-            )
-        appeal.closed_at = now
-        appeal.closed_on_time = appeal.due_at is None or now <= appeal.due_at
-        event_data.update(on_time=appeal.closed_on_time, published=appeal.is_public)
-        fields += ["closed_at", "closed_on_time"]
-    elif action == "rate":
-        rating = data.get("rating")
-        if rating not in Rating.values:
-            raise ValidationFailed(
-                _("评价只能是：%(v)s") % {"v": "、".join(f"{c.label}（{c.value}）" for c in Rating)},
-                field="rating",
-            )
-        appeal.rating = rating
-        event_data.update(rating=rating, callback=not _is_reporter(actor, appeal) and not system)
-        fields.append("rating")
-        if rating == Rating.UNSATISFIED:
-            follow_up = "reopen"
-    elif action == "escalate":
-        escalated_to = escalate_in_place(appeal, now, automatic=system, event_data=event_data)
-        fields += ESCALATION_FIELDS
-    elif action == "suspend":
-        appeal.suspended_from = from_state
-        appeal.paused_at = now
-        fields += ["suspended_from", "paused_at"]
-    elif action == "resume":
-        target = appeal.suspended_from or S.ACCEPTED
-        paused = max(0, int((now - appeal.paused_at).total_seconds())) if appeal.paused_at else 0
-        appeal.paused_seconds += paused
-        if appeal.due_at is not None:
-            appeal.due_at += dt.timedelta(seconds=paused)
-        appeal.paused_at = None
-        appeal.suspended_from = ""
-        event_data.update(paused_seconds=paused, due_at=appeal.due_at.isoformat() if appeal.due_at else None)
-        fields += ["paused_seconds", "due_at", "paused_at", "suspended_from"]
-    elif action == "extend":
-        if (data.get("due_at") is None) == (data.get("days") is None):
-            raise ValidationFailed(_("延期请给出新的期限（due_at）或延长天数（days）之一"), field="due_at")
-        base = appeal.due_at or now
-        if data.get("days") is not None:
-            days = data["days"]
-            if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 90:
-                raise ValidationFailed(_("延长天数必须是 1 到 90 之间的整数"), field="days")
-            new_due = policy.add_days(base, days, _snapshot(appeal)["day_unit"])
-        else:
-            new_due = _when(data["due_at"], field="due_at")
-            if new_due <= base:
-                raise ValidationFailed(_("新的期限必须晚于原期限"), field="due_at")
-        event_data.update(old_due_at=appeal.due_at.isoformat() if appeal.due_at else None, due_at=new_due.isoformat())
-        appeal.due_at = new_due
-        fields += ["due_at", "policy_snapshot"]
-    elif action == "reopen":
-        appeal.rework_count += 1
-        appeal.handled_at = appeal.closed_at = appeal.closed_on_time = None
-        appeal.rating = ""
-        _fresh_deadline(appeal, now)
-        fields += ["rework_count", "handled_at", "closed_at", "closed_on_time", "rating", "due_at", "paused_at"]
-        fields.append("policy_snapshot")
-        event_data["due_at"] = appeal.due_at.isoformat() if appeal.due_at else None
-
-    fields += measure_facts.after_move(appeal, action, now, event_data)  # measures: facts kept with the move
-    photo_ids = data.get("photo_ids")
-    appeal.state = target
-    appeal.version += 1
-    appeal.updated_at = now
-    appeal.save(update_fields=sorted(set(fields)))
-    try:
-        with transaction.atomic():
-            event = AppealEvent.objects.create(
-                appeal=appeal,
-                actor=None if system else actor,
-                action=action,
-                from_state=from_state,
-                to_state=target,
-                note=note,
-                data=event_data,
-                escalated_to=escalated_to,
-                occurred_at=now,
-            )
-    except IntegrityError as exc:
-        # Another sweeper (or a person) escalated this appeal to this level first.
-        raise Conflict(
-            _("诉求已上报至该层级"), field="action", details={"action": action, "level": escalated_to}
-        ) from exc
-    if photo_ids:
-        from gongzhi.appeals.photos import attach_photos
-
-        attach_photos(appeal=appeal, event=event, photo_ids=photo_ids)
-    # Queued in this transaction: a move that rolls back tells nobody.
-    appeal_notify.after_move(appeal, action, actor=None if system else actor, note=note, event_data=event_data)
-    if follow_up == "reopen":
-        return appeal_transition(
+    with transaction.atomic():
+        result = fsm.transition(
+            APPEAL,
+            appeal,
+            action,
             actor=actor,
-            appeal=appeal.pk,
-            action="reopen",
-            note=_("诉求人评价不满意，自动返工"),
-            system=True,
+            data=data,
+            note=note,
+            system=system,
+            expected_version=expected_version,
+            now=as_of if (system and as_of is not None) else None,
+            savepoint=False,
         )
-    return appeal
+        if result.step.extra.get("follow_up") == "reopen":
+            return appeal_transition(
+                actor=None, appeal=result.obj.pk, action="reopen", note=_("诉求人评价不满意，自动返工"), system=True
+            )
+    return result.obj
 
 
 def overdue_q(at: dt.datetime) -> Q:

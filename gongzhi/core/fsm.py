@@ -101,21 +101,27 @@ class Lifecycle(Generic[M, A, E]):
     - `write_event(step)` writes the lifecycle's own append-only event row (each app has its own table).
     - `authorize(actor, obj, name, move)` returns the PermissionDenied to raise, or None when the actor may make
       the move (`rule_check` builds one from a "holds rule at area" function). It is not asked for system moves.
+      It is asked after the state check, unless `authorize_first`: then right after the lock, so that someone
+      without the rule learns nothing about the row's state (summons, registrations).
     - `visible(actor, obj)`: when given and false, the row is reported as not found (someone outside the area
       learns nothing about it, not even its state); checked before the version and the state.
     - `available(obj, name)`: a further guard on a move the table allows from the state (e.g. "not rated yet").
     - `locked()`: the queryset the row is locked from (add `select_related` here); default the model's manager.
-    - `lock_of`: which of the rows `locked()` joins are locked (`select_for_update(of=…)`, `("self",)` for the
-      row alone); default all of them. A lifecycle that reads related rows without wanting them held gives this.
-    - `authorize_first`: check the move's rule right after the lock, before the version and the state, so that
-      someone without the rule is refused (PermissionDenied) without learning the row's state; the alternative
-      to `visible` for a lifecycle whose outsiders are told "forbidden", not "not found".
+    - `before_save(step)`: runs after every move's effect, before the row is saved (facts the lifecycle keeps up
+      to date on every move, such as the appeals' measures).
+    - `lock_of`: passed to `select_for_update(of=…)` (`("self",)` locks only this row when `locked()` joins others).
+    - `refused_as`: the error class of a refused move (422 ValidationFailed; a lifecycle whose refusal means
+      "someone else got there first", such as a decided registration, may answer 409 Conflict).
+    - `field_labels` name a needed field in "请填写「move」的<label>"; `field_messages` replace that whole message
+      for a field the lifecycle words its own way ("驳回时请说明原因").
+    - `not_found` (with `%(id)s`) and `pk_field` say what a missing row's NotFound reads and which field it names.
     """
 
     model: type[M]
     moves: Mapping[str, Move[M, A]]
     write_event: Callable[[Step[M, A]], E]
     authorize: Authorize[A, M] | None = None
+    authorize_first: bool = False
     noun: Text = ""
     state_field: str = "state"
     version_field: str | None = None
@@ -124,9 +130,12 @@ class Lifecycle(Generic[M, A, E]):
     available: Callable[[M, str], bool] | None = None
     locked: Callable[[], models.QuerySet[M]] | None = None
     lock_of: tuple[str, ...] = ()
-    authorize_first: bool = False
+    refused_as: type[ValidationFailed] | type[Conflict] = ValidationFailed
+    before_save: Callable[[Step[M, A]], None] | None = None
     not_found: Text = ""
+    pk_field: str = "id"
     field_labels: Mapping[str, Text] = field(default_factory=dict)
+    field_messages: Mapping[str, Text] = field(default_factory=dict)
 
     def state_of(self, obj: M) -> str:
         return str(getattr(obj, self.state_field))
@@ -150,10 +159,10 @@ class Lifecycle(Generic[M, A, E]):
     def _available(self, obj: M, name: str) -> bool:
         return self.available is None or self.available(obj, name)
 
-    def refused(self, obj: M, name: str) -> ValidationFailed:
+    def refused(self, obj: M, name: str) -> ValidationFailed | Conflict:
         """The error for a move the table does not allow now, naming the moves it does allow."""
         allowed = self.allowed(obj)
-        return ValidationFailed(
+        return self.refused_as(
             _("%(noun)s当前状态为「%(state)s」，不能执行「%(action)s」；可执行的操作：%(allowed)s")
             % {
                 "noun": self.noun,
@@ -171,7 +180,6 @@ class Lifecycle(Generic[M, A, E]):
             raise ValidationFailed(
                 _("未知的操作：%(action)s；全部操作：%(all)s") % {"action": name, "all": "、".join(self.moves)},
                 field="action",
-                details={"action": name, "allowed": list(self.moves)},
             )
         return move
 
@@ -184,7 +192,7 @@ class Lifecycle(Generic[M, A, E]):
 
     def _not_found(self, pk: Any) -> NotFound:
         message = self.not_found or _("%(noun)s不存在：%(id)s")
-        return NotFound(str(message) % {"noun": self.noun, "id": pk}, field="id")
+        return NotFound(str(message) % {"noun": self.noun, "id": pk}, field=self.pk_field)
 
 
 def rule_check(holds: Callable[[A, str, M], bool]) -> Authorize[A, M]:
@@ -239,8 +247,7 @@ def transition(
     savepoint of its own (two statements fewer on a hot path whose caller rolls back on any error anyway).
     Errors, in the order they are checked: unknown move or data key (ValidationFailed); not signed in
     (PermissionDenied); no such row or not visible to the actor (NotFound); stale `expected_version` (Conflict);
-    move not allowed from the state (ValidationFailed naming the allowed moves); rule not held (PermissionDenied;
-    checked right after the lock instead with `authorize_first`);
+    move not allowed from the state (ValidationFailed naming the allowed moves); rule not held (PermissionDenied);
     a needed field missing (ValidationFailed on that field); then whatever the effect or the event writer raise.
     """
     data = dict(data or {})
@@ -252,9 +259,8 @@ def transition(
         row = lifecycle.lock(pk)
         if not system and lifecycle.visible is not None and actor is not None and not lifecycle.visible(actor, row):
             raise lifecycle._not_found(pk)
-        check_rule = not system and lifecycle.authorize is not None and actor is not None
-        if check_rule and lifecycle.authorize_first:
-            _authorize(lifecycle, actor, row, name, move)
+        if lifecycle.authorize_first:
+            _authorize(lifecycle, row, name, move, actor, system)
         if expected_version is not None:
             if lifecycle.version_field is None:
                 raise TypeError(f"{lifecycle.model.__name__} keeps no version")
@@ -267,15 +273,15 @@ def transition(
         from_state = lifecycle.state_of(row)
         if from_state not in move.sources or not lifecycle._available(row, name):
             raise lifecycle.refused(row, name)
-        if check_rule and not lifecycle.authorize_first:
-            _authorize(lifecycle, actor, row, name, move)
+        if not lifecycle.authorize_first:
+            _authorize(lifecycle, row, name, move, actor, system)
         for needed in move.needs:
             if _blank(note if needed == "note" else data.get(needed)):
-                what = lifecycle.field_labels.get(needed, needed)
-                raise ValidationFailed(
-                    _("请填写「%(action)s」的%(field)s") % {"action": lifecycle.label(name), "field": what},
-                    field=needed,
-                )
+                message = lifecycle.field_messages.get(needed) or _("请填写「%(action)s」的%(field)s") % {
+                    "action": lifecycle.label(name),
+                    "field": lifecycle.field_labels.get(needed, needed),
+                }
+                raise ValidationFailed(message, field=needed)
         step: Step[M, A] = Step(
             obj=row,
             name=name,
@@ -290,13 +296,17 @@ def transition(
         )
         if move.effect is not None:
             move.effect(step)
+        if lifecycle.before_save is not None:
+            lifecycle.before_save(step)
         _save(lifecycle, step)
         event = lifecycle.write_event(step)
         return Result(obj=row, event=event, step=step)
 
 
-def _authorize(lifecycle: Lifecycle[M, A, E], actor: A | None, row: M, name: str, move: Move[M, A]) -> None:
-    if lifecycle.authorize is not None and actor is not None:
+def _authorize(
+    lifecycle: Lifecycle[M, A, E], row: M, name: str, move: Move[M, A], actor: A | None, system: bool
+) -> None:
+    if not system and lifecycle.authorize is not None and actor is not None:
         denied = lifecycle.authorize(actor, row, name, move)
         if denied is not None:
             raise denied
@@ -304,6 +314,8 @@ def _authorize(lifecycle: Lifecycle[M, A, E], actor: A | None, row: M, name: str
 
 def _save(lifecycle: Lifecycle[M, A, E], step: Step[M, A]) -> None:
     row = step.obj
+    if step.target == step.from_state and not step.fields and not (lifecycle.version_field or lifecycle.updated_field):
+        return  # a move that changes nothing on the row (a progress note): only its event is written
     fields = {*step.fields, lifecycle.state_field}
     setattr(row, lifecycle.state_field, step.target)
     if lifecycle.version_field is not None:

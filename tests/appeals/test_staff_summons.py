@@ -131,7 +131,8 @@ def test_the_department_reports_in_posts_progress_and_hands_back_a_result(client
         card = c.post(dept_url(housing), {"action": "report_in"}, HTTP_HX_REQUEST="true")
         assert card.status_code == 200 and "已报到（迟到）" in card.content.decode()
         again = c.post(dept_url(housing), {"action": "report_in"})
-        assert again.status_code == 422 and "该部门已报到" in again.content.decode()
+        refused = again.content.decode()
+        assert again.status_code == 422 and "不能执行「部门报到」" in refused and "部门进展（progress）" in refused
         empty = c.post(dept_url(housing), {"action": "progress", "note": " "})
         assert empty.status_code == 422 and "进展情况" in empty.content.decode()
         progress = c.post(dept_url(housing), {"action": "progress", "note": "已派人到场勘查"})

@@ -114,7 +114,7 @@ def test_a_refused_move_names_the_allowed_moves_chinese_first(district, registra
     )
     with override("en"), pytest.raises(ValidationFailed) as english:
         _move(registration, "reopen", worker)
-    assert str(english.value.message).startswith("The 注册申请 is “Pending”")
+    assert str(english.value.message).startswith("注册申请: the state is “Pending”")
     assert "确认（confirm）" in str(english.value.message)
     assert _written() == 0
 
@@ -123,7 +123,7 @@ def test_an_unknown_move_or_data_key_is_refused_before_the_row_is_read(district,
     worker = district["community_worker_a"]
     with CaptureQueriesContext(connection) as queries, pytest.raises(ValidationFailed) as unknown:
         _move(registration, "approve", worker)
-    assert unknown.value.details["allowed"] == ["confirm", "reject", "reopen", "remark"]
+    assert str(unknown.value.message) == "未知的操作：approve；全部操作：confirm、reject、reopen、remark"
     with CaptureQueriesContext(connection) as more, pytest.raises(ValidationFailed) as extra:
         _move(registration, "reject", worker, note="x", data={"colour": "red"})
     assert extra.value.field == "colour"
@@ -175,6 +175,9 @@ def test_a_missing_needed_field_is_refused_on_that_field(district, registration)
         _move(registration, "reject", worker, note="  ")
     assert note.value.field == "note"
     assert str(note.value.message) == "请填写「驳回」的理由"
+    own_words = dataclasses.replace(TOY, field_messages={"note": "驳回时请说明原因"})
+    with pytest.raises(ValidationFailed, match="驳回时请说明原因"):
+        fsm.transition(own_words, registration, "reject", actor=worker)
     with pytest.raises(ValidationFailed) as reason:
         _move(registration, "confirm", worker, data={"reason": ""})
     assert reason.value.field == "reason"
@@ -194,9 +197,20 @@ def test_the_rule_is_checked_and_system_moves_skip_it(district, registration):
     assert TOY.allowed(registration, district["community_worker_a"]) == ["confirm", "reject", "remark"]
 
 
-def test_a_stay_move_keeps_the_state(district, registration):
-    result = _move(registration, "remark", district["community_worker_a"])
+def test_the_rule_comes_before_the_state_when_the_lifecycle_says_so(district, registration):
+    outsider = district["community_worker_b"]
+    with pytest.raises(ValidationFailed):
+        _move(registration, "reopen", outsider)  # by default the state is checked first
+    with pytest.raises(PermissionDenied):
+        fsm.transition(dataclasses.replace(TOY, authorize_first=True), registration, "reopen", actor=outsider)
+
+
+def test_a_stay_move_keeps_the_state_and_writes_only_its_event(district, registration):
+    with CaptureQueriesContext(connection) as queries:
+        result = _move(registration, "remark", district["community_worker_a"])
     assert result.step.target == "pending"
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert result.event.action == "toy.remark"
     registration.refresh_from_db()
     assert registration.status == "pending"
 
@@ -251,19 +265,3 @@ def test_lock_of_locks_only_the_named_rows(district, registration):
     selects = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_registration"' in q["sql"]]
     if connection.features.has_select_for_update_of:
         assert 'FOR UPDATE OF "accounts_registration"' in selects[0]  # the joined community is read, not held
-
-
-def test_authorize_first_refuses_an_outsider_before_telling_the_state(district, registration):
-    outsider = district["community_worker_b"]
-    _move(registration, "confirm", district["community_worker_a"], data={"reason": "核对无误"})
-    # By default the state is checked first: the refusal names the allowed moves, so the state shows.
-    with pytest.raises(ValidationFailed):
-        _move(registration, "confirm", outsider, data={"reason": "x"})
-    first = dataclasses.replace(TOY, authorize_first=True)
-    with pytest.raises(PermissionDenied) as denied:
-        fsm.transition(first, registration, "confirm", actor=outsider, data={"reason": "x"})
-    assert "state" not in denied.value.details
-    # The rule holder still gets the state's refusal, and system moves still skip the rule.
-    with pytest.raises(ValidationFailed):
-        fsm.transition(first, registration, "confirm", actor=district["community_worker_a"], data={"reason": "x"})
-    assert fsm.transition(first, registration, "reopen", actor=None, system=True).obj.status == "pending"
