@@ -17,9 +17,15 @@ GOOD = {
     "PII_KEY": "p7Hs2Kd9Lq4Wx1Vz8Nc3Mb6Rt0Yf5Ga-Ju",
     "ALLOWED_HOSTS": "gongzhi.example.cn",
 }
-# Variables the settings read that would change the outcome if the test run's own environment set them.
+# Variables that would change the outcome if the test run set them (DJANGO_ALLOW_ASYNC_UNSAFE: some tests do).
 CLEARED = {"DJANGO_SETTINGS_MODULE", "GONGZHI_ENV", "SECRET_KEY", "PII_KEY", "ALLOWED_HOSTS", "DEBUG"}
-CLEARED |= {"CSRF_TRUSTED_ORIGINS", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD"}
+CLEARED |= {
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "CSRF_TRUSTED_ORIGINS",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+}
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
