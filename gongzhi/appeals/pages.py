@@ -8,7 +8,7 @@ errors next to the form (422), a 403 or 409 message above the form, or the 404 p
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -31,6 +31,10 @@ from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 TASK_LIMIT = 100
 # The order the move forms appear in: the expected next step first, the exceptional ones after.
@@ -93,7 +97,7 @@ def _countdown_ctx(appeal: Any, now: Any) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- submit
 
 
-def _submit_context(request: HttpRequest, *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _submit_context(request: UserRequest, *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {
         "values": values,
         "errors": errors,
@@ -106,7 +110,7 @@ def _submit_context(request: HttpRequest, *, values: dict[str, Any], errors: dic
 
 @page()
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: UserRequest) -> HttpResponse:
     if request.method == "GET":
         values = {"token": uuid.uuid4().hex, "is_public": False}
         return render(request, "appeals/new.html", _submit_context(request, values=values, errors={}))
@@ -134,7 +138,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def suggest(request: HttpRequest) -> HttpResponse:
+def suggest(request: UserRequest) -> HttpResponse:
     """htmx: up to three subcategories for the text typed so far (the same classifier as the API)."""
     text = request.GET.get("description", "").strip()[:4000]
     rows: list[dict[str, Any]] = []
@@ -152,7 +156,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: UserRequest) -> HttpResponse:
     now = clock.now()
     rows = [(a, _countdown_ctx(a, now)) for a in page_data.my_appeals(user=request.user)]
     context = {"rows": rows}
@@ -161,7 +165,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @page("appeals.handle")
 @require_GET
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: UserRequest) -> HttpResponse:
     now = clock.now()
     user = request.user
     rows = []
@@ -181,7 +185,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- detail and moves
 
 
-def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
+def _moves(appeal: Any, user: User) -> list[dict[str, Any]]:
     allowed = set(allowed_actions(appeal, user))
     return [
         {
@@ -195,7 +199,7 @@ def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _detail_context(request: HttpRequest, appeal: Any) -> dict[str, Any]:
+def _detail_context(request: UserRequest, appeal: Any) -> dict[str, Any]:
     user = request.user
     now = clock.now()
     staff = page_data.may_see_originals(user, appeal)
@@ -214,7 +218,7 @@ def _detail_context(request: HttpRequest, appeal: Any) -> dict[str, Any]:
 
 @page()
 @require_GET
-def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def detail(request: UserRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.appeal_get(user=request.user, appeal_id=appeal_id)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
@@ -250,7 +254,7 @@ def _move_data(post: Any, action: str) -> dict[str, Any]:
 
 @page()
 @require_POST
-def move(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def move(request: UserRequest, appeal_id: int) -> HttpResponse:
     user = request.user
     # 404 before anything else for someone who may not see the appeal.
     appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
@@ -279,7 +283,7 @@ def move(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def photo(request: HttpRequest, photo_id: int, original: bool = False) -> HttpResponse:
+def photo(request: HttpRequest, photo_id: int, original: bool = False) -> HttpResponse | FileResponse:
     """A photo of an appeal the viewer may see: the public copy, or the original for the area's staff."""
     p = AppealPhoto.objects.filter(pk=photo_id).only("appeal_id", "public", "original", "content_type").first()
     if p is None:

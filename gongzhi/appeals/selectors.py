@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ VIEW_RULE = "appeals.view"
 DISPATCH_RULE = "appeals.dispatch"
 
 
-def visible_q(user: User, rule: str = VIEW_RULE) -> Q:
+def visible_q(user: User | AnonymousUser, rule: str = VIEW_RULE) -> Q:
     """Appeals the user may read: staff of the area (appeals.view) and the reporter of their own.
 
     Under another rule (the dispatch board's appeals.dispatch) only the area scope counts: the board lists what the
@@ -36,7 +37,7 @@ def visible_q(user: User, rule: str = VIEW_RULE) -> Q:
     return q
 
 
-def appeal_get(*, user: User, appeal_id: int) -> Appeal:
+def appeal_get(*, user: User | AnonymousUser, appeal_id: int) -> Appeal:
     appeal = (
         Appeal.objects.filter(visible_q(user), pk=appeal_id)
         .select_related("category", "category__parent", "assignee", "reporter")
