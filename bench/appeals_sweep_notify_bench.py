@@ -1,7 +1,9 @@
 """What the notifications add to the deadline sweep: 10,000 overdue appeals escalated micro-grid → grid (each
 grid's owner gets one note per appeal and channel), with the notifications on and off.
 
-Usage: .venv/bin/python bench/appeals_sweep_notify_bench.py [--due 10000] [--off] [--database-url URL]
+Usage: .venv/bin/python bench/appeals_sweep_notify_bench.py [--due 10000] [--off] [--outbox-orm] [--database-url URL]
+--outbox-orm writes the outbox rows by the ORM writer on PostgreSQL too (the reference path), to see what the
+json_to_recordset writer saves (docs/architecture.md, "Fast paths").
 Default channels (inbox, email): two outbox rows per appeal. Prints lines starting with RESULT. The database is
 rebuilt (SQLite file under var/bench by default; on PostgreSQL the tables involved are truncated).
 """
@@ -22,9 +24,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--off", action="store_true", help="escalate without queueing notifications")
+    parser.add_argument("--outbox-orm", action="store_true", help="outbox rows by the ORM writer on PostgreSQL too")
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url
+    if url is not None and url.startswith("postgres"):
+        from ledger_bench import ensure_database
+
+        ensure_database(url)
     if url is None:
         (VAR / "appeals_sweep_notify.sqlite3").unlink(missing_ok=True)
         url = sqlite_url("appeals_sweep_notify.sqlite3")
@@ -44,6 +51,13 @@ def main() -> None:
 
     if args.off:
         appeal_notify.escalated = lambda appeals, actor=None: 0
+    if args.outbox_orm:
+        from gongzhi.notifications import actions as notification_actions
+
+        def orm_insert(rows, now, *, returning=True):  # type: ignore[no-untyped-def]
+            return [m.pk for m in notification_actions._insert_orm(rows, now)]
+
+        notification_actions.outbox_insert = orm_insert
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -82,7 +96,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     assert len(result.escalated) == args.due
     print(
-        f"RESULT sweep ({connection.vendor}, notifications {'off' if args.off else 'on'}) escalated "
+        f"RESULT sweep ({connection.vendor}, notifications {'off' if args.off else 'on'}"
+        f"{', outbox by the ORM' if args.outbox_orm else ''}) escalated "
         f"{args.due:,} appeals in {elapsed:.2f} s; outbox rows {OutboxMessage.objects.count():,}"
     )
 

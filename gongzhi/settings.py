@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Lets the classes django-stubs types as generic be subscripted at run time too (`admin.ModelAdmin[Notice]`).
@@ -33,12 +34,90 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+# GONGZHI_ENV=production is the profile for a real deployment behind a TLS-terminating proxy: it refuses to start
+# with a development key or no host names, and turns on HSTS, secure cookies and the HTTPS redirect (README
+# "Configuration"). The default, development, runs on a laptop over plain HTTP with the development keys.
+GONGZHI_ENV = env_str("GONGZHI_ENV", "development").strip().lower()
+if GONGZHI_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"GONGZHI_ENV 只能是 development 或 production，而不是 {GONGZHI_ENV!r} / "
+        f"GONGZHI_ENV must be development or production, not {GONGZHI_ENV!r}"
+    )
+PRODUCTION = GONGZHI_ENV == "production"
+
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+DEV_PII_KEY = "dev-only-pii-key-change-me"
+# Django's own deploy check (security.W009) wants 50 characters; PII_KEY is hashed into the Fernet and HMAC keys,
+# so 32 random characters carry more entropy than those keys hold.
+SECRET_KEY_MIN_LENGTH = 50
+PII_KEY_MIN_LENGTH = 32
+KEY_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 # Separate from SECRET_KEY so that rotating sessions never makes stored ID numbers unreadable.
-PII_KEY = env_str("PII_KEY", "dev-only-pii-key-change-me")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+PII_KEY = env_str("PII_KEY", DEV_PII_KEY)
+# Production has no default host: the deployment names its own.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", "" if PRODUCTION else "http://127.0.0.1:8000,http://localhost:8000"
+)
+
+
+def key_problem(name: str, value: str, development_value: str, min_length: int) -> str | None:
+    """Why `value` is not fit to be the production `name`, in Chinese and English; None when it is."""
+    if value == development_value:
+        zh, en = f"{name} 仍是开发用的默认值", f"{name} is the development value"
+    elif len(value) < min_length:
+        zh, en = f"{name} 只有 {len(value)} 个字符", f"{name} is only {len(value)} characters long"
+    elif len(set(value)) < 5 or value.startswith("django-insecure-"):
+        zh, en = f"{name} 不是随机值", f"{name} is not a random value"
+    else:
+        return None
+    return (
+        f"{zh}，请设置至少 {min_length} 个字符的随机值 / {en}: set a random value of at least {min_length} "
+        f"characters; generate one with {KEY_HINT}"
+    )
+
+
+def production_problems(secret_key: str, pii_key: str, allowed_hosts: list[str], debug: bool) -> list[str]:
+    """Every reason the production profile must not start with these values (empty when it may)."""
+    problems = [
+        key_problem("SECRET_KEY", secret_key, DEV_SECRET_KEY, SECRET_KEY_MIN_LENGTH),
+        key_problem("PII_KEY", pii_key, DEV_PII_KEY, PII_KEY_MIN_LENGTH),
+    ]
+    if pii_key == secret_key:
+        problems.append("PII_KEY 不能与 SECRET_KEY 相同 / PII_KEY must differ from SECRET_KEY")
+    if not allowed_hosts:
+        problems.append(
+            "ALLOWED_HOSTS 为空，请列出本站的域名（逗号分隔）/ ALLOWED_HOSTS is empty: list the site's host names, "
+            "comma-separated"
+        )
+    if debug:
+        problems.append("DEBUG 在生产环境中必须关闭 / DEBUG must be off in production")
+    return [problem for problem in problems if problem]
+
+
+if PRODUCTION:
+    _problems = production_problems(SECRET_KEY, PII_KEY, ALLOWED_HOSTS, DEBUG)
+    if _problems:
+        raise ImproperlyConfigured(
+            "GONGZHI_ENV=production 拒绝启动 / refuses to start:\n" + "\n".join(f"- {p}" for p in _problems)
+        )
+    # TLS ends at the proxy (nginx), which must set X-Forwarded-Proto on every request it passes on and strip it
+    # from what clients send; Django then sees HTTPS requests as secure.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # A local health check (curl http://127.0.0.1:8000/healthz on the server) is answered rather than redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Turning preload off is a deliberate choice (the domain stays off browsers' built-in HTTPS list), so the
+    # deploy check's reminder about it is silenced rather than left as a warning.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -77,10 +77,10 @@ def areas(db):
 def district(areas) -> District:
     people = {}
     for name, (role, code) in PERSONAS.items():
-        people[name] = factories.UserFactory(username=name, role=role, at=areas[code] if code else None)
-        if name in SUPERUSERS:
-            people[name].is_superuser = people[name].is_staff = True
-            people[name].save(update_fields=["is_superuser", "is_staff"])
+        superuser = name in SUPERUSERS
+        people[name] = factories.UserFactory(
+            username=name, role=role, at=areas[code] if code else None, is_superuser=superuser, is_staff=superuser
+        )
     return District(areas=areas, people=people)
 
 

@@ -27,6 +27,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass
 class Entry:
+    msgctxt: str | None = None  # pgettext's context ("nav" for the navigation bar's short labels)
     msgid: str = ""
     msgid_plural: str | None = None
     msgstr: dict[int, str] = field(default_factory=dict)
@@ -78,7 +79,7 @@ def parse_po(text: str) -> list[Entry]:
         match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?\s+"(.*)"$', line)
         if match:
             keyword, index, value = match.group(1), match.group(2), _unquote(match.group(3))
-            if keyword == "msgid" and seen_msgid:
+            if keyword in ("msgctxt", "msgid") and seen_msgid:
                 finish()
             if keyword == "msgid":
                 seen_msgid = True
@@ -92,13 +93,16 @@ def parse_po(text: str) -> list[Entry]:
                 entry.msgstr[n] = value
                 current = ("msgstr", n)
             else:
+                entry.msgctxt = value
                 current = ("msgctxt", 0)
             continue
         match = re.match(r'^"(.*)"$', line)
         assert match and current, f"cannot read PO line: {raw!r}"
         value = _unquote(match.group(1))
         kind, n = current
-        if kind == "msgid":
+        if kind == "msgctxt":
+            entry.msgctxt = (entry.msgctxt or "") + value
+        elif kind == "msgid":
             entry.msgid += value
         elif kind == "msgid_plural":
             entry.msgid_plural = (entry.msgid_plural or "") + value
@@ -143,7 +147,7 @@ def test_the_english_catalogue_is_complete_and_consistent():
     assert "Language: en\n" in header.msgstr[0]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header.msgstr[0]
     assert problems(entries) == []
-    ids = [e.msgid for e in entries]
+    ids = [(e.msgctxt, e.msgid) for e in entries]
     assert len(ids) == len(set(ids))
 
 
@@ -155,8 +159,8 @@ def test_the_catalogue_covers_every_message_in_the_source(tmp_path, monkeypatch)
     with override_settings(LOCALE_PATHS=[tmp_path / "locale"]):
         call_command("makemessages", locale=["en"], verbosity=0, no_obsolete=True)
     refreshed = parse_po((tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8"))
-    committed = {e.msgid for e in parse_po(PO_PATH.read_text(encoding="utf-8"))}
-    new = sorted(e.msgid for e in refreshed if e.msgid not in committed)
+    committed = {(e.msgctxt, e.msgid) for e in parse_po(PO_PATH.read_text(encoding="utf-8"))}
+    new = sorted(e.msgid for e in refreshed if (e.msgctxt, e.msgid) not in committed)
     assert new == [], "run makemessages -l en and translate these"
     assert problems(refreshed) == []
 

@@ -36,3 +36,12 @@ def test_every_page_in_the_pages_table_exists():
         except Resolver404:
             missing.append(url)
     assert missing == []
+
+
+def test_the_configuration_table_lists_every_variable_the_settings_read():
+    settings_source = (ROOT / "gongzhi" / "settings.py").read_text(encoding="utf-8")
+    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_source))
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = {name for row in re.findall(r"^\| (.*?) \|", section, re.M) for name in re.findall(r"`(\w+)`", row)}
+    assert len(read) > 20
+    assert read - documented == set()

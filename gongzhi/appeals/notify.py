@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Membership, Role, User
-from gongzhi.appeals.models import Appeal, Category, Level, Rating
+from gongzhi.appeals.models import Appeal, Category, Level, Rating, Summons
 from gongzhi.areas.codes import ancestor_codes, code_at
 from gongzhi.notifications.actions import Note, notify_many
 
@@ -282,7 +282,7 @@ def _users(ids: set[int]) -> dict[int, Any]:
     return {pk: _UserRef(pk, lang) for pk, lang in rows}
 
 
-def after_move(appeal: Appeal, action: str, *, actor: User, note: str, event_data: dict[str, Any]) -> None:
+def after_move(appeal: Appeal, action: str, *, actor: User | None, note: str, event_data: dict[str, Any]) -> None:
     """The one call of appeal_transition after a move: queue what this move tells whom."""
     category = _category_name(appeal)
     if action == "dispatch":
@@ -308,7 +308,7 @@ def after_move(appeal: Appeal, action: str, *, actor: User, note: str, event_dat
         _send([(Message("unsatisfied", appeal, category=category), board)], actor=actor)
 
 
-def summoned(appeal: Appeal, summonses: list[Any], *, actor: User, reason: str) -> int:
+def summoned(appeal: Appeal, summonses: list[Summons], *, actor: User | None, reason: str) -> int:
     """Each summoned department's users hear of the summons and its report-in deadline."""
     by_department: dict[int, list[Any]] = {}
     members = Membership.objects.filter(
@@ -335,7 +335,7 @@ def summoned(appeal: Appeal, summonses: list[Any], *, actor: User, reason: str) 
     return _send(pairs, actor=actor)
 
 
-def reported_in_late(summons: Any, *, actor: User) -> int:
+def reported_in_late(summons: Summons, *, actor: User | None) -> int:
     """A department reported in after its deadline: whoever summoned it hears of it."""
     message = Message(
         "late_report_in",

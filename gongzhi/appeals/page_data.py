@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -105,7 +106,7 @@ def timeline(appeal: Appeal) -> list[TimelineEntry]:
     return entries
 
 
-def may_see_originals(user: User, appeal: Appeal) -> bool:
+def may_see_originals(user: User | AnonymousUser, appeal: Appeal) -> bool:
     """Originals (with their EXIF/GPS) stay with the staff of the appeal's area."""
     return rules.allows(user, "appeals.view", appeal.area_code)
 

@@ -8,7 +8,7 @@ errors next to the form (422), a 403 or 409 message above the form, or the 404 p
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gongzhi.accounts import rules
 from gongzhi.appeals import page_actions, page_data, selectors
 from gongzhi.appeals.classifier import suggest_categories
+from gongzhi.appeals.forms import SUBMIT_FIELDS, SubmitForm
 from gongzhi.appeals.models import AppealPhoto, Category, Channel, Rating
 from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.appeals.worklists import worker_tasks
@@ -30,21 +31,11 @@ from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 
-# Which submit-form field an error of appeal_submit belongs to.
-SUBMIT_FIELDS = {
-    "description": "description",
-    "category": "category",
-    "lat": "location",
-    "lng": "location",
-    "area_code": "location",
-    "address": "address",
-    "contact_name": "contact_name",
-    "contact_phone": "contact_phone",
-    "photos": "photos",
-    "photo": "photos",
-    "token": "form",
-}
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 TASK_LIMIT = 100
 # The order the move forms appear in: the expected next step first, the exceptional ones after.
 MOVE_ORDER = [
@@ -106,7 +97,7 @@ def _countdown_ctx(appeal: Any, now: Any) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------- submit
 
 
-def _submit_context(request: HttpRequest, *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _submit_context(request: UserRequest, *, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
     return {
         "values": values,
         "errors": errors,
@@ -119,45 +110,19 @@ def _submit_context(request: HttpRequest, *, values: dict[str, Any], errors: dic
 
 @page()
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest) -> HttpResponse:
+def submit(request: UserRequest) -> HttpResponse:
     if request.method == "GET":
         values = {"token": uuid.uuid4().hex, "is_public": False}
         return render(request, "appeals/new.html", _submit_context(request, values=values, errors={}))
-    post = request.POST
-    lat, lng = _float(post.get("lat")), _float(post.get("lng"))
-    values = {
-        "token": post.get("token", ""),
-        "description": post.get("description", ""),
-        "category": post.get("category", ""),
-        "lat": lat if lat == lat else None,  # NaN (unparsable) is not shown back
-        "lng": lng if lng == lng else None,
-        "address": post.get("address", ""),
-        "contact_name": post.get("contact_name", ""),
-        "contact_phone": post.get("contact_phone", ""),
-        "is_public": post.get("is_public") == "on",
-    }
-    errors: dict[str, str] = {}
-    if not values["description"].strip():
-        errors["description"] = _("请描述您要反映的问题")
-    if lat is None or lng is None:
-        errors["location"] = _("请在地图上点选位置，或点「使用我的位置」")
-    elif lat != lat or lng != lng:
-        errors["location"] = _("位置坐标不是有效的数字")
+    form = SubmitForm(request.POST)
+    errors = {} if form.is_valid() else form.page_errors()
     if not errors:
         try:
             appeal, created = page_actions.submit_from_page(
                 actor=request.user,
-                token=values["token"],
                 photos=request.FILES.getlist("photos"),
                 channel=page_actions.channel_for(request.user),
-                description=values["description"],
-                category=values["category"] or None,
-                lat=lat,
-                lng=lng,
-                address=values["address"],
-                contact_name=values["contact_name"],
-                contact_phone=values["contact_phone"],
-                is_public=values["is_public"],
+                **form.submit_kwargs(),
             )
         except ValidationFailed as exc:
             errors[SUBMIT_FIELDS.get(exc.field or "", "form")] = str(exc.message)
@@ -167,12 +132,13 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 messages.info(request, _("该表单已提交过，这是当时创建的诉求"))
             return redirect("appeals:detail", appeal_id=appeal.pk)
-    return render(request, "appeals/new.html", _submit_context(request, values=values, errors=errors), status=422)
+    context = _submit_context(request, values=form.values(), errors=errors)
+    return render(request, "appeals/new.html", context, status=422)
 
 
 @page()
 @require_GET
-def suggest(request: HttpRequest) -> HttpResponse:
+def suggest(request: UserRequest) -> HttpResponse:
     """htmx: up to three subcategories for the text typed so far (the same classifier as the API)."""
     text = request.GET.get("description", "").strip()[:4000]
     rows: list[dict[str, Any]] = []
@@ -190,7 +156,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: UserRequest) -> HttpResponse:
     now = clock.now()
     rows = [(a, _countdown_ctx(a, now)) for a in page_data.my_appeals(user=request.user)]
     context = {"rows": rows}
@@ -199,7 +165,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 @page("appeals.handle")
 @require_GET
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: UserRequest) -> HttpResponse:
     now = clock.now()
     user = request.user
     rows = []
@@ -219,7 +185,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- detail and moves
 
 
-def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
+def _moves(appeal: Any, user: User) -> list[dict[str, Any]]:
     allowed = set(allowed_actions(appeal, user))
     return [
         {
@@ -233,7 +199,7 @@ def _moves(appeal: Any, user: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _detail_context(request: HttpRequest, appeal: Any) -> dict[str, Any]:
+def _detail_context(request: UserRequest, appeal: Any) -> dict[str, Any]:
     user = request.user
     now = clock.now()
     staff = page_data.may_see_originals(user, appeal)
@@ -252,7 +218,7 @@ def _detail_context(request: HttpRequest, appeal: Any) -> dict[str, Any]:
 
 @page()
 @require_GET
-def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def detail(request: UserRequest, appeal_id: int) -> HttpResponse:
     appeal = selectors.appeal_get(user=request.user, appeal_id=appeal_id)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
@@ -288,7 +254,7 @@ def _move_data(post: Any, action: str) -> dict[str, Any]:
 
 @page()
 @require_POST
-def move(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def move(request: UserRequest, appeal_id: int) -> HttpResponse:
     user = request.user
     # 404 before anything else for someone who may not see the appeal.
     appeal = selectors.appeal_get(user=user, appeal_id=appeal_id)
@@ -317,7 +283,7 @@ def move(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def photo(request: HttpRequest, photo_id: int, original: bool = False) -> HttpResponse:
+def photo(request: HttpRequest, photo_id: int, original: bool = False) -> HttpResponse | FileResponse:
     """A photo of an appeal the viewer may see: the public copy, or the original for the area's staff."""
     p = AppealPhoto.objects.filter(pk=photo_id).only("appeal_id", "public", "original", "content_type").first()
     if p is None:

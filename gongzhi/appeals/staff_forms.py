@@ -13,6 +13,7 @@ from gongzhi.core.errors import ValidationFailed
 
 # Channels a desk records on someone's behalf (the reporter has no login here).
 INTAKE_CHANNELS = [Channel.HOTLINE_12345, Channel.SUSUBAN, Channel.WALK_IN, Channel.GRID_REPORT]
+INTAKE_CHANNEL_CHOICES = [(c.value, c.label) for c in INTAKE_CHANNELS]
 
 
 def first_error(form: forms.Form) -> ValidationFailed:
@@ -80,7 +81,7 @@ class ActForm(forms.Form):
 
 
 class IntakeForm(forms.Form):
-    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in INTAKE_CHANNELS], label=gettext_lazy("来源渠道"))
+    channel = forms.ChoiceField(choices=INTAKE_CHANNEL_CHOICES, label=gettext_lazy("来源渠道"))
     external_ref = forms.CharField(required=False, max_length=64, label=gettext_lazy("外部工单号"))
     contact_name = forms.CharField(required=False, max_length=32, label=gettext_lazy("来电人 / 联系人"))
     contact_phone = forms.CharField(required=False, max_length=32, label=gettext_lazy("联系电话"))

@@ -4,11 +4,11 @@ page of one appeal (吹哨) and the department console (报到). Thin: parse, ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -33,6 +33,7 @@ from gongzhi.appeals.models import (
     Tier,
 )
 from gongzhi.appeals.staff_forms import (
+    INTAKE_CHANNEL_CHOICES,
     ActForm,
     BoardFilter,
     DepartmentActForm,
@@ -44,31 +45,34 @@ from gongzhi.appeals.staff_forms import (
 from gongzhi.appeals.workflow import allowed_actions, label, needs_note
 from gongzhi.areas.codes import ancestor_codes
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
 from gongzhi.core.countdown import countdown_text
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 from gongzhi.people.models import Department
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 BOARD_RULE = "appeals.dispatch"
 PAGE_SIZE = 50
 S = State
 
-# (key, label, filter at `now`) — the board's queues, in the order a dispatcher works them.
-QUEUES: list[tuple[str, Any, Any]] = [
-    ("all", gettext_lazy("全部"), lambda now: Q()),
-    ("new", gettext_lazy("待登记"), lambda now: Q(state=S.REPORTED)),
-    ("registered", gettext_lazy("待派遣"), lambda now: Q(state=S.REGISTERED)),
-    ("active", gettext_lazy("办理中"), lambda now: Q(state__in=OPEN_STATES)),
-    ("overdue", gettext_lazy("超时"), lambda now: Q(state__in=OPEN_STATES, due_at__lt=now)),
-    ("suspended", gettext_lazy("挂起"), lambda now: Q(state=S.SUSPENDED)),
-    ("handled", gettext_lazy("待核查"), lambda now: Q(state=S.HANDLED)),
-    ("verified", gettext_lazy("待结案"), lambda now: Q(state=S.VERIFIED)),
-    ("closed", gettext_lazy("已结案"), lambda now: Q(state__in=[S.CLOSED, S.RATED])),
-    ("cancelled", gettext_lazy("已作废"), lambda now: Q(state=S.CANCELLED)),
-]
-QUEUE_KEYS = [key for key, _label, _q in QUEUES]
+# The board's queues as the dispatcher reads them; which appeals each holds is selectors.QUEUES (same keys, order).
+QUEUE_LABELS: dict[str, Any] = {
+    "all": gettext_lazy("全部"),
+    "new": gettext_lazy("待登记"),
+    "registered": gettext_lazy("待派遣"),
+    "active": gettext_lazy("办理中"),
+    "overdue": gettext_lazy("超时"),
+    "suspended": gettext_lazy("挂起"),
+    "handled": gettext_lazy("待核查"),
+    "verified": gettext_lazy("待结案"),
+    "closed": gettext_lazy("已结案"),
+    "cancelled": gettext_lazy("已作废"),
+}
+assert list(QUEUE_LABELS) == list(selectors.QUEUES), "every queue of selectors.QUEUES has a label, in its order"
 
 # The moves a dispatcher makes from the board (the worker's own moves live on the worker's task page).
 BOARD_ACTIONS = [
@@ -121,7 +125,7 @@ def eligible_workers(area_code: str) -> list[dict[str, Any]]:
 # The dispatch board
 
 
-def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) -> dict[str, Any]:
+def _row(appeal: Appeal, user: User, *, now: dt.datetime, open_summons: int = 0) -> dict[str, Any]:
     remaining = selectors.remaining_seconds(appeal, at=now)
     moves = [a for a in allowed_actions(appeal, user) if a in BOARD_ACTIONS]
     # Before acceptance the 7135 clock has not started; the 7-minute arrival is what runs then.
@@ -145,17 +149,9 @@ def _row(appeal: Appeal, user: Any, *, now: dt.datetime, open_summons: int = 0) 
     }
 
 
-def _search_q(text: str) -> Q:
-    text = text.strip()
-    q = Q(number__iexact=text) | Q(external_ref=text) | Q(description__icontains=text)
-    if text.upper().startswith("SQ"):
-        q |= Q(number__startswith=text.upper())
-    return q
-
-
 @page()
 @require_http_methods(["GET"])
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: UserRequest) -> HttpResponse:
     user = request.user
     tops = rules.scope_codes(user, BOARD_RULE)
     if not tops:
@@ -164,29 +160,23 @@ def board(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise first_error(form)
     f = form.cleaned_data
-    queue = f["queue"] if f["queue"] in QUEUE_KEYS else "all"
+    queue = f["queue"] if f["queue"] in selectors.QUEUES else "all"
     now = clock.now()
-    base = Appeal.objects.filter(rules.scope_q(user, BOARD_RULE))
-    if f["area"]:
-        base = base.filter(code_range_q(f["area"], "area_code"))
-    if f["category"]:
-        base = base.filter(Q(category__code=f["category"]) | Q(category__parent__code=f["category"]))
-    if f["channel"]:
-        base = base.filter(channel=f["channel"])
-    if f["state"]:
-        base = base.filter(state=f["state"])
-    if f["overdue"]:
-        base = base.filter(state__in=OPEN_STATES, due_at__lt=now)
-    if f["q"]:
-        base = base.filter(_search_q(f["q"]))
-    counts = base.aggregate(**{key: Count("pk", filter=make(now)) for key, _l, make in QUEUES})
-    queue_q = {key: make for key, _l, make in QUEUES}[queue](now)
-    rows_qs = (
-        base.filter(queue_q).select_related("category", "category__parent", "assignee", "area").defer("area__boundary")
+    # The same selector as the list API, under the dispatch rule, with the board's filters.
+    filters = {
+        "rule": BOARD_RULE,
+        "area": f["area"] or None,
+        "category": f["category"] or None,
+        "channel": f["channel"] or None,
+        "state": f["state"] or None,
+        "overdue": True if f["overdue"] else None,
+        "text": f["q"] or None,
+    }
+    counts = selectors.queue_counts(user=user, at=now, **filters)
+    rows_qs = selectors.appeals_list(
+        user=user, queue=queue, before_id=f["before"], limit=PAGE_SIZE + 1, at=now, **filters
     )
-    if f["before"]:
-        rows_qs = rows_qs.filter(pk__lt=f["before"])
-    page = list(rows_qs.order_by("-id")[: PAGE_SIZE + 1])
+    page = list(rows_qs.select_related("assignee", "area").defer("area__boundary"))
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
     summons_open = dict(
@@ -196,19 +186,14 @@ def board(request: HttpRequest) -> HttpResponse:
         .values_list("appeal_id", "n")
     )
     rows = [_row(a, user, now=now, open_summons=summons_open.get(a.pk, 0)) for a in page]
-    params = {k: v for k, v in request.GET.items() if k != "before" and v}
+    params: dict[str, str | int] = {k: v for k, v in request.GET.dict().items() if k != "before" and v}
     next_url = "?" + urlencode({**params, "before": page[-1].pk}) if more else None
-    area_options = list(
-        Area.objects.filter(rules.scope_q(user, BOARD_RULE, field="code"))
-        .filter(level__in=[AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID])
-        .only("code", "name", "level")
-        .order_by("code")[:500]
-    )
+    area_options = selectors.board_areas(user=user, rule=BOARD_RULE)
     context = {
         "rows": rows,
         "queues": [
             {"key": key, "label": lab, "count": counts[key], "url": "?" + urlencode({**params, "queue": key})}
-            for key, lab, _m in QUEUES
+            for key, lab in QUEUE_LABELS.items()
         ],
         "queue": queue,
         "filters": f,
@@ -226,7 +211,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/staff/board.html", context)
 
 
-def _act_context(appeal: Appeal, user: Any, action: str) -> dict[str, Any]:
+def _act_context(appeal: Appeal, user: User, action: str) -> dict[str, Any]:
     return {
         "name": action,
         "label": label(action),
@@ -239,7 +224,7 @@ def _act_context(appeal: Appeal, user: Any, action: str) -> dict[str, Any]:
 
 
 def _render_row(
-    request: HttpRequest,
+    request: UserRequest,
     appeal_id: int,
     *,
     open_action: str | None = None,
@@ -264,7 +249,7 @@ def _render_row(
 
 @page()
 @require_http_methods(["GET", "POST"])
-def act(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def act(request: UserRequest, appeal_id: int) -> HttpResponse:
     """GET ?action=: the row with that move's small form open; POST: make the move and answer the new row."""
     user = request.user
     if not rules.scope_codes(user, BOARD_RULE):
@@ -319,7 +304,7 @@ def _back_to_board(appeal: Appeal) -> HttpResponse:
 # Staff intake
 
 
-def _intake_context(user: Any, form: Any) -> dict[str, Any]:
+def _intake_context(user: User, form: Any) -> dict[str, Any]:
     micro = list(
         Area.objects.filter(rules.scope_q(user, "appeals.intake", field="code"), level=AreaLevel.MICROGRID)
         .only("code", "name", "point_lat", "point_lng", "boundary")
@@ -331,14 +316,14 @@ def _intake_context(user: Any, form: Any) -> dict[str, Any]:
         "values": form.data if form is not None and form.is_bound else {},
         "microgrids": micro,
         "categories": _categories(),
-        "channel_choices": IntakeForm.base_fields["channel"].choices,
+        "channel_choices": INTAKE_CHANNEL_CHOICES,
         "may_board": bool(rules.scope_codes(user, BOARD_RULE)),
     }
 
 
 @page()
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: UserRequest) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.intake"):
         raise PermissionDenied(_("只有有代录权限（appeals.intake）的工作人员可以登记来电与来访诉求"))
@@ -373,7 +358,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 # The summons page of one appeal (吹哨)
 
 
-def _summons_appeal(request: HttpRequest, appeal_id: int) -> Appeal:
+def _summons_appeal(request: UserRequest, appeal_id: int) -> Appeal:
     try:
         appeal = selectors.appeal_get(user=request.user, appeal_id=appeal_id)
     except NotFound as exc:
@@ -417,7 +402,7 @@ def _departments() -> list[tuple[str, str]]:
 
 @page()
 @require_http_methods(["GET", "POST"])
-def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
+def summons_page(request: UserRequest, appeal_id: int) -> HttpResponse:
     appeal = _summons_appeal(request, appeal_id)
     departments = _departments()
     form = SummonForm(departments=departments)
@@ -460,7 +445,7 @@ def summons_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def summons_rate(request: HttpRequest, appeal_id: int, summons_id: int) -> HttpResponse:
+def summons_rate(request: UserRequest, appeal_id: int, summons_id: int) -> HttpResponse:
     appeal = _summons_appeal(request, appeal_id)
     if not Summons.objects.filter(pk=summons_id, appeal=appeal).exists():
         raise Http404
@@ -487,7 +472,7 @@ def summons_rate(request: HttpRequest, appeal_id: int, summons_id: int) -> HttpR
 # The department console (报到)
 
 
-def _my_departments(user: Any) -> list[int]:
+def _my_departments(user: User) -> list[int]:
     return list(
         Membership.objects.filter(user_id=user.pk, role=Role.DEPARTMENT, department__isnull=False).values_list(
             "department_id", flat=True
@@ -495,7 +480,7 @@ def _my_departments(user: Any) -> list[int]:
     )
 
 
-def _department_summons(user: Any) -> Any:
+def _department_summons(user: User) -> Any:
     return Summons.objects.filter(
         rules.scope_q(user, "appeals.report_in"), department_id__in=_my_departments(user)
     ).select_related("department", "appeal", "appeal__category", "appeal__category__parent")
@@ -503,7 +488,7 @@ def _department_summons(user: Any) -> Any:
 
 @page()
 @require_http_methods(["GET"])
-def department(request: HttpRequest) -> HttpResponse:
+def department(request: UserRequest) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.report_in"):
         raise PermissionDenied(_("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))
@@ -522,7 +507,7 @@ def department(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_POST
-def department_act(request: HttpRequest, summons_id: int) -> HttpResponse:
+def department_act(request: UserRequest, summons_id: int) -> HttpResponse:
     user = request.user
     if not rules.scope_codes(user, "appeals.report_in"):
         raise PermissionDenied(_("部门报到台只对被召集部门的工作人员（appeals.report_in）开放"))

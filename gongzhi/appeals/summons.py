@@ -48,7 +48,7 @@ def _note(
 
 @transaction.atomic
 def summons_create(
-    *, actor: Any, appeal_id: int, departments: list[str], reason: str, report_minutes: int | None = None
+    *, actor: User, appeal_id: int, departments: list[str], reason: str, report_minutes: int | None = None
 ) -> list[Summons]:
     appeal = Appeal.objects.select_for_update().filter(pk=appeal_id).first()
     if appeal is None or not rules.allows(actor, "appeals.view", appeal.area_code):

@@ -1,36 +1,40 @@
 """Area codes as strings: the one place that knows where a code's levels begin and end.
 
 A code is hierarchical — 6 digits of district, then 3 of street, 3 of community, 3 of grid and 2 of micro-grid
-(`CODE_LENGTH`) — so an ancestor's code is a prefix of a length in `CODE_LENGTH`. Code that needs "the community
-of this appeal" or "every area above this household" asks here instead of slicing `[:12]` itself, so a change of
-the code scheme is one edit. Pure functions, no database.
+(`LEVEL_LENGTHS`, which `areas.models.CODE_LENGTH` reads) — so an ancestor's code is a prefix of one of those
+lengths. Code that needs "the community of this appeal" or "every area above this household" asks here instead of
+slicing `[:12]` itself, so a change of the code scheme is one edit. Pure functions, no database.
 """
 
 from __future__ import annotations
 
 import itertools
 
-from gongzhi.areas.models import CODE_LENGTH, LEVEL_ORDER, AreaLevel
-
+# The length of a code at each level, by the level's value (areas.models.AreaLevel, whose CODE_LENGTH is this
+# table): 6-digit county + 3 street + 3 community + 3 grid + 2 micro-grid. This module imports no model, so the
+# models may use it.
+LEVEL_LENGTHS: dict[str, int] = {"district": 6, "street": 9, "community": 12, "grid": 15, "microgrid": 17}
 # Shortest first: (6, 9, 12, 15, 17).
-LENGTHS: tuple[int, ...] = tuple(CODE_LENGTH[level] for level in LEVEL_ORDER)
-_LEVEL_BY_LENGTH = {CODE_LENGTH[level]: level for level in LEVEL_ORDER}
+LENGTHS: tuple[int, ...] = tuple(LEVEL_LENGTHS.values())
+_LEVEL_BY_LENGTH = {length: level for level, length in LEVEL_LENGTHS.items()}
 _CHILD_LENGTH = dict(itertools.pairwise(LENGTHS))
 _PARENT_LENGTH = {child: parent for parent, child in _CHILD_LENGTH.items()}
 
 
-def level_of(code: str) -> AreaLevel | None:
-    """The level a code of this length names (None when the length is no level's)."""
+def level_of(code: str) -> str | None:
+    """The level (an AreaLevel value) a code of this length names (None when the length is no level's)."""
     return _LEVEL_BY_LENGTH.get(len(code))
 
 
-def code_at(code: str, level: AreaLevel | str) -> str:
+def code_at(code: str, level: str) -> str:
     """The code of the area at `level` that contains `code` (`code` itself when it is at or above that level).
 
-    >>> code_at("37021100100100101", AreaLevel.COMMUNITY)
+    `level` is an AreaLevel (or its value, such as an appeal's handling level).
+
+    >>> code_at("37021100100100101", "community")
     '370211001001'
     """
-    return code[: CODE_LENGTH[AreaLevel(level)]]
+    return code[: LEVEL_LENGTHS[level]]
 
 
 def ancestor_codes(code: str, *, include_self: bool = True) -> list[str]:

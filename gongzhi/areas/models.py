@@ -3,6 +3,8 @@ import itertools
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.areas import codes
+
 
 class AreaLevel(models.TextChoices):
     DISTRICT = "district", _("区")
@@ -12,14 +14,9 @@ class AreaLevel(models.TextChoices):
     MICROGRID = "microgrid", _("微网格")
 
 
-# Length of the code at each level: 6-digit county + 3 street + 3 community + 3 grid + 2 micro-grid.
-CODE_LENGTH = {
-    AreaLevel.DISTRICT: 6,
-    AreaLevel.STREET: 9,
-    AreaLevel.COMMUNITY: 12,
-    AreaLevel.GRID: 15,
-    AreaLevel.MICROGRID: 17,
-}
+# Length of the code at each level: 6-digit county + 3 street + 3 community + 3 grid + 2 micro-grid (areas/codes.py
+# keeps the table and the helpers that cut codes at their levels).
+CODE_LENGTH: dict[AreaLevel, int] = {level: codes.LEVEL_LENGTHS[level] for level in AreaLevel}
 LEVEL_ORDER = [AreaLevel.DISTRICT, AreaLevel.STREET, AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID]
 CHILD_LEVEL = dict(itertools.pairwise(LEVEL_ORDER))
 
@@ -64,15 +61,11 @@ class Area(models.Model):
 
     @property
     def display_code(self) -> str:
-        from gongzhi.areas.codes import code_parts
-
-        return " ".join(code_parts(self.code))
+        return " ".join(codes.code_parts(self.code))
 
     def is_within(self, other: "Area") -> bool:
         """True when self is other or lies below it."""
         return self.code.startswith(other.code)
 
     def ancestor_codes(self) -> list[str]:
-        from gongzhi.areas.codes import ancestor_codes
-
-        return ancestor_codes(self.code)
+        return codes.ancestor_codes(self.code)

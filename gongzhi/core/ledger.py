@@ -273,22 +273,10 @@ def post(
         # One statement, no savepoint: it writes all of it or nothing, and a reference or reversal taken by a
         # concurrent post is an ON CONFLICT no-op, not an error that would abort the caller's transaction.
         return _post_pg(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
-    try:
-        with transaction.atomic():
-            return _post_locked(
-                kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses
-            )
-    except IntegrityError:
-        # A unique key lost a race: a concurrent post took this reference on other accounts (so the row locks did
-        # not order the two), or reversed the same transaction. Our writes are rolled back (to the savepoint when
-        # nested), and the winner has committed, so it can be read now.
-        if reference is not None:
-            existing = _existing_for_reference(reference, kind=kind, lines=cleaned, reverses=reverses)
-            if existing is not None:
-                return existing
-        if reverses is not None:
-            _check_reversible(reverses)
-        raise
+    # SQLite: several statements in one IMMEDIATE transaction, which holds the database's single write lock, so the
+    # reference and reversal checks inside it see every committed post; no unique key can lose a race there.
+    with transaction.atomic():
+        return _post_locked(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
 
 
 _TRANSACTIONS = LedgerTransaction._meta.db_table

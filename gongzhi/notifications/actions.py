@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock
@@ -109,119 +110,117 @@ def _checked(note: Note) -> Note:
 def notify_many(*, notes: Iterable[Note], channels: Iterable[str] = ("inbox",)) -> int:
     """Queue many notifications in the caller's transaction; returns the number of outbox rows written.
 
-    Everything is validated before anything is written, so one bad note writes nothing. A handful of rows goes
-    in through the ORM and is enqueued for delivery by id after commit; a large batch (the deadline sweep) is
-    written by multi-row INSERTs of INSERT_BATCH rows built directly (the ORM's per-value preparation costs
-    more than the database does) and enqueues one "deliver everything due" task instead of thousands of small ones.
+    Everything is validated before anything is written, so one bad note writes nothing. Up to BATCH_SIZE rows are
+    enqueued for delivery by id after commit; a larger batch (the deadline sweep) enqueues one "deliver everything
+    due" task instead of thousands of small ones. The rows go in by `outbox_insert` (see there).
     """
     wanted = _checked_channels(channels)
-    checked = [_checked(n) for n in notes]
-    count = len(checked) * len(wanted)
-    if count == 0:
+    rows = outbox_rows([_checked(n) for n in notes], wanted)
+    if not rows:
         return 0
-    if count > BATCH_SIZE:
-        _insert_rows(checked, wanted, clock.now())
-        _enqueue_with_the_write(_enqueue_due)
-        return count
-    if connection.vendor == "postgresql":
-        # No model objects are returned, so none are built: one INSERT … RETURNING id (the ORM's bulk_create
-        # spent about 1 ms of CPU per call preparing two rows).
-        ids = _insert_rows(checked, wanted, clock.now(), returning=True)
-        _enqueue_with_the_write(lambda: _enqueue(ids))
-        return count
-    _create(checked, wanted)
-    return count
+    many = len(rows) > BATCH_SIZE
+    ids = outbox_insert(rows, clock.now(), returning=not many)
+    _enqueue_with_the_write(_enqueue_due if many else lambda: _enqueue(ids))
+    return len(rows)
 
 
 def _create(notes: list[Note], channels: list[str]) -> list[OutboxMessage]:
-    """A few rows through the ORM (one INSERT), enqueued by id for delivery right after commit."""
-    now = clock.now()
-    rows = [
-        OutboxMessage(
-            user_id=note.user_id,
-            channel=channel,
-            kind=note.kind,
-            title=note.title,
-            body=note.body,
-            link=note.link,
-            data=note.data,
-            created_at=now,
-            next_attempt_at=now,
-        )
-        for note in notes
-        for channel in channels
-    ]
-    messages = OutboxMessage.objects.bulk_create(rows)
+    """notify()'s rows through the ORM (it returns the model objects), enqueued by id right after commit."""
+    messages = _insert_orm(outbox_rows(notes, channels), clock.now())
     ids = [m.pk for m in messages]
     _enqueue_with_the_write(lambda: _enqueue(ids))
     return messages
 
 
-OUTBOX_COLUMNS = (
-    "user_id",
-    "channel",
-    "kind",
-    "title",
-    "body",
-    "link",
-    "data",
-    "delivery_key",
-    "status",
-    "attempts",
-    "last_error",
-    "next_attempt_at",
-    "created_at",
-)
+# ---------------------------------------------------------------------------------------------------------------
+# Writing outbox rows: one rule (outbox_rows + the model's defaults), two writers proven equal on PostgreSQL by
+# tests/notifications/test_outbox_fastpath.py (every column of every row).
+
+# What a note and its channel give each row (model field names); created_at and next_attempt_at are the write's
+# `now`; every other column but the primary key takes its model default (status pending, no attempts, …).
+NOTE_FIELDS = ("user", "channel", "kind", "title", "body", "link", "data", "delivery_key")
+NOW_FIELDS = ("created_at", "next_attempt_at")
 
 
-def _insert_rows(notes: list[Note], channels: list[str], now: dt.datetime, *, returning: bool = False) -> list[int]:
-    """Pending outbox rows written without the ORM's per-value preparation (the sweep writes tens of thousands).
+def outbox_rows(notes: list[Note], channels: list[str]) -> list[dict[str, Any]]:
+    """The pending rows of `notes` × `channels`, as {NOTE_FIELDS' attnames: value}, each with its own delivery key."""
+    keys = [_field(name).attname for name in NOTE_FIELDS]
+    return [
+        dict(zip(keys, (n.user_id, c, n.kind, n.title, n.body, n.link, n.data, new_delivery_key()), strict=True))
+        for n in notes
+        for c in channels
+    ]
 
-    PostgreSQL: INSERT … SELECT FROM json_to_recordset() of INSERT_BATCH rows sent as one JSON text (the
-    driver's per-value adaptation of a VALUES list or of text arrays costs more than the server's work).
-    SQLite: multi-row VALUES of INSERT_BATCH rows (13 × 2000 parameters, under SQLite's 32,766 since 3.32).
-    With `returning` (PostgreSQL only) the new ids are returned.
+
+def outbox_insert(rows: list[dict[str, Any]], now: dt.datetime, *, returning: bool = True) -> list[int]:
+    """Write outbox rows in the caller's transaction; the new ids when `returning` (else an empty list).
+
+    PostgreSQL: `_insert_pg`, needed for two measured targets (docs/benchmarks.md, issue 10: the sweep's 10,000
+    escalations, 20,000 rows, and intake's two rows, where the ORM's per-object and per-value work costs several times
+    the database's). SQLite (development and tests; no target there): the ORM.
     """
-    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in OUTBOX_COLUMNS)
-    at = OutboxMessage._meta.get_field("created_at").get_db_prep_save(now, connection)
-    pending = OutboxStatus.PENDING.value
+    if connection.vendor == "postgresql":
+        return _insert_pg(rows, now, returning=returning)
+    ids = [m.pk for m in _insert_orm(rows, now)]
+    return ids if returning else []
+
+
+def _insert_orm(rows: list[dict[str, Any]], now: dt.datetime) -> list[OutboxMessage]:
+    """The reference writer: model objects, bulk_create (at most INSERT_BATCH rows a statement)."""
+    objects = [OutboxMessage(**row, **dict.fromkeys(NOW_FIELDS, now)) for row in rows]
+    return OutboxMessage.objects.bulk_create(objects, batch_size=INSERT_BATCH)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    found = OutboxMessage._meta.get_field(name)
+    assert isinstance(found, Field) and found.column
+    return found
+
+
+def _col(f: Field[Any, Any]) -> str:
+    return connection.ops.quote_name(f.column or f.name)
+
+
+@functools.cache
+def _pg_statement(returning: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """INSERT … SELECT FROM json_to_recordset(%s::json), with the table, columns and types from the model.
+
+    The note fields come from the JSON rows (keyed by column, typed by the field's own database type); every other
+    column but the primary key is a parameter (NOW_FIELDS' `now`, else the field's default), in the order of the
+    returned fields.
+    """
+    meta = OutboxMessage._meta
+    from_row = [_field(name) for name in NOTE_FIELDS]
+    fixed = tuple(_field(f.name) for f in meta.concrete_fields if not f.primary_key and f.name not in NOTE_FIELDS)
+    table = connection.ops.quote_name(meta.db_table)
+    record = ", ".join(f"{_col(f)} {f.db_type(connection)}" for f in from_row)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(map(_col, (*from_row, *fixed)))}) "  # noqa: S608 - names from the model
+        f"SELECT {', '.join('r.' + _col(f) for f in from_row)}, {', '.join(['%s'] * len(fixed))} "
+        f"FROM json_to_recordset(%s::json) AS r({record})"
+    )
+    if returning:
+        sql += f" RETURNING {_col(_field(meta.pk.name))}"
+    return sql, fixed
+
+
+def _insert_pg(rows: list[dict[str, Any]], now: dt.datetime, *, returning: bool) -> list[int]:
+    """PostgreSQL: INSERT … SELECT FROM json_to_recordset() of INSERT_BATCH rows sent as one JSON text.
+
+    No model objects and no per-value adaptation by the driver (a VALUES list or text arrays cost more than the
+    server's work). The fixed values are prepared by their fields, as the ORM prepares them.
+    """
+    sql, fixed = _pg_statement(returning)
+    values = [f.get_db_prep_save(now if f.name in NOW_FIELDS else f.get_default(), connection) for f in fixed]
+    column = {f.attname: f.column or f.name for f in map(_field, NOTE_FIELDS)}
+    payload = [{column[k]: v for k, v in row.items()} for row in rows]
+    ids: list[int] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = (
-                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - our own table and column names
-                "SELECT u, c, k, t, b, l, d, dk, %s, 0, '', %s, %s FROM json_to_recordset(%s::json) "
-                "AS r(u bigint, c text, k text, t text, b text, l text, d jsonb, dk text)"
-                + (" RETURNING id" if returning else "")
-            )
-            rows = [
-                {"u": n.user_id, "c": c, "k": n.kind, "t": n.title, "b": n.body, "l": n.link, "d": n.data}
-                | {"dk": new_delivery_key()}
-                for n in notes
-                for c in channels
-            ]
-            ids: list[int] = []
-            for start in range(0, len(rows), INSERT_BATCH):
-                cursor.execute(sql, [pending, at, at, json.dumps(rows[start : start + INSERT_BATCH])])
-                if returning:
-                    ids += [row[0] for row in cursor.fetchall()]
-            return ids
-        per_statement = INSERT_BATCH
-        if sqlite3.sqlite_version_info < (3, 32):
-            per_statement = min(per_statement, 999 // len(OUTBOX_COLUMNS))  # older builds allow 999 parameters
-        placeholder = "(" + ", ".join(["%s"] * len(OUTBOX_COLUMNS)) + ")"
-        values_of = [
-            (n.user_id, c, n.kind, n.title, n.body, n.link, data, new_delivery_key(), pending, 0, "", at, at)
-            for n in notes
-            for data in (json.dumps(n.data),)
-            for c in channels
-        ]
-        for start in range(0, len(values_of), per_statement):
-            chunk = values_of[start : start + per_statement]
-            values = ", ".join([placeholder] * len(chunk))
-            params = [value for row in chunk for value in row]
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608 - our names
-    return []
+        for start in range(0, len(payload), INSERT_BATCH):
+            cursor.execute(sql, [*values, json.dumps(payload[start : start + INSERT_BATCH])])
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def _enqueue_with_the_write(enqueue: Any) -> None:

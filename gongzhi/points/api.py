@@ -13,11 +13,10 @@ from gongzhi.core.errors import NotFound
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
 from gongzhi.points import selectors
-from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
+from gongzhi.points.actions.award_workflow import AWARD_MOVES, allowed_actions, award_transition
 from gongzhi.points.actions.awards import award_propose
 from gongzhi.points.actions.redemption import redemption_cancel, redemption_place
 from gongzhi.points.models import (
-    TRANSITIONS,
     PointsAccount,
     PointsAward,
     PointsRule,
@@ -143,7 +142,7 @@ def get_award(request: ApiRequest, award_id: int) -> AwardOut:
 
 
 class TransitionIn(Schema):
-    action: str = Field(..., description="one of: " + ", ".join(TRANSITIONS), max_length=24)
+    action: str = Field(..., description="one of: " + ", ".join(AWARD_MOVES), max_length=24)
     note: str = Field("", max_length=2000, description="required for reject, object, appeal, uphold, dismiss")
 
 

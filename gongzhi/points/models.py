@@ -311,29 +311,9 @@ class AwardEvent(AppendOnlyModel):
         return f"{self.award_id} {self.from_state}→{self.to_state}"
 
 
-# The award workflow: action → (states it may start from, state it leads to). award_transition is the only writer.
+# The award workflow's table is actions.award_workflow.AWARD_MOVES (a core.fsm lifecycle), the store order's
+# actions.redemption.ORDER_MOVES; their movers are the only writers of the state columns.
 S = AwardState
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "review": (frozenset({S.PROPOSED, S.OBJECTED}), S.REVIEWED),
-    # From PROPOSED only when the rule needs no review (checked in award_transition).
-    "publish": (frozenset({S.REVIEWED, S.PROPOSED}), S.PUBLISHED),
-    "reject": (frozenset({S.PROPOSED, S.REVIEWED, S.OBJECTED}), S.REJECTED),
-    "object": (frozenset({S.PUBLISHED}), S.OBJECTED),
-    "post": (frozenset({S.PUBLISHED}), S.POSTED),
-    "appeal": (frozenset({S.POSTED}), S.APPEALED),
-    "uphold": (frozenset({S.APPEALED}), S.APPEAL_UPHELD),
-    "dismiss": (frozenset({S.APPEALED}), S.APPEAL_DISMISSED),
-}
-ACTION_LABELS = {
-    "review": _("审核通过"),
-    "publish": _("公示"),
-    "reject": _("驳回"),
-    "object": _("提出异议"),
-    "post": _("记账"),
-    "appeal": _("申诉"),
-    "uphold": _("申诉成立"),
-    "dismiss": _("申诉驳回"),
-}
 # States in which an award still counts towards the caps (everything that paid or may still pay).
 COUNTING_STATES = frozenset({S.PROPOSED, S.REVIEWED, S.PUBLISHED, S.OBJECTED, S.POSTED, S.APPEALED, S.APPEAL_DISMISSED})
 

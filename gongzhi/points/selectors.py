@@ -4,6 +4,7 @@ read through these; neither queries the models itself."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ from gongzhi.points.models import (
 )
 
 if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
+if TYPE_CHECKING:
     from gongzhi.core.models_ledger import Posting
 
 
@@ -53,11 +57,11 @@ def rule_by_code(*, scheme: PointsScheme, code: str) -> PointsRule:
     return rule
 
 
-def _resident(user: Any) -> Resident | None:
+def _resident(user: User) -> Resident | None:
     return getattr(user, "resident", None) if getattr(user, "is_authenticated", False) else None
 
 
-def is_own_account(user: Any, account: PointsAccount) -> bool:
+def is_own_account(user: User, account: PointsAccount) -> bool:
     """The account is the signed-in resident's own, or their household's."""
     resident = _resident(user)
     if resident is None:
@@ -67,11 +71,11 @@ def is_own_account(user: Any, account: PointsAccount) -> bool:
     return resident.pk == account.resident_id
 
 
-def may_view_account(user: Any, account: PointsAccount) -> bool:
+def may_view_account(user: User, account: PointsAccount) -> bool:
     return rules.allows(user, "points.view", account.area_code) or is_own_account(user, account)
 
 
-def account_get(*, user: Any, account_id: int) -> PointsAccount:
+def account_get(*, user: User, account_id: int) -> PointsAccount:
     account = (
         PointsAccount.objects.select_related("ledger_account", "scheme", "household", "resident")
         .filter(pk=account_id)
@@ -85,7 +89,7 @@ def account_get(*, user: Any, account_id: int) -> PointsAccount:
 
 
 def account_for_holder(
-    *, user: Any, account_id: int | None = None, household_id: int | None = None, resident_id: int | None = None
+    *, user: User, account_id: int | None = None, household_id: int | None = None, resident_id: int | None = None
 ) -> PointsAccount:
     """An existing account named by its id, its household or its person (exactly one of them)."""
     given = {
@@ -113,7 +117,7 @@ def account_statement(*, account: PointsAccount, before_id: int | None = None, l
     return ledger.statement(account=account.ledger_account, before_id=before_id, limit=limit)
 
 
-def award_get(*, user: Any, award_id: int) -> PointsAward:
+def award_get(*, user: User, award_id: int) -> PointsAward:
     award = PointsAward.objects.select_related("rule", "account", "scheme").filter(pk=award_id).first()
     if award is None:
         raise NotFound(_("积分奖惩记录不存在：%(id)s") % {"id": award_id}, field="award_id")
@@ -122,7 +126,7 @@ def award_get(*, user: Any, award_id: int) -> PointsAward:
     return award
 
 
-def awards_visible(*, user: Any, state: str | None = None) -> QuerySet[PointsAward]:
+def awards_visible(*, user: User, state: str | None = None) -> QuerySet[PointsAward]:
     qs = PointsAward.objects.filter(rules.scope_q(user, "points.view"))
     if state:
         qs = qs.filter(state=state)
@@ -142,7 +146,7 @@ def items_on_offer(*, area_code: str) -> list[EventItem]:
     )
 
 
-def offers_for(*, user: Any, area_code: str, own_area: str = "") -> list[EventItem]:
+def offers_for(*, user: User, area_code: str, own_area: str = "") -> list[EventItem]:
     """The offers over `area_code` that the user may look at: around their own home (the area of their account or
     of where they live, and the areas above it), or where they hold `points.view` or `store.counter`."""
     if area_code and not area_code.isdigit():
@@ -210,7 +214,7 @@ def active_rules(*, scheme: PointsScheme) -> list[PointsRule]:
 # What a signed-in resident has
 
 
-def own_account(user: Any) -> PointsAccount | None:
+def own_account(user: User) -> PointsAccount | None:
     """The account the signed-in resident uses: their own in a person scheme, their household's in a household
     scheme (one query; None until it is opened, which only a write does)."""
     resident = _resident(user)
@@ -225,7 +229,7 @@ def own_account_of(resident: Resident) -> PointsAccount | None:
     return next((a for a in found if a.resident_id == resident.pk), found[0] if found else None)
 
 
-def own_household(user: Any) -> tuple[Household, PointsScheme] | None:
+def own_household(user: User) -> tuple[Household, PointsScheme] | None:
     """The resident's household and the scheme over it, whether or not its account is open yet (None when no scheme
     covers it)."""
     resident = _resident(user)
@@ -238,7 +242,7 @@ def own_household(user: Any) -> tuple[Household, PointsScheme] | None:
     return household, scheme
 
 
-def default_area_code(user: Any, rule: str) -> str:
+def default_area_code(user: User, rule: str) -> str:
     """The area a board or ranking opens on: the resident's community, else the top of the user's scope."""
     account = own_account(user)
     if account is not None:
@@ -300,7 +304,7 @@ class StorePage:
     events: list[dict[str, Any]]
 
 
-def store_page(*, user: Any, area_code: str = "") -> StorePage:
+def store_page(*, user: User, area_code: str = "") -> StorePage:
     account = own_account(user)
     household, scheme = (own_household(user) if account is None else None) or (None, None)
     own_area = account.area_code if account else household.area_code if household else ""
@@ -325,7 +329,7 @@ def store_page(*, user: Any, area_code: str = "") -> StorePage:
     )
 
 
-def order_get(*, user: Any, order_id: int) -> RedemptionOrder:
+def order_get(*, user: User, order_id: int) -> RedemptionOrder:
     """An order, for its resident or a counter worker of its area."""
     order = RedemptionOrder.objects.select_related("account", "offer__item", "offer__event").filter(pk=order_id).first()
     if order is None:
@@ -352,7 +356,7 @@ def child_areas(area: Area) -> list[Area]:
 # Staff reads
 
 
-def review_queue(*, user: Any, states: list[str], limit: int = 100) -> list[tuple[PointsAward, tuple[str, str]]]:
+def review_queue(*, user: User, states: list[str], limit: int = 100) -> list[tuple[PointsAward, tuple[str, str]]]:
     """Awards in `states` the user may see, newest first, each with its holder's public label."""
     awards = list(
         awards_visible(user=user)
@@ -363,7 +367,7 @@ def review_queue(*, user: Any, states: list[str], limit: int = 100) -> list[tupl
     return [(a, labels[a.account_id]) for a in awards]
 
 
-def scheme_in_scope(user: Any, rule: str) -> PointsScheme | None:
+def scheme_in_scope(user: User, rule: str) -> PointsScheme | None:
     """The scheme a staff member works in under `rule`: one inside their scope, else the one over their area (a
     worker below a street scheme)."""
     scheme = PointsScheme.objects.filter(rules.scope_q(user, rule)).first()
@@ -373,7 +377,7 @@ def scheme_in_scope(user: Any, rule: str) -> PointsScheme | None:
     return scheme
 
 
-def managed_scheme(user: Any) -> PointsScheme:
+def managed_scheme(user: User) -> PointsScheme:
     scheme = scheme_in_scope(user, "store.manage")
     if scheme is None:
         raise NotFound(_("您的辖区尚未实行积分制度"), field="scheme")
@@ -394,12 +398,12 @@ def partner_or_none(partner_id: int | None) -> Partner | None:
 @dataclass(frozen=True)
 class StoreManagement:
     items: list[StoreItem]
-    events: list[RedemptionEvent]
+    events: Sequence[RedemptionEvent]  # annotated with their placed and fulfilled order counts
     partners: list[Partner]
     areas: list[Area]
 
 
-def store_management(*, user: Any, scheme: PointsScheme) -> StoreManagement:
+def store_management(*, user: User, scheme: PointsScheme) -> StoreManagement:
     """The management page of a scheme's store: items, the latest 20 events with their offers and order counts,
     the partners who may sponsor, the areas an event may be held in."""
     events = list(
@@ -423,7 +427,7 @@ def store_management(*, user: Any, scheme: PointsScheme) -> StoreManagement:
     )
 
 
-def counter_events(user: Any) -> list[RedemptionEvent]:
+def counter_events(user: User) -> list[RedemptionEvent]:
     """Redemption days a counter worker may serve now: events over, at or inside their areas, not long over."""
     tops = rules.scope_codes(user, "store.counter")
     events = RedemptionEvent.objects.filter(ends_at__gt=clock.now() - dt.timedelta(hours=12))
@@ -435,7 +439,7 @@ def counter_events(user: Any) -> list[RedemptionEvent]:
     return list(events.order_by("starts_at")[:20])
 
 
-def counter_order(*, user: Any, code: str) -> RedemptionOrder | None:
+def counter_order(*, user: User, code: str) -> RedemptionOrder | None:
     """The order of a pickup code, for a counter worker of its area; None for an unknown code and for another
     area's order alike, so nothing leaks."""
     order = (
@@ -448,7 +452,7 @@ def counter_order(*, user: Any, code: str) -> RedemptionOrder | None:
     return order
 
 
-def counter_recent(*, user: Any, event: RedemptionEvent | None, limit: int = 10) -> list[RedemptionOrder]:
+def counter_recent(*, user: User, event: RedemptionEvent | None, limit: int = 10) -> list[RedemptionOrder]:
     """The latest orders handed out at the counters the user serves (at one event when given)."""
     recent = RedemptionOrder.objects.filter(
         rules.scope_q(user, "store.counter"), state=OrderState.FULFILLED

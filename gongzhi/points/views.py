@@ -3,9 +3,11 @@ QR codes, the public board and rankings; for staff the review and publicity queu
 the counter for redemption day. Views parse, call an action or a selector (points/selectors.py, which the API reads
 through too) and render; nothing is read from the models or saved here."""
 
+from __future__ import annotations
+
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import segno
 from django.contrib import messages
@@ -21,6 +23,7 @@ from gongzhi.accounts import rules
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import page
+from gongzhi.core.types import UserRequest
 from gongzhi.points import selectors, statements
 from gongzhi.points.actions.accounts import account_open_for_own_use
 from gongzhi.points.actions.award_workflow import allowed_actions, award_transition
@@ -29,6 +32,9 @@ from gongzhi.points.actions.redemption import redemption_cancel, redemption_fulf
 from gongzhi.points.actions.store import event_create, event_offer, item_create
 from gongzhi.points.models import AwardState, ItemKind, OrderState, PointsAccount, RedemptionEvent, RedemptionOrder
 from gongzhi.points.pickup import parse_pickup_code
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 QUEUE_STATES = (
     AwardState.PROPOSED,
@@ -48,6 +54,14 @@ def _int_param(value: str | None, *, field: str) -> int | None:
         raise ValidationFailed(_("%(field)s 必须是整数") % {"field": field}, field=field) from None
 
 
+def _required_int(value: str | None, *, field: str) -> int:
+    """An integer the action needs; a missing one is refused in the words the action uses for a non-integer."""
+    number = _int_param(value, field=field)
+    if number is None:
+        raise ValidationFailed(_("%(field)s 必须是整数") % {"field": field}, field=field)
+    return number
+
+
 def _qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=6, border=2)
 
@@ -64,19 +78,19 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @page()
 @require_GET
-def my_points(request: HttpRequest) -> HttpResponse:
+def my_points(request: UserRequest) -> HttpResponse:
     account = selectors.own_account(request.user)
     if account is None:
         return _render(request, "points/my_points.html", {"account": None})
     return _passbook_page(request, account, mine=True)
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+def _render(request: UserRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """Every points page carries the tabs its viewer may use (review, store management, counter)."""
     return render(request, template, {**_staff_links(request.user), **context})
 
 
-def _staff_links(user: Any) -> dict[str, bool]:
+def _staff_links(user: User) -> dict[str, bool]:
     return {
         "can_review": bool(rules.scope_codes(user, "points.review")),
         "can_propose": bool(rules.scope_codes(user, "points.propose")),
@@ -90,7 +104,7 @@ def _fields(data: Any) -> dict[str, Any]:
     return {f.name: getattr(data, f.name) for f in dataclasses.fields(data)}
 
 
-def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) -> HttpResponse:
+def _passbook_page(request: UserRequest, account: PointsAccount, *, mine: bool) -> HttpResponse:
     before = _int_param(request.GET.get("before"), field="before")
     context = {**_fields(selectors.account_page(account=account, before_id=before)), "mine": mine}
     if request.headers.get("HX-Request") and before is not None:
@@ -100,14 +114,14 @@ def _passbook_page(request: HttpRequest, account: PointsAccount, *, mine: bool) 
 
 @page()
 @require_GET
-def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_detail(request: UserRequest, account_id: int) -> HttpResponse:
     account = selectors.account_get(user=request.user, account_id=account_id)
     return _passbook_page(request, account, mine=selectors.is_own_account(request.user, account))
 
 
 @page()
 @require_GET
-def account_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
+def account_pdf(request: UserRequest, account_id: int) -> HttpResponse:
     from gongzhi.points.pdf import passbook_pdf
 
     account = selectors.account_get(user=request.user, account_id=account_id)
@@ -127,14 +141,14 @@ def account_pdf(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def store_index(request: HttpRequest) -> HttpResponse:
+def store_index(request: UserRequest) -> HttpResponse:
     store = selectors.store_page(user=request.user, area_code=request.GET.get("area", ""))
     return _render(request, "points/store.html", {**_fields(store), "now": clock.now()})
 
 
 @page()
 @require_POST
-def store_redeem(request: HttpRequest) -> HttpResponse:
+def store_redeem(request: UserRequest) -> HttpResponse:
     resident = getattr(request.user, "resident", None)
     account = account_open_for_own_use(resident=resident) if resident is not None else None
     if account is None:
@@ -143,7 +157,7 @@ def store_redeem(request: HttpRequest) -> HttpResponse:
         event_id=_int_param(request.POST.get("event_id"), field="event_id"),
         item_id=_int_param(request.POST.get("item_id"), field="item_id"),
     )
-    quantity = _int_param(request.POST.get("quantity") or "1", field="quantity")
+    quantity = _required_int(request.POST.get("quantity") or "1", field="quantity")
     try:
         order = redemption_place(actor=request.user, account=account, event=event, item=item, quantity=quantity)
     except ValidationFailed as exc:
@@ -155,7 +169,7 @@ def store_redeem(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_detail(request: UserRequest, order_id: int) -> HttpResponse:
     order = selectors.order_get(user=request.user, order_id=order_id)
     counter_url = request.build_absolute_uri(reverse("points:counter") + f"?code={order.pickup_code}")
     return _render(
@@ -167,7 +181,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_cancel(request: UserRequest, order_id: int) -> HttpResponse:
     try:
         redemption_cancel(actor=request.user, order_id=order_id, reason=request.POST.get("reason", ""))
     except ValidationFailed as exc:
@@ -183,7 +197,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @page()
 @require_GET
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: UserRequest) -> HttpResponse:
     """The 公示栏: masked names, open to every signed-in user of the platform (it hangs on the village wall too)."""
     code = request.GET.get("area") or selectors.default_area_code(request.user, "points.view")
     area = selectors.area_by_code(code) if code else None
@@ -193,7 +207,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 @page()
 @require_GET
-def rankings(request: HttpRequest) -> HttpResponse:
+def rankings(request: UserRequest) -> HttpResponse:
     code = request.GET.get("area") or selectors.default_area_code(request.user, "points.view")
     area = selectors.area_by_code(code) if code else None
     year = request.GET.get("period") != "all"
@@ -214,7 +228,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
 
 
 @page("points.propose")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: UserRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     can_review = bool(rules.scope_codes(request.user, "points.review"))
     rows = [
@@ -237,7 +251,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @page("points.propose")
 @require_POST
-def queue_propose(request: HttpRequest) -> HttpResponse:
+def queue_propose(request: UserRequest) -> HttpResponse:
     try:
         household = selectors.household_by_number(request.POST.get("household", ""))
         award = award_propose(
@@ -256,7 +270,7 @@ def queue_propose(request: HttpRequest) -> HttpResponse:
 
 @page("points.propose")
 @require_POST
-def queue_move(request: HttpRequest, award_id: int) -> HttpResponse:
+def queue_move(request: UserRequest, award_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         award = award_transition(
@@ -271,7 +285,7 @@ def queue_move(request: HttpRequest, award_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def board_object(request: HttpRequest, award_id: int) -> HttpResponse:
+def board_object(request: UserRequest, award_id: int) -> HttpResponse:
     try:
         award_transition(actor=request.user, award_id=award_id, action="object", note=request.POST.get("note", ""))
     except ValidationFailed as exc:
@@ -283,7 +297,7 @@ def board_object(request: HttpRequest, award_id: int) -> HttpResponse:
 
 @page()
 @require_POST
-def award_appeal(request: HttpRequest, award_id: int) -> HttpResponse:
+def award_appeal(request: UserRequest, award_id: int) -> HttpResponse:
     try:
         award_transition(actor=request.user, award_id=award_id, action="appeal", note=request.POST.get("note", ""))
     except ValidationFailed as exc:
@@ -305,7 +319,7 @@ def _local_datetime(value: str, *, field: str) -> dt.datetime:
 
 
 @page("store.manage")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: UserRequest) -> HttpResponse:
     scheme = selectors.managed_scheme(request.user)
     if request.method == "POST":
         what = request.POST.get("what")
@@ -376,7 +390,7 @@ def _counter_problem(order: RedemptionOrder, event: RedemptionEvent | None) -> s
 
 
 @page("store.counter")
-def counter(request: HttpRequest) -> HttpResponse:
+def counter(request: UserRequest) -> HttpResponse:
     """Redemption day: the camera (qr_scan.js), a keyboard-wedge scanner or the worker's typing puts what was read
     into `code`; the order is shown with the holder masked, and a POST hands the goods over."""
     data = request.POST if request.method == "POST" else request.GET

@@ -122,6 +122,35 @@ def test_too_large_photo(duty, areas, categories):
     _errors(client_for(duty["resident_a"]).post(URL, data), "超过 10 MB")
 
 
+def test_only_one_coordinate_is_no_pin(duty, areas, categories):
+    body = _errors(client_for(duty["resident_a"]).post(URL, form(areas[MICRO_A], lng="")), 'id="err-location"')
+    assert "请在地图上点选位置" in body
+
+
+def test_infinite_coordinates_are_not_numbers(duty, areas, categories):
+    _errors(
+        client_for(duty["resident_a"]).post(URL, form(areas[MICRO_A], lat="inf", lng="nan")), "位置坐标不是有效的数字"
+    )
+
+
+def test_each_field_gets_its_own_error_at_once(duty, areas, categories):
+    """Parsed by the form: every field's error shows next to it, not only the first one."""
+    data = form(areas[MICRO_A], description="", lat="abc", address="长" * 201, contact_name="名" * 33)
+    body = _errors(client_for(duty["resident_a"]).post(URL, data), 'id="err-description"')
+    assert 'id="err-location"' in body and "位置坐标不是有效的数字" in body
+    assert body.count('class="field-error"') == 4, body
+    assert "201" in body  # the length rule names the length typed
+
+
+def test_the_field_errors_are_in_english_for_an_english_reader(duty, areas, categories):
+    c = client_for(duty["resident_a"])
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    data = form(areas[MICRO_A], description=" ", lat="x", address="长" * 201)
+    body = _errors(c.post(URL, data), "Please describe the problem")
+    assert "The location&#x27;s coordinates are not valid numbers" in body
+    assert "Ensure this value has at most 200 characters (it has 201)." in body
+
+
 def test_a_failed_submit_keeps_the_values_and_the_token_works_once_fixed(duty, areas, categories):
     c = client_for(duty["resident_a"])
     data = form(areas[MICRO_A], description="", address="西门口")

@@ -256,3 +256,12 @@ def test_the_version_is_checked_and_bumped(district):
     assert result.obj.version == before + 1
     appeal.refresh_from_db()
     assert appeal.version == before + 1
+
+
+def test_lock_of_locks_only_the_named_rows(district, registration):
+    only_row = dataclasses.replace(TOY, lock_of=("self",))
+    with CaptureQueriesContext(connection) as queries:
+        fsm.transition(only_row, registration, "remark", actor=district["community_worker_a"])
+    selects = [q["sql"] for q in queries.captured_queries if 'FROM "accounts_registration"' in q["sql"]]
+    if connection.features.has_select_for_update_of:
+        assert 'FOR UPDATE OF "accounts_registration"' in selects[0]  # the joined community is read, not held

@@ -129,7 +129,7 @@ def test_a_hand_over_by_scanned_url_then_a_second_one_is_refused(district, day):
         assert order.state == "fulfilled"
         fulfilled_at = order.fulfilled_at
         r = worker.post("/points/counter/", {"code": order.pickup_code, "event": event}, follow=True)
-        assert "不能再领取" in r.content.decode()
+        assert "不能执行「领取」" in r.content.decode()
         page = worker.get("/points/counter/", {"code": order.pickup_code})
     order.refresh_from_db()
     assert order.fulfilled_at == fulfilled_at
@@ -145,7 +145,7 @@ def test_a_cancelled_order_is_refused_at_the_counter(district, day, owner_of_a):
         page = worker.get("/points/counter/", {"code": order.pickup_code})
         assert "已取消" in page.context["problem"] and "确认领取：" not in page.content.decode()
         r = worker.post("/points/counter/", {"code": order.pickup_code}, follow=True)
-    assert "不能再领取" in r.content.decode()
+    assert "不能执行「领取」" in r.content.decode()
     order.refresh_from_db()
     assert order.state == "cancelled" and order.fulfilled_at is None
 

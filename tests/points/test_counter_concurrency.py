@@ -31,7 +31,7 @@ def test_eight_scans_of_one_code_hand_it_over_once(placed):
     done = [r for r in results if isinstance(r, RedemptionOrder)]
     refused = [r for r in results if isinstance(r, ValidationFailed)]
     assert len(done) == 1 and len(refused) == 7, results
-    assert all("不能再领取" in str(r.message) for r in refused)
+    assert all("不能执行「领取」" in str(r.message) for r in refused)
     assert RedemptionOrder.objects.get().state == "fulfilled"
 
 

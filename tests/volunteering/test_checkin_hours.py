@@ -181,7 +181,7 @@ class TestHours:
         at.move_to(START + dt.timedelta(hours=1))
         first = check_out(activity, crew[0])
         at.shift(dt.timedelta(minutes=5))
-        with pytest.raises(ValidationFailed, match="签到记录当前状态为「已签退」，不能执行「签退」") as err:
+        with pytest.raises(Conflict, match="签到记录当前状态为「已签退」，不能执行「签退」") as err:
             check_out(activity, crew[0])
         assert err.value.details == {"state": "checked_out", "action": "checkout", "allowed": ["confirm"]}
         assert Attendance.objects.get().checked_out_at == first.checked_out_at
@@ -253,14 +253,14 @@ class TestConfirmation:
                 hours_confirm(actor=organiser, activity_id=activity.pk, items=items)
         assert not Attendance.objects.filter(confirmed_at__isnull=False).exists()
         hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
-        with pytest.raises(ValidationFailed, match="当前状态为「时长已确认」，不能执行「确认时长」") as err:
+        with pytest.raises(Conflict, match="当前状态为「时长已确认」，不能执行「确认时长」") as err:
             hours_confirm(actor=organiser, activity_id=activity.pk, items=[good])
         assert err.value.details["allowed"] == [] and err.value.field == "items"
 
     def test_someone_still_checked_in_cannot_be_confirmed(self, district, activity, crew, at):
         at.move_to(START)
         a = check_in(activity, crew[0])
-        with pytest.raises(ValidationFailed, match="当前状态为「已签到」，不能执行「确认时长」") as err:
+        with pytest.raises(Conflict, match="当前状态为「已签到」，不能执行「确认时长」") as err:
             hours_confirm(
                 actor=district["community_worker_a"], activity_id=activity.pk, items=[{"attendance_id": a.pk}]
             )

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from gongzhi.core.errors import DomainError, ValidationFailed
+from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.core.models import AuditEvent
 from gongzhi.volunteering.actions.activities import activity_cancel
 from gongzhi.volunteering.actions.checkin import checkin, checkout, checkout_all
@@ -25,7 +25,7 @@ def sign(v, activity):
 def refusals(results):
     """Every result is a row or the table's refusal; anything else (a deadlock, a constraint) fails the test."""
     errors = [r for r in results if isinstance(r, Exception)]
-    assert all(isinstance(e, ValidationFailed) and "不能执行" in str(e.message) for e in errors), errors
+    assert all(isinstance(e, Conflict) and "不能执行" in str(e.message) for e in errors), errors
     return errors
 
 

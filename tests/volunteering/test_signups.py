@@ -105,10 +105,10 @@ def test_with_approval_sign_ups_wait_for_the_organiser(district, at, volunteers)
     assert signup_decide(actor=district["community_worker_a"], signup_id=b.pk, approve=True).status == "waitlisted"
     assert signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=False).status == "rejected"
     # A decided sign-up cannot be decided again: the table's refusal names what may still be done.
-    with pytest.raises(ValidationFailed, match="报名当前状态为「未通过」，不能执行「通过」；可执行的操作：无") as err:
+    with pytest.raises(Conflict, match="报名当前状态为「未通过」，不能执行「通过」；可执行的操作：无") as err:
         signup_decide(actor=district["community_worker_a"], signup_id=c.pk, approve=True)
     assert err.value.details == {"state": "rejected", "action": "approve", "allowed": []}
-    with pytest.raises(ValidationFailed, match="可执行的操作：取消报名（cancel）"):
+    with pytest.raises(Conflict, match="可执行的操作：取消报名（cancel）"):
         signup_decide(actor=district["community_worker_a"], signup_id=a.pk, approve=False)
 
 

@@ -3,6 +3,8 @@ account a holder uses: a person scheme credits the person, a household scheme th
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -26,7 +28,9 @@ def _scheme_for(area_code: str) -> PointsScheme:
     return scheme
 
 
-def _open(*, scheme: PointsScheme, code: str, name: str, owner_type: str, owner_id: int, area_code: str, **holder):
+def _open(
+    *, scheme: PointsScheme, code: str, name: str, owner_type: str, owner_id: int, area_code: str, **holder: Any
+) -> PointsAccount:
     """Open the ledger and points accounts of one holder, crediting the opening balance; idempotent under races."""
     ledger_account = ledger.account_open(
         code=code,

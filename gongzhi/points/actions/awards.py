@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -35,6 +35,9 @@ from gongzhi.points.models import (
     PointsAward,
     PointsRule,
 )
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 
 def _month_start(day: dt.date) -> dt.date:
@@ -88,7 +91,7 @@ def _check_caps(*, account: PointsAccount, rule: PointsRule, points: int, period
 
 def _propose(
     *,
-    actor: Any,
+    actor: User | None,
     account: PointsAccount,
     rule: PointsRule,
     points: int | None,
@@ -133,7 +136,7 @@ def _propose(
         source_id=source_id,
         batch=batch,
         period=period,
-        proposed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        proposed_by=actor if actor is not None and actor.is_authenticated else None,
         proposed_at=clock.now(),
         updated_at=clock.now(),
     )
@@ -152,7 +155,7 @@ def _propose(
 @transaction.atomic
 def award_propose(
     *,
-    actor: Any,
+    actor: User,
     rule_code: str,
     account: PointsAccount | None = None,
     household: Household | None = None,
@@ -185,7 +188,7 @@ def award_propose(
 @transaction.atomic
 def award_bulk_propose(
     *,
-    actor: Any,
+    actor: User,
     households: Iterable[Household] = (),
     rule_code: str,
     title: str,
@@ -257,7 +260,7 @@ def award_from_source(
     rule_code: str,
     household: Household | None = None,
     resident: Resident | None = None,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> PointsAward:
     """The hook other apps call (e.g. volunteering after confirmed hours). Idempotent by source: calling it again
     returns the award already made. A rule without review is published at once; the publicity period still runs.

@@ -8,16 +8,18 @@ both change in one database transaction or neither does.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongzhi.accounts import rules
-from gongzhi.core import clock, ledger
+from gongzhi.core import clock, fsm, ledger
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.models import AuditEvent
 from gongzhi.core.text import clean_text as _text
 from gongzhi.points import fastpath, selectors
 from gongzhi.points.actions.inputs import integer
@@ -30,6 +32,9 @@ from gongzhi.points.models import (
     RedemptionOrder,
     StoreItem,
 )
+
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
 
 PICKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the counter
 
@@ -114,69 +119,101 @@ def _redemption_place_orm(
     return order
 
 
-def _order_for_update(order_id: int) -> RedemptionOrder:
-    order = (
-        RedemptionOrder.objects.select_for_update(of=("self",))
-        .select_related("account", "offer", "offer__item")
-        .filter(pk=order_id)
-        .first()
-    )
-    if order is None:
-        raise NotFound(_("兑换订单不存在：%(id)s") % {"id": order_id}, field="order_id")
-    return order
+# ---------------------------------------------------------------------------------------------------------------
+# An order's lifecycle: placed → fulfilled (handed over at the counter) | cancelled (refunded, restocked).
+# Placing creates it (above); every later change is a move of ORDER. Its event rows are audit rows.
+
+Step = fsm.Step[RedemptionOrder, "User"]
+OWN_OR_COUNTER = "points.order.own"  # the household (or person) it was placed for, or a counter worker of its area
 
 
-@transaction.atomic
-def redemption_cancel(*, actor: Any, order_id: int, reason: str = "") -> RedemptionOrder:
-    """Refund by reversing the redemption and put the stock back; only an order not yet picked up."""
-    order = _order_for_update(order_id)
-    _require_counter_or_own(actor, order.account)
-    if order.state != OrderState.PLACED:
+def _fulfil(step: Step) -> None:
+    order = step.obj
+    event_id = step.data.get("event_id")
+    if event_id is not None and order.offer.event_id != event_id:
         raise ValidationFailed(
-            _("订单状态为「%(state)s」，不能取消") % {"state": order.get_state_display()}, field="order_id"
+            _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}, field="event"
         )
-    reason = _text(reason, field="reason", max_length=200)
+    order.fulfilled_at = step.now
+    step.fields.add("fulfilled_at")
+
+
+def _cancel(step: Step) -> None:
+    order = step.obj
     # The offer row before the accounts, the order redemption_place takes them in: no deadlock cycle.
     EventItem.objects.filter(pk=order.offer_id).update(stock=F("stock") + order.quantity)
     order.refund = ledger.reverse(
         transaction=order.transaction,
         memo=str(_("取消兑换：%(item)s")) % {"item": order.offer.item.name},
-        actor=actor,
+        actor=step.actor,
         reference=f"points:order-cancel:{order.pk}",
     )
-    order.state = OrderState.CANCELLED
-    order.cancelled_at = clock.now()
-    order.save(update_fields=["refund", "state", "cancelled_at"])
-    audit_record(
-        actor=actor,
-        action="points.redemption.cancel",
-        target=order,
-        area_code=order.area_code,
-        data={"reason": reason},
+    order.cancelled_at = step.now
+    step.fields |= {"refund", "cancelled_at"}
+    step.event_data["reason"] = step.note
+
+
+ORDER_MOVES: dict[str, fsm.Move[RedemptionOrder, User]] = {
+    "fulfil": fsm.Move(
+        {OrderState.PLACED},
+        OrderState.FULFILLED,
+        "store.counter",
+        _fulfil,
+        accepts=frozenset({"event_id"}),
+        label=gettext_lazy("领取"),
+    ),
+    "cancel": fsm.Move({OrderState.PLACED}, OrderState.CANCELLED, OWN_OR_COUNTER, _cancel, label=gettext_lazy("取消")),
+}
+
+
+def _authorize_order(
+    user: User, order: RedemptionOrder, name: str, move: fsm.Move[RedemptionOrder, User]
+) -> PermissionDenied | None:
+    try:
+        if move.rule == OWN_OR_COUNTER:
+            _require_counter_or_own(user, order.account)
+        else:
+            rules.require(user, move.rule, order.area_code)
+    except PermissionDenied as denied:
+        return denied
+    return None
+
+
+def _order_event(step: Step) -> AuditEvent:
+    return audit_record(
+        actor=step.actor,
+        action=f"points.redemption.{step.name}",
+        target=step.obj,
+        area_code=step.obj.area_code,
+        data=step.event_data,
     )
-    return order
 
 
-@transaction.atomic
-def redemption_fulfil(*, actor: Any, pickup_code: str, event_id: int | None = None) -> RedemptionOrder:
+ORDER: fsm.Lifecycle[RedemptionOrder, User, AuditEvent] = fsm.Lifecycle(
+    model=RedemptionOrder,
+    moves=ORDER_MOVES,
+    write_event=_order_event,
+    authorize=_authorize_order,
+    authorize_first=True,  # someone outside the area learns nothing about the order
+    noun=gettext_lazy("兑换订单"),
+    locked=lambda: RedemptionOrder.objects.select_related("account", "offer", "offer__item", "offer__event"),
+    lock_of=("self",),  # the order only; the cancel takes the offer row itself, before the accounts
+    not_found=gettext_lazy("兑换订单不存在：%(id)s"),
+)
+
+
+def redemption_cancel(*, actor: User, order_id: int, reason: str = "") -> RedemptionOrder:
+    """Refund by reversing the redemption and put the stock back; only an order not yet picked up."""
+    reason = _text(reason, field="reason", max_length=200)
+    return fsm.transition(ORDER, order_id, "cancel", actor=actor, note=reason).obj
+
+
+def redemption_fulfil(*, actor: User, pickup_code: str, event_id: int | None = None) -> RedemptionOrder:
     """Hand the goods over at the counter (the pickup code scanned from the resident's QR code). With `event_id`
     the counter serves one redemption day, and an order of another event is refused rather than handed out."""
     code = _text(pickup_code, field="pickup_code", max_length=16, required=True).upper()
     found = RedemptionOrder.objects.filter(pickup_code=code).values_list("pk", flat=True).first()
     if found is None:
         raise NotFound(_("取货码无效：%(code)s") % {"code": code}, field="pickup_code")
-    order = _order_for_update(found)
-    rules.require(actor, "store.counter", order.area_code)
-    if event_id is not None and order.offer.event_id != event_id:
-        raise ValidationFailed(
-            _("该订单属于兑换活动「%(title)s」，不在本场领取") % {"title": order.offer.event.title}, field="event"
-        )
-    if order.state != OrderState.PLACED:
-        raise ValidationFailed(
-            _("订单状态为「%(state)s」，不能再领取") % {"state": order.get_state_display()}, field="pickup_code"
-        )
-    order.state = OrderState.FULFILLED
-    order.fulfilled_at = clock.now()
-    order.save(update_fields=["state", "fulfilled_at"])
-    audit_record(actor=actor, action="points.redemption.fulfil", target=order, area_code=order.area_code)
-    return order
+    data = {"event_id": event_id} if event_id is not None else {}
+    return fsm.transition(ORDER, found, "fulfil", actor=actor, data=data).obj

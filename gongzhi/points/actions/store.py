@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
@@ -24,15 +24,18 @@ from gongzhi.points.models import (
     StoreItem,
 )
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 
 @transaction.atomic
 def item_create(
     *,
-    actor: Any,
+    actor: User,
     scheme: PointsScheme,
     name: str,
-    price: int,
-    stock: int = 0,
+    price: int | None,  # None (a form left blank) is refused like any non-integer
+    stock: int | None = 0,
     kind: str = ItemKind.GOODS,
     sponsor: Partner | None = None,
 ) -> StoreItem:
@@ -54,7 +57,7 @@ def item_create(
 @transaction.atomic
 def event_create(
     *,
-    actor: Any,
+    actor: User,
     scheme: PointsScheme,
     area: Area,
     title: str,
@@ -81,7 +84,7 @@ def event_create(
 
 
 @transaction.atomic
-def event_offer(*, actor: Any, event: RedemptionEvent, item: StoreItem, stock: int) -> EventItem:
+def event_offer(*, actor: User, event: RedemptionEvent, item: StoreItem, stock: int | None) -> EventItem:
     """Allot `stock` units of an item from the store to an event (more units on a second call)."""
     rules.require(actor, "store.manage", event.area_code)
     stock = integer(stock, field="stock", minimum=1, maximum=1_000_000)

@@ -21,7 +21,7 @@ from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
 from gongzhi.core import fsm
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
 from gongzhi.core.text import clean_text as _text
 from gongzhi.volunteering import selectors
@@ -171,9 +171,12 @@ ACTIVITY: fsm.Lifecycle[Activity, User, AuditEvent] = fsm.Lifecycle(
     },
     write_event=_activity_event,
     authorize=_organiser,
+    authorize_first=True,
+    refused_as=Conflict,
     noun=gettext_lazy("活动"),
     state_field="status",
     not_found=gettext_lazy("活动不存在：%(id)s"),
+    pk_field="activity_id",
 )
 
 

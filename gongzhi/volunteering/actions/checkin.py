@@ -2,8 +2,9 @@
 
 A check-in creates the attendance (checked in); every later change of it is a move of `ATTENDANCE` made by
 `fsm.transition()`: the person checks out (`checkout`), the organiser checks everyone out (`checkout_by_organiser`)
-or confirms the hours (`confirm`, in `actions/hours.py`). Each move's data carries the activity the action has
-already read, so the row lock stays on the attendance alone (a check-out does not queue behind check-ins).
+or confirms the hours (`confirm`, in `actions/hours.py`). The row is read with its activity and volunteer but only
+the attendance is locked, so a check-out does not queue behind check-ins (which take a key-share lock on the
+activity).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ Step = fsm.Step[Attendance, "User"]
 
 def _checkout(step: Step) -> None:
     """The person checks out with the current check-out code, at most `window_minutes` after the end."""
-    attendance, activity = step.obj, step.data["activity"]
+    attendance, activity = step.obj, step.obj.activity
     if step.now > activity.ends_at + dt.timedelta(minutes=activity.window_minutes):
         raise ValidationFailed(_("已过签退时间，请联系组织者统一签退"), field="code")
     _check_location(activity, step.data["lat"], step.data["lng"])
@@ -154,13 +155,13 @@ def _checkout_by_organiser(step: Step) -> None:
     """Checked out at now or the activity's end, whichever is earlier."""
     step.obj.checked_out_by_organiser = True
     step.fields.add("checked_out_by_organiser")
-    _out_at(step, max(min(step.now, step.data["activity"].ends_at), step.obj.checked_in_at))
+    _out_at(step, max(min(step.now, step.obj.activity.ends_at), step.obj.checked_in_at))
 
 
 def _out_at(step: Step, at: dt.datetime) -> None:
     attendance = step.obj
     attendance.checked_out_at = at
-    attendance.hours = clipped_hours(step.data["activity"], attendance.checked_in_at, at)
+    attendance.hours = clipped_hours(attendance.activity, attendance.checked_in_at, at)
     step.fields |= {"checked_out_at", "hours"}
 
 
@@ -177,7 +178,7 @@ ATTENDANCE_MOVES: dict[str, fsm.Move[Attendance, User]] = {
         AttendanceStatus.CHECKED_OUT,
         OWN,
         _checkout,
-        needs=("activity", "code"),
+        needs=("code",),
         accepts=frozenset({"lat", "lng"}),
         label=gettext_lazy("签退"),
     ),
@@ -186,7 +187,6 @@ ATTENDANCE_MOVES: dict[str, fsm.Move[Attendance, User]] = {
         AttendanceStatus.CHECKED_OUT,
         ORGANISE,
         _checkout_by_organiser,
-        needs=("activity",),
         label=gettext_lazy("统一签退"),
     ),
     "confirm": fsm.Move(
@@ -194,7 +194,6 @@ ATTENDANCE_MOVES: dict[str, fsm.Move[Attendance, User]] = {
         AttendanceStatus.CONFIRMED,
         ORGANISE,
         _confirm,
-        needs=("activity",),
         accepts=frozenset({"rating", "comment"}),
         label=gettext_lazy("确认时长"),
     ),
@@ -213,7 +212,7 @@ def _attendance_event(step: Step) -> AuditEvent:
         actor=step.actor,
         action=_EVENT_ACTIONS[step.name],
         target=step.obj,
-        area_code=step.data["activity"].area_code,
+        area_code=step.obj.activity.area_code,
         data=data,
     )
 
@@ -235,9 +234,14 @@ ATTENDANCE: fsm.Lifecycle[Attendance, User, AuditEvent] = fsm.Lifecycle(
     moves=ATTENDANCE_MOVES,
     write_event=_attendance_event,
     authorize=_authorize,
+    authorize_first=True,
+    refused_as=Conflict,  # "already checked out / confirmed": someone got there first, a 409 as before
     noun=gettext_lazy("签到记录"),
     state_field="status",
+    locked=lambda: Attendance.objects.select_related("activity", "volunteer"),
+    lock_of=("self",),
     not_found=gettext_lazy("签到记录不存在：%(id)s"),
+    pk_field="attendance_id",
 )
 
 
@@ -259,10 +263,8 @@ def checkout(
     attendance = Attendance.objects.filter(activity=activity, volunteer=volunteer).only("pk").first()
     if attendance is None:
         raise ValidationFailed(_("尚未签到，不能签退"), field="person")
-    data = {"activity": activity, "code": parsed, "lat": lat, "lng": lng}
-    result = fsm.transition(ATTENDANCE, attendance.pk, "checkout", actor=actor, data=data, savepoint=False)
-    result.obj.volunteer = volunteer
-    return result.obj
+    data = {"code": parsed, "lat": lat, "lng": lng}
+    return fsm.transition(ATTENDANCE, attendance.pk, "checkout", actor=actor, data=data, savepoint=False).obj
 
 
 @transaction.atomic
@@ -276,17 +278,12 @@ def checkout_all(*, actor: User, activity_id: int) -> list[Attendance]:
     """
     activity = selectors.activity_get(activity_id=activity_id)
     selectors.require_organiser(actor, activity)
-    still_in = list(
+    still_in = (
         Attendance.objects.select_for_update(of=("self",))
-        .select_related("volunteer")
         .filter(activity=activity, status=AttendanceStatus.CHECKED_IN)
         .order_by("id")
     )
-    done = []
-    for a in still_in:
-        result = fsm.transition(
-            ATTENDANCE, a.pk, "checkout_by_organiser", actor=actor, data={"activity": activity}, savepoint=False
-        )
-        result.obj.volunteer = a.volunteer
-        done.append(result.obj)
-    return done
+    return [
+        fsm.transition(ATTENDANCE, pk, "checkout_by_organiser", actor=actor, savepoint=False).obj
+        for pk in list(still_in.values_list("pk", flat=True))
+    ]

@@ -59,7 +59,7 @@ def hours_confirm(
             raise ValidationFailed(_("签到记录 %(id)s 不属于本活动") % {"id": pk}, field="items")
         if a.status not in confirm.sources:
             refused = ATTENDANCE.refused(a, "confirm")  # the table's refusal, naming whose record it is
-            raise ValidationFailed(
+            raise type(refused)(
                 f"{a.volunteer.name}：{refused.message}",
                 field="items",
                 details={**refused.details, "attendance_id": pk},
@@ -70,7 +70,7 @@ def hours_confirm(
         chosen.append((a, rating, _text(item.get("comment", ""), field="comment", max_length=200)))
     done = []
     for a, rating, comment in chosen:
-        data = {"activity": activity, "rating": rating, "comment": comment}
+        data = {"rating": rating, "comment": comment}
         confirmed = fsm.transition(ATTENDANCE, a.pk, "confirm", actor=actor, data=data, savepoint=False).obj
         confirmed.volunteer = a.volunteer  # with the resident and household read above, for the points
         points_for_confirmed_hours(attendance=confirmed, actor=actor)

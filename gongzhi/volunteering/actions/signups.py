@@ -57,12 +57,19 @@ def _cancel(step: Step) -> None:
     _note(step)
 
 
+def _approve(step: Step) -> None:
+    activity = step.obj.activity
+    if selectors.confirmed_count(activity) >= activity.capacity:  # the action chose the waitlist if there is one
+        raise Conflict(_("名额已满，本活动不设候补"), field="signup_id")
+    _note(step)
+
+
 def _after(step: Step) -> None:
     step.event_data["after"] = step.data["after"]  # the cancelled sign-up that freed the place
 
 
 def _note(step: Step) -> None:
-    step.obj.note = step.note
+    step.obj.note = _text(step.note, field="reason", max_length=200)
     step.fields.add("note")
 
 
@@ -74,7 +81,7 @@ SIGNUP_MOVES: dict[str, fsm.Move[Signup, User]] = {
         effect=_cancel,
         label=gettext_lazy("取消报名"),
     ),
-    "approve": fsm.Move({SignupStatus.PENDING}, SignupStatus.CONFIRMED, ORGANISE, _note, label=gettext_lazy("通过")),
+    "approve": fsm.Move({SignupStatus.PENDING}, SignupStatus.CONFIRMED, ORGANISE, _approve, label=gettext_lazy("通过")),
     # Approved when every place is taken: onto the waitlist (only for an activity that keeps one).
     "approve_waitlisted": fsm.Move(
         {SignupStatus.PENDING}, SignupStatus.WAITLISTED, ORGANISE, _note, label=gettext_lazy("通过（候补）")
@@ -129,12 +136,18 @@ SIGNUP: fsm.Lifecycle[Signup, User, AuditEvent] = fsm.Lifecycle(
     moves=SIGNUP_MOVES,
     write_event=_signup_event,
     authorize=_authorize,
+    # Someone else's sign-up tells them nothing about its state; "already cancelled/decided" stays a 409.
+    authorize_first=True,
+    refused_as=Conflict,
     noun=gettext_lazy("报名"),
     state_field="status",
     updated_field="updated_at",
-    # The activity row is already locked by the action (lock_activity), so locking it again here costs nothing.
-    locked=lambda: Signup.objects.select_related("activity"),
+    # Read with the sign-up (the rule, the effects and the event need them); only the sign-up is locked here: the
+    # action has already locked the activity.
+    locked=lambda: Signup.objects.select_related("activity", "volunteer"),
+    lock_of=("self",),
     not_found=gettext_lazy("报名记录不存在：%(id)s"),
+    pk_field="signup_id",
 )
 
 
@@ -203,11 +216,7 @@ def _locked(signup_id: int) -> tuple[Signup, Activity]:
 def signup_cancel(*, actor: User, signup_id: int, reason: str = "") -> Signup:
     """Cancel a sign-up; a freed place goes to the first person on the waitlist."""
     signup, activity = _locked(signup_id)
-    denied = _authorize(actor, signup, "cancel", SIGNUP_MOVES["cancel"])
-    if denied is not None:  # before the state: someone else's sign-up tells them nothing
-        raise denied
-    note = _text(reason, field="reason", max_length=200)
-    result = fsm.transition(SIGNUP, signup.pk, "cancel", actor=actor, note=note, savepoint=False)
+    result = fsm.transition(SIGNUP, signup.pk, "cancel", actor=actor, note=reason, savepoint=False)
     if result.step.from_state == SignupStatus.CONFIRMED:
         _promote_waitlist(activity, cause=result.obj)
     return result.obj
@@ -217,14 +226,10 @@ def signup_cancel(*, actor: User, signup_id: int, reason: str = "") -> Signup:
 def signup_decide(*, actor: User, signup_id: int, approve: bool, reason: str = "") -> Signup:
     """The organiser approves (a place, or the waitlist when full) or rejects a pending sign-up."""
     signup, activity = _locked(signup_id)
-    selectors.require_organiser(actor, activity)
-    note = _text(reason, field="reason", max_length=200)
     move = "reject"
     if approve:
-        move = "approve"
-        signup.refresh_from_db(fields=["status"])
-        if signup.status == SignupStatus.PENDING and selectors.confirmed_count(activity) >= activity.capacity:
-            if not activity.waitlist:
-                raise Conflict(_("名额已满，本活动不设候补"), field="signup_id")
-            move = "approve_waitlisted"
-    return fsm.transition(SIGNUP, signup.pk, move, actor=actor, note=note, savepoint=False).obj
+        signup.refresh_from_db(fields=["status"])  # as it is under the activity lock, for the move's name only
+        full = selectors.confirmed_count(activity) >= activity.capacity
+        pending = signup.status == SignupStatus.PENDING
+        move = "approve_waitlisted" if pending and full and activity.waitlist else "approve"
+    return fsm.transition(SIGNUP, signup.pk, move, actor=actor, note=reason, savepoint=False).obj

@@ -1,4 +1,4 @@
-"""Navigation and role labels for the page layout; links appear only for rules the user holds somewhere."""
+"""The page layout's navigation bar (the registry and its rule are core.nav) and the user's role labels."""
 
 from typing import Any
 
@@ -8,39 +8,36 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
 from gongzhi.accounts.models import Role
+from gongzhi.core.nav import MORE_ICON, MORE_LABEL, NavEntry, bar_for
 
 register = template.Library()
 
 
+def _link(entry: NavEntry, path: str) -> dict[str, Any]:
+    url = reverse(entry.url_name)
+    active = path == url if url == "/" else path.startswith(url)
+    return {"key": entry.key, "url": url, "label": entry.label, "icon": entry.icon, "active": active}
+
+
 @register.simple_tag(takes_context=True)
-def nav_links(context: dict[str, Any]) -> list[dict[str, Any]]:
+def nav_bar(context: dict[str, Any]) -> dict[str, Any] | None:
+    """The bar of core.nav for the signed-in user: `tabs`, and `more` (the rest, behind the last tab) if any.
+
+    Registrations and rosters are occasional office work: they live on the home page, not in the bar.
+    """
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
-        return []
-    items = [("web:home", _("首页"), "⌂")]
-    # Appeals are everybody's daily work: workers open their tasks, departments their console, others their own.
-    if rules.scope_codes(user, "appeals.handle"):
-        items.append(("appeals:tasks", _("任务"), "⚑"))
-    elif rules.scope_codes(user, "appeals.report_in"):
-        items.append(("appeals_staff:department", _("报到"), "⚑"))
-    else:
-        items.append(("appeals:mine", _("诉求"), "⚑"))
-    if rules.scope_codes(user, "people.view"):
-        items += [("web:areas", _("区域地图"), "▦"), ("people:residents", _("居民查询"), "⌕")]
-    # Activities are a public call for volunteers: every signed-in user may find them.
-    items.append(("volunteering:activities", _("志愿服务"), "♥"))
-    if getattr(user, "resident_id", None) or rules.scope_codes(user, "points.view"):
-        items.append(("points:me", _("积分"), "✚"))
-    if rules.scope_codes(user, "party.view"):
-        items.append(("people:party", _("党组织"), "★"))
-    # Registrations and rosters are occasional office work: they live on the home page, not in the bar.
-    links = []
-    for name, label, icon in items:
-        url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        links.append({"url": url, "label": label, "icon": icon, "active": active})
-    return links
+        return None
+    bar = bar_for(user)
+    more = [_link(entry, request.path) for entry in bar.more]
+    return {
+        "tabs": [_link(entry, request.path) for entry in bar.tabs],
+        "more": more,
+        "more_active": any(link["active"] for link in more),
+        "more_label": MORE_LABEL,
+        "more_icon": MORE_ICON,
+    }
 
 
 @register.simple_tag(takes_context=True)
