@@ -228,14 +228,19 @@ def detail(appeal: Appeal, user: User) -> dict[str, Any]:
             "height": p.height,
             "event_id": p.event_id,
         }
-        for p in ([] if created_events is not None else appeal.photos.order_by("id"))
+        for p in ([] if created_events is not None or not _may_have(appeal, "photos") else appeal.photos.order_by("id"))
     ]
     body["summons"] = (
         []
-        if created_events is not None
+        if created_events is not None or not _may_have(appeal, "summons")
         else [summons_out(s) for s in appeal.summons.select_related("department").order_by("id")]
     )
     return body
+
+
+def _may_have(appeal: Appeal, related: str) -> bool:
+    """False when the appeal was read by selectors.appeal_get_for_detail and has no such rows."""
+    return bool(getattr(appeal, f"has_{related}", True))
 
 
 class AppealIn(Schema):
@@ -446,7 +451,7 @@ def my_tasks(request: ApiRequest, q: Query[TasksQuery]) -> HttpResponse:
 @router.get("/{appeal_id}", response=AppealDetailOut, summary="One appeal with its events and photos")
 def get_appeal(request: ApiRequest, appeal_id: int) -> dict[str, Any]:
     user = request.auth
-    return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
+    return detail(selectors.appeal_get_for_detail(user=user, appeal_id=appeal_id), user)
 
 
 class CheckinLocationIn(Schema):
@@ -482,7 +487,7 @@ def transition_appeal(request: ApiRequest, appeal_id: int, data: TransitionIn) -
         expected_version=data.expected_version,
         **extra,
     )
-    return detail(selectors.appeal_get(user=user, appeal_id=appeal_id), user)
+    return detail(selectors.appeal_get_for_detail(user=user, appeal_id=appeal_id), user)
 
 
 @router.post("/{appeal_id}/photos", response={201: PhotoOut}, summary="Upload a photo (JPEG/PNG/WebP ≤ 10 MB)")
