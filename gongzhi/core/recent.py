@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable, Hashable
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from gongzhi.core import clock
 
@@ -23,7 +23,7 @@ V = TypeVar("V")
 class Recent(Generic[K, V]):
     """A process-local map of key → value, each kept for at most `seconds` after it was read."""
 
-    _all: ClassVar[weakref.WeakSet[Recent]] = weakref.WeakSet()  # type: ignore[type-arg]
+    _all: ClassVar[weakref.WeakSet[Recent[Any, Any]]] = weakref.WeakSet()  # every instance, whatever it keeps
 
     def __init__(self, seconds: float, *, size: int = 10_000) -> None:
         self.seconds = seconds
