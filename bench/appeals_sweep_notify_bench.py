@@ -28,6 +28,10 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url
+    if url is not None and url.startswith("postgres"):
+        from ledger_bench import ensure_database
+
+        ensure_database(url)
     if url is None:
         (VAR / "appeals_sweep_notify.sqlite3").unlink(missing_ok=True)
         url = sqlite_url("appeals_sweep_notify.sqlite3")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths — one of them
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -74,6 +74,12 @@ fi
 if [[ $which == all || $which == request-path ]]; then
   echo "== issue 10 item 9: request path over HTTP (gunicorn 2 workers, wrk 16 connections): ping >= 60% of healthz; intake and a status change >= 50% of ping; <= 10 statements per create"
   "$PY" bench/request_path_bench.py --database-url "${REQUEST_PATH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_reqpath}"
+fi
+if [[ $which == all || $which == fastpaths ]]; then
+  echo "== issue 10 item 4: each PostgreSQL fast path of appeals and notifications against the ORM path it stands in for (in process)"
+  "$PY" bench/fastpaths_bench.py --database-url "${APPEALS_HTTP_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_perf_bench_http}"
+  "$PY" bench/appeals_sweep_notify_bench.py --database-url "${SWEEP_NOTIFY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_sweep_notify}"
+  "$PY" bench/appeals_sweep_notify_bench.py --outbox-orm --database-url "${SWEEP_NOTIFY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_sweep_notify}"
 fi
 echo "== demo logins"
 "$PY" manage.py seed_demo --print-logins

@@ -165,3 +165,21 @@ def test_a_scope_ored_with_another_grant_keeps_its_meaning(district, persona):
             "nobody": set(),
         }[persona]
     )
+
+
+def test_no_code_writes_a_scope_as_the_empty_q():
+    """`Q()` means "no condition" and vanishes under `|`: scopes use rules.everything_q() / nothing_q() instead."""
+    import re
+    from pathlib import Path
+
+    import gongzhi
+
+    root = Path(gongzhi.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("*.py")
+        if "migrations" not in path.parts and path.name != "rules.py"
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(?<![\w.])Q\(\)", line)
+    ]
+    assert found == []
