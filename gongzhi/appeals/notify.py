@@ -95,7 +95,7 @@ def link(appeal_id: int) -> str:
     return f"/appeals/{appeal_id}/"
 
 
-def _language(user: Any) -> str:
+def _language(user: User | _UserRef) -> str:
     wanted = getattr(user, "language", "") or ""
     return wanted if wanted in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
@@ -127,7 +127,7 @@ class Message:
         params = {k: texts.text(v, language) for k, v in self.params.items()}
         return (title % params)[:200], body % params
 
-    def note_for(self, user: Any, texts: Texts) -> Note:
+    def note_for(self, user: User | _UserRef, texts: Texts) -> Note:
         title, body = self.render(_language(user), texts)
         return Note(
             user_id=user.pk,

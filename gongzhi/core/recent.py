@@ -23,7 +23,7 @@ V = TypeVar("V")
 class Recent(Generic[K, V]):
     """A process-local map of key → value, each kept for at most `seconds` after it was read."""
 
-    _all: ClassVar[weakref.WeakSet[Recent[Any, Any]]] = weakref.WeakSet()
+    _all: ClassVar[weakref.WeakSet[Recent[Any, Any]]] = weakref.WeakSet()  # every instance, whatever it keeps
 
     def __init__(self, seconds: float, *, size: int = 10_000) -> None:
         self.seconds = seconds

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
@@ -31,6 +31,9 @@ from gongzhi.people import actions as people_actions
 from gongzhi.people import selectors as people_selectors
 from gongzhi.people.models import PartyMember, PartyOrganization, PartyOrgKind, Resident
 
+if TYPE_CHECKING:
+    from gongzhi.accounts.models import User
+
 PAGE_SIZE = 50
 # Counting every match is a full index scan at district scale (1,000,000 residents); past this we say "more than".
 COUNT_CAP = 1000
@@ -44,7 +47,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 # --------------------------------------------------------------------------- residents
 
 
-def _area_choices(user: Any) -> list[Area]:
+def _area_choices(user: User) -> list[Area]:
     """The areas a user may filter by: their top areas and two levels below, enough to pick a grid."""
     tops = rules.scope_codes(user, "people.view")
     if "" in tops:

@@ -10,7 +10,7 @@ an AwardEvent. Proposing (creating) an award is in awards.py and writes the firs
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -38,14 +38,14 @@ OBJECT = "points.object"  # a resident of the award's community, or staff who ma
 APPEAL = "points.appeal"  # the household (or person) a deduction was made against
 
 
-def record_event(award: PointsAward, *, action: str, from_state: str, actor: Any, note: str = "") -> AwardEvent:
+def record_event(award: PointsAward, *, action: str, from_state: str, actor: User | None, note: str = "") -> AwardEvent:
     """An award's event row (the `propose` that creates it, and every move through `_move_event`)."""
     return AwardEvent.objects.create(
         award=award,
         action=action,
         from_state=from_state,
         to_state=award.state,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         note=note,
         occurred_at=clock.now(),
     )

@@ -8,7 +8,7 @@ both change in one database transaction or neither does.
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 PICKUP_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the counter
 
 
-def _require_counter_or_own(user: Any, account: PointsAccount) -> None:
+def _require_counter_or_own(user: User, account: PointsAccount) -> None:
     if selectors.is_own_account(user, account) or rules.allows(user, "store.counter", account.area_code):
         return
     raise PermissionDenied(_("只有本户居民或兑换点工作人员可以办理兑换"), details={"rule": "store.counter"})
@@ -50,7 +50,7 @@ def _pickup_code() -> str:
 
 
 def redemption_place(
-    *, actor: Any, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
+    *, actor: User, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
 ) -> RedemptionOrder:
     """Redeem: offer row lock, stock, balance above the floor, order and audit row, all or nothing."""
     _require_counter_or_own(actor, account)
@@ -77,7 +77,7 @@ def redemption_place(
 
 @transaction.atomic
 def _redemption_place_orm(
-    *, actor: Any, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
+    *, actor: User, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
 ) -> RedemptionOrder:
     offer = EventItem.objects.select_for_update().filter(event=event, item=item).select_related("item").first()
     if offer is None or not offer.item.is_active:
