@@ -127,7 +127,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(database_url: str, workers: int, threads: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database_url, DEBUG="0", DJANGO_SETTINGS_MODULE="gongzhi.settings")
     proc = subprocess.Popen(
@@ -138,6 +138,7 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen, str
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
             "--timeout",
             "60",
             "--log-level",

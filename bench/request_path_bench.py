@@ -193,6 +193,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=8, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (gthread when > 1; 1 is gunicorn's sync worker)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="the cases are run this many times, interleaved")
     parser.add_argument("--pool", type=int, default=16_000, help="dispatched appeals filled per status-change round")
     args = parser.parse_args()
@@ -206,6 +209,7 @@ def main() -> None:
     for k, v in machine_facts().items():
         print(f"{k:>7}: {v}")
     print(f"   load: {load_average()}")
+    print(f"workers: {args.workers} x {args.threads} thread(s)")
     print(f"  cache: {settings.CACHES['default']['BACKEND']}; tasks: {settings.TASKS['default']['BACKEND']}")
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -226,7 +230,7 @@ def main() -> None:
     for s in sql:
         print(f"    {s[:140]}")
 
-    proc, base = start_server(args.database_url, args.workers)
+    proc, base = start_server(args.database_url, args.workers, args.threads)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA)
     results: dict[str, list[dict]] = {"healthz": [], "ping": [], "intake": [], "status": []}

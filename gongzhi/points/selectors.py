@@ -243,12 +243,17 @@ def own_household(user: User) -> tuple[Household, PointsScheme] | None:
 
 
 def default_area_code(user: User, rule: str) -> str:
-    """The area a board or ranking opens on: the resident's community, else the top of the user's scope."""
+    """The area a board or ranking opens on: the resident's community, else the top of the user's scope.
+
+    A scope of everything (the platform admin's) opens on the first top-level area, not on nothing.
+    """
     account = own_account(user)
     if account is not None:
         return code_at(account.area_code, AreaLevel.COMMUNITY)
     tops = rules.scope_codes(user, rule)
-    return tops[0] if tops and tops[0] else ""
+    if tops == [""]:
+        return Area.objects.filter(parent__isnull=True).order_by("code").values_list("code", flat=True).first() or ""
+    return tops[0] if tops else ""
 
 
 # ---------------------------------------------------------------------------------------------------------------

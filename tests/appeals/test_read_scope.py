@@ -52,3 +52,20 @@ def test_the_superuser_works_the_staff_pages_over_every_area(submit, duty):
     assert page.get(f"/appeals/staff/{appeal.pk}/summons/").status_code == 200
     for path in ("/appeals/staff/intake/", "/appeals/measures/", "/appeals/categories/"):
         assert page.get(path).status_code == 200, path
+
+
+def test_the_superuser_moves_an_appeal_it_did_not_report(submit, duty):
+    """Through the API: a move on resident_a's appeal is taken (not a 404), and the timeline names the admin."""
+    appeal = submit()
+    api = api_client_for(duty["superuser"])
+    before = api.get(f"{URL}/{appeal.pk}").json()
+    assert before["state"] == "dispatched"
+    moved = api.post(
+        f"{URL}/{appeal.pk}/transitions",
+        {"action": "escalate", "note": "平台管理员上报"},
+        content_type="application/json",
+    )
+    assert moved.status_code == 200, moved.content
+    appeal.refresh_from_db()
+    assert appeal.handling_level == "grid"
+    assert appeal.events.order_by("-id").first().actor_id == duty["superuser"].pk

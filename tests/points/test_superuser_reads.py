@@ -24,3 +24,12 @@ def test_the_superuser_reads_awards_accounts_and_the_catalogue(district, househo
     assert page.get("/points/board/", {"area": COMMUNITY_A}).status_code == 200
     for path in ("/points/manage/", "/points/counter/", "/points/store/"):
         assert page.get(path).status_code == 200, path
+
+
+def test_the_superuser_board_and_rankings_open_on_the_district_without_an_area(district):
+    page = Client()
+    page.force_login(district["superuser"])
+    for path in ("/points/board/", "/points/rankings/"):
+        answer = page.get(path)
+        assert answer.status_code == 200, path
+        assert answer.context["area"] is not None and answer.context["area"].parent_id is None, path
