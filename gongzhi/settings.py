@@ -98,8 +98,24 @@ def production_problems(secret_key: str, pii_key: str, allowed_hosts: list[str],
     return [problem for problem in problems if problem]
 
 
+# /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, the endpoint is off (404) and no
+# request is counted. Production refuses a token shorter than 32 characters (docs/operations.md "Observability").
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_TOKEN_MIN_LENGTH = 32
+
+
+def metrics_token_problems(token: str) -> list[str]:
+    if token and len(token) < METRICS_TOKEN_MIN_LENGTH:
+        return [
+            f"METRICS_TOKEN 只有 {len(token)} 个字符，请设置至少 {METRICS_TOKEN_MIN_LENGTH} 个字符的随机值，或不设置以关闭 "
+            f"/metrics / METRICS_TOKEN is only {len(token)} characters long: set a random value of at least "
+            f"{METRICS_TOKEN_MIN_LENGTH} characters (generate one with {KEY_HINT}), or unset it to turn /metrics off"
+        ]
+    return []
+
+
 if PRODUCTION:
-    _problems = production_problems(SECRET_KEY, PII_KEY, ALLOWED_HOSTS, DEBUG)
+    _problems = production_problems(SECRET_KEY, PII_KEY, ALLOWED_HOSTS, DEBUG) + metrics_token_problems(METRICS_TOKEN)
     if _problems:
         raise ImproperlyConfigured(
             "GONGZHI_ENV=production 拒绝启动 / refuses to start:\n" + "\n".join(f"- {p}" for p in _problems)
@@ -109,7 +125,8 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     # A local health check (curl http://127.0.0.1:8000/healthz on the server) is answered rather than redirected.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # So is a local Prometheus scrape of /metrics (its bearer token never leaves the machine).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -143,6 +160,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id is set before anything can log, and the metrics time the whole stack.
+    "gongzhi.core.logs.RequestIdMiddleware",
+    "gongzhi.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -241,12 +261,34 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongzhi@localhost")
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
 
+# Every record carries the request id (`-` outside a request); LOG_FORMAT=json writes one JSON object per line for a
+# log collector, text is for reading in a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT 只能是 json 或 text，而不是 {LOG_FORMAT!r} / LOG_FORMAT must be json or text, not {LOG_FORMAT!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "gongzhi.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "gongzhi.core.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# /healthz answers 503 when no task worker (`manage.py task_worker`) has beaten for this many seconds; 0 reports
+# the heartbeat without judging it. Only with the database task backend (TASKS_BACKEND); the worker beats every 10 s.
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+if WORKER_HEARTBEAT_MAX_AGE < 0:
+    raise ImproperlyConfigured(
+        "WORKER_HEARTBEAT_MAX_AGE 不能为负数（0 表示不检查）/ WORKER_HEARTBEAT_MAX_AGE must not be negative (0: not checked)"
+    )
 
 # The 7135 rule (appeals): arrival minutes after dispatch, days per tier, and the day unit ("natural" 24-hour
 # days or Chinese "workday"s with make-up workdays). Categories may override any of them.

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from gongzhi.api import api
+from gongzhi.core.metrics import metrics_view
 from gongzhi.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

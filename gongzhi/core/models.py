@@ -107,3 +107,31 @@ class IdempotencyKey(models.Model):
 
 # The ledger's tables live in their own module but belong to this app.
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting  # noqa: E402, F401
+
+
+class HeartbeatKind(models.TextChoices):
+    WORKER = "worker", _("任务进程")
+    SWEEP = "sweep", _("定时扫描")
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process, read by /healthz and /metrics (docs/operations.md).
+
+    One row per task worker (`worker:<worker id>`, beaten every few seconds by `manage.py task_worker`, `stopped_at`
+    set when it stops) and one per sweep command (`sweep:<command>`, written after each whole pass).
+    """
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=HeartbeatKind.choices)
+    beat_at = models.DateTimeField(_("最近心跳"))
+    started_at = models.DateTimeField(_("启动时间"))
+    stopped_at = models.DateTimeField(_("停止时间"), null=True, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+        indexes = [models.Index(fields=["kind", "beat_at"], name="core_heartbeat_kind_beat")]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -14,6 +14,9 @@ work::
 
 SIGTERM or Ctrl-C (SIGINT) while looping lets the pass under way finish (its transactions commit or roll back
 whole) and then ends the loop instead of starting another; a second signal interrupts at once.
+
+After each whole pass the command's row `sweep:<name>` in `core.Heartbeat` is written (when, how long), so /metrics
+reports each sweep's lag (`gongzhi_sweep_lag_seconds`); a pass that raises writes nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from gongzhi.core import clock
+from gongzhi.core import clock, heartbeat
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -126,13 +129,19 @@ class SweepCommand(BaseCommand):
         interval = max(self.min_interval, float(options["interval"]))
         with stop_on_signals() as stop:
             while True:
+                started_at, started = clock.now(), time.monotonic()
                 line = self.sweep(at=at, options=options)
+                heartbeat.sweep_ran(self.command_name(), started_at=started_at, duration=time.monotonic() - started)
                 if line:
                     self.stdout.write(line)
                 if options["once"] or self._wait(interval, stop):
                     break
         if stop.signal is not None:
             self.stdout.write(f"stopped by {signal.Signals(stop.signal).name} after a whole pass")
+
+    def command_name(self) -> str:
+        """The name `manage.py` knows this command by (its module's), as /metrics reports its lag."""
+        return type(self).__module__.rsplit(".", 1)[-1]
 
     @staticmethod
     def _wait(seconds: float, stop: _Stop) -> bool:
