@@ -123,7 +123,7 @@ def queue_by_name(*, now: dt.datetime) -> list[dict[str, Any]]:
     never = get_date_max()
     due = Q(run_after=never) | Q(run_after__lte=now)
     due_at = Case(When(run_after=never, then=F("enqueued_at")), default=F("run_after"))
-    return list(
+    rows: Any = (
         DBTaskResult.objects.filter(status="READY")
         .values("queue_name")
         .annotate(
@@ -133,6 +133,7 @@ def queue_by_name(*, now: dt.datetime) -> list[dict[str, Any]]:
         )
         .order_by("queue_name")
     )
+    return [dict(row) for row in rows]
 
 
 def sweeps() -> list[Heartbeat]:

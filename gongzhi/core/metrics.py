@@ -55,6 +55,8 @@ LATENCY = Histogram(
 LOGIN_FAILURES = Counter(
     "gongzhi_login_failures", "Failed sign-ins (Django's user_login_failed signal), by channel", ["channel"]
 )
+for _channel in ("web", "api"):
+    LOGIN_FAILURES.labels(_channel)  # present at 0 from the start, so rate() works before the first failure
 
 
 def enabled() -> bool:
@@ -85,11 +87,10 @@ class MetricsMiddleware:
 
 
 @receiver(user_login_failed, dispatch_uid="gongzhi.core.metrics.login_failed")
-def _count_login_failure(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any) -> None:
-    if request is None:
-        channel = "other"
-    else:
-        channel = "api" if request.path.startswith("/api/") else "web"
+def _count_login_failure(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    channel = "other" if request is None else "api" if request.path.startswith("/api/") else "web"
     LOGIN_FAILURES.labels(channel).inc()
 
 
@@ -124,10 +125,10 @@ def _age(now: dt.datetime, then: dt.datetime | None) -> float:
 
 @scrape_source("tasks")
 def task_queue(now: dt.datetime) -> Iterator[Metric]:
-    due = GaugeMetricFamily("gongzhi_tasks_due", "Tasks ready to run now (django-tasks database backend)", labels=["queue"])
-    scheduled = GaugeMetricFamily(
-        "gongzhi_tasks_scheduled", "Tasks waiting for a later run_after", labels=["queue"]
+    due = GaugeMetricFamily(
+        "gongzhi_tasks_due", "Tasks ready to run now (django-tasks database backend)", labels=["queue"]
     )
+    scheduled = GaugeMetricFamily("gongzhi_tasks_scheduled", "Tasks waiting for a later run_after", labels=["queue"])
     oldest = GaugeMetricFamily(
         "gongzhi_tasks_oldest_due_age_seconds", "Age of the oldest due task (0 when none is due)", labels=["queue"]
     )
@@ -162,7 +163,9 @@ def sweep_lag(now: dt.datetime) -> Iterator[Metric]:
         "gongzhi_sweep_lag_seconds", "Seconds since the sweep command last finished a whole pass", labels=["sweep"]
     )
     last = GaugeMetricFamily(
-        "gongzhi_sweep_last_success_timestamp_seconds", "When the sweep last finished a pass (Unix time)", labels=["sweep"]
+        "gongzhi_sweep_last_success_timestamp_seconds",
+        "When the sweep last finished a pass (Unix time)",
+        labels=["sweep"],
     )
     duration = GaugeMetricFamily(
         "gongzhi_sweep_last_duration_seconds", "How long the sweep's last pass took", labels=["sweep"]
@@ -205,10 +208,10 @@ def scrape_registry(multiproc_dir: str | None = None) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     multiproc_dir = multiproc_dir or os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if multiproc_dir:
-        MultiProcessCollector(registry, path=multiproc_dir)
+        MultiProcessCollector(registry, path=multiproc_dir)  # type: ignore[no-untyped-call]
     else:
-        registry.register(_Process())  # type: ignore[arg-type]
-    registry.register(_Backlog())  # type: ignore[arg-type]
+        registry.register(_Process())
+    registry.register(_Backlog())
     return registry
 
 

@@ -18,7 +18,9 @@ def outbox_backlog(now: dt.datetime) -> Iterator[Metric]:
     pending = GaugeMetricFamily(
         "gongzhi_outbox_pending", "Outbox messages not yet delivered (backing off included)", labels=["channel"]
     )
-    due = GaugeMetricFamily("gongzhi_outbox_due", "Pending outbox messages whose next attempt is due", labels=["channel"])
+    due = GaugeMetricFamily(
+        "gongzhi_outbox_due", "Pending outbox messages whose next attempt is due", labels=["channel"]
+    )
     oldest = GaugeMetricFamily(
         "gongzhi_outbox_oldest_pending_age_seconds", "Age of the oldest pending outbox message", labels=["channel"]
     )

@@ -121,12 +121,16 @@ def test_login_failures_are_counted_by_channel(db, district):
     client.post("/login/", {"username": "nobody-here", "password": "wrong"})
     client.post("/login/", {"username": "street_staff", "password": factories.PASSWORD})  # succeeds: not counted
     after = scrape(client)
-    assert value(after, "gongzhi_login_failures_total", channel="api") - (
-        value(before, "gongzhi_login_failures_total", channel="api") or 0
-    ) == 1
-    assert value(after, "gongzhi_login_failures_total", channel="web") - (
-        value(before, "gongzhi_login_failures_total", channel="web") or 0
-    ) == 2
+    assert (
+        value(after, "gongzhi_login_failures_total", channel="api")
+        - (value(before, "gongzhi_login_failures_total", channel="api") or 0)
+        == 1
+    )
+    assert (
+        value(after, "gongzhi_login_failures_total", channel="web")
+        - (value(before, "gongzhi_login_failures_total", channel="web") or 0)
+        == 2
+    )
 
 
 def _task(*, enqueued: dt.datetime, run_after: dt.datetime | None = None, queue="default", status="READY"):
@@ -209,9 +213,10 @@ def test_sweep_lag_grows_from_each_sweeps_last_whole_pass(db):
     assert value(samples, "gongzhi_sweep_lag_seconds", sweep="post_due_awards") == 600
     assert value(samples, "gongzhi_sweep_lag_seconds", sweep="expire_points") == 600
     assert value(samples, "gongzhi_sweep_lag_seconds", sweep="sweep_deadlines") == 420
-    assert value(samples, "gongzhi_sweep_last_success_timestamp_seconds", sweep="sweep_deadlines") == (
-        T0 + dt.timedelta(minutes=3)
-    ).timestamp()
+    assert (
+        value(samples, "gongzhi_sweep_last_success_timestamp_seconds", sweep="sweep_deadlines")
+        == (T0 + dt.timedelta(minutes=3)).timestamp()
+    )
     assert value(samples, "gongzhi_sweep_last_duration_seconds", sweep="sweep_deadlines") >= 0
 
 

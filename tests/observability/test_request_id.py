@@ -40,7 +40,8 @@ def test_a_request_without_an_id_gets_a_new_one_on_its_response(db):
 
 
 @pytest.mark.parametrize(
-    "given", ["0f8fad5b-d9cb-469f-a165-70867728950e", "a1b2c3d4e5f60718293a4b5c6d7e8f90", "Root:1-5759e988.bd862e3fe", "x"]
+    "given",
+    ["0f8fad5b-d9cb-469f-a165-70867728950e", "a1b2c3d4e5f60718293a4b5c6d7e8f90", "Root:1-5759e988.bd862e3fe", "x"],
 )
 def test_a_valid_caller_id_is_kept(db, given):
     assert Client().get("/healthz", HTTP_X_REQUEST_ID=given)["X-Request-ID"] == given
@@ -48,7 +49,7 @@ def test_a_valid_caller_id_is_kept(db, given):
 
 @pytest.mark.parametrize(
     "given",
-    ["", " ", "a" * 129, "has space", "new\\nline", "quote\"d", "<script>", "id;drop", "-leading-dash", "中文"],
+    ["", " ", "a" * 129, "has space", "new\\nline", 'quote"d', "<script>", "id;drop", "-leading-dash", "中文"],
 )
 def test_an_invalid_caller_id_is_replaced_not_echoed(db, given):
     returned = Client().get("/healthz", HTTP_X_REQUEST_ID=given)["X-Request-ID"]

@@ -27,7 +27,13 @@ def test_the_worker_beats_while_it_runs_and_is_marked_stopped_after():
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     with mock.patch.object(heartbeat, "worker_beat", wraps=heartbeat.worker_beat) as beat:
         call_command(
-            "task_worker", "--batch", "--no-startup-delay", "--worker-id", "w-test", "--heartbeat-interval", "0.1",
+            "task_worker",
+            "--batch",
+            "--no-startup-delay",
+            "--worker-id",
+            "w-test",
+            "--heartbeat-interval",
+            "0.1",
             verbosity=0,
         )
     assert DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL"

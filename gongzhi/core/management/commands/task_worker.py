@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 
@@ -48,7 +49,7 @@ class _Beater(threading.Thread):
 class Command(db_worker.Command):
     help = "Run the database task worker (as db_worker) and beat its heartbeat for /healthz and /metrics."
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--heartbeat-interval",
