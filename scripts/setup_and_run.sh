@@ -65,9 +65,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-say "启动后台任务进程 / starting the task worker (db_worker) and the periodic sweeps"
+say "启动后台任务进程 / starting the task worker (task_worker) and the periodic sweeps"
 # Started directly (not through the shell function) so that $! is the process itself and the trap can stop it.
-"$PY" manage.py db_worker &
+# task_worker is django-tasks-db's db_worker with a heartbeat, which /healthz checks (docs/operations.md).
+"$PY" manage.py task_worker &
 WORKER_PID=$!
 # Deadlines (7135 escalation), awards whose publicity ended, points past their scheme's expiry, and
 # notifications that still wait for delivery.
@@ -81,6 +82,7 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"
+# gunicorn reads gunicorn.conf.py here: /metrics adds up its workers' counts (PROMETHEUS_MULTIPROC_DIR=var/prometheus).
 "$VENV/bin/gunicorn" gongzhi.wsgi:application \
     --bind "$HOST:$PORT" \
     --workers "${WEB_CONCURRENCY:-3}" \
