@@ -19,6 +19,11 @@ NOW = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.UTC)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+@pytest.fixture(autouse=True)
+def _database(db):
+    """Each whole pass writes the command's row in core.Heartbeat (tests/observability checks what)."""
+
+
 # ---------------------------------------------------------------------------------------------------- --at
 
 
