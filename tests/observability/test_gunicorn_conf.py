@@ -1,6 +1,7 @@
 """gunicorn.conf.py: sets PROMETHEUS_MULTIPROC_DIR unless given, empties it when gunicorn starts, marks dead workers,
 and logs the request id on each access line."""
 
+import os
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,12 +25,11 @@ def test_the_multiprocess_directory_is_set_emptied_and_dead_workers_marked(tmp_p
 
 
 def test_without_the_variable_it_is_var_prometheus(monkeypatch):
+    before = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     # setenv first, so that the undo also removes what the file sets (the rest of the run stays single-process).
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "placeholder")
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert conf["MULTIPROC_DIR"] == ROOT / "var" / "prometheus"
     monkeypatch.undo()
-    import os
-
-    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+    assert os.environ.get("PROMETHEUS_MULTIPROC_DIR") == before
