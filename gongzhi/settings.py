@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import csp.constants
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
@@ -145,6 +146,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # The API docs page then serves Swagger UI from our own static files, not from a CDN the policy refuses.
+    "ninja",
     "gongzhi.core",
     "gongzhi.areas",
     "gongzhi.accounts",
@@ -174,7 +177,29 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Domain errors a page lets through become the one error page (core.pages.error_page).
     "gongzhi.core.middleware.DomainErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# Content-Security-Policy on every response (django-csp). Scripts and styles come from our own files only: no
+# template has an inline <script>, <style>, style="" or on…="" (tests/test_csp.py reads every template, and the
+# browser tests fail on any violation Chromium reports). JSON data blocks (json_script) are not scripts to CSP.
+# Photos are previewed from blob: URLs and QR codes may be data: images; the map has no tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.constants.SELF],
+        "script-src": [csp.constants.SELF],
+        "style-src": [csp.constants.SELF],
+        "img-src": [csp.constants.SELF, "data:", "blob:"],
+        "font-src": [csp.constants.SELF],
+        "connect-src": [csp.constants.SELF],
+        "media-src": [csp.constants.SELF, "blob:"],
+        "worker-src": [csp.constants.SELF, "blob:"],
+        "object-src": [csp.constants.NONE],
+        "base-uri": [csp.constants.SELF],
+        "form-action": [csp.constants.SELF],
+        "frame-ancestors": [csp.constants.NONE],
+    }
+}
 
 ROOT_URLCONF = "gongzhi.urls"
 WSGI_APPLICATION = "gongzhi.wsgi.application"

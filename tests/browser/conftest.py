@@ -40,9 +40,47 @@ def playwright_session(vendor_assets):
         yield p
 
 
+# What Chromium reported against the Content-Security-Policy during the running test (see watch_csp).
+CSP_VIOLATIONS: list[str] = []
+# Chromium also reports each violation as a DOM event; the page turns it into a console line the watch reads.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+    " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def watch_csp(browser):
+    """Every context the browser opens reports CSP violations into CSP_VIOLATIONS (the autouse check fails on any)."""
+    opened = browser.new_context
+
+    def new_context(*args, **kwargs):
+        context = opened(*args, **kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+
+        def on_console(message):
+            text = message.text
+            if "Content Security Policy" in text or text.startswith("CSP violation"):
+                CSP_VIOLATIONS.append(f"{message.page.url if message.page else '?'}: {text}")
+
+        context.on("console", on_console)
+        return context
+
+    browser.new_context = new_context
+    return browser
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations():
+    CSP_VIOLATIONS.clear()
+    yield
+    assert not CSP_VIOLATIONS, "Content-Security-Policy violations:\n" + "\n".join(CSP_VIOLATIONS)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright_session):
-    browser = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    browser = watch_csp(playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
     yield browser
     browser.close()
 
@@ -54,7 +92,9 @@ def launch_chromium(playwright_session):
     launched = []
 
     def launch(*switches: str):
-        started = playwright_session.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *switches])
+        started = watch_csp(
+            playwright_session.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *switches])
+        )
         launched.append(started)
         return started
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
@@ -70,7 +71,9 @@ def test_login_map_and_search(live_server, browser, community_a):
     # Resident search updates as you type: initials "zs" find 张三.
     page.goto(f"{base}/people/residents/")
     page.fill("input[name=q]", "zs")
-    page.wait_for_function("document.querySelector('#results').innerText.includes('共 1 条')")
+    # A locator wait, not wait_for_function: Playwright polls a string predicate by eval, which the page's
+    # Content-Security-Policy refuses (no 'unsafe-eval').
+    expect(page.locator("#results")).to_contain_text("共 1 条")
     results = page.inner_text("#results")
     assert "张三" in results and "李四" not in results and "王五" not in results
     assert "138****5678" in results and "13812345678" not in results

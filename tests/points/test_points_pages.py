@@ -120,7 +120,7 @@ def test_the_order_page_says_where_when_and_what_to_do(district, scheme, evening
         )
         body = client.get(f"/points/orders/{order.pk}/").content.decode()
         assert "文化广场 · 2025-05-10 20:00 – 2025-05-11 02:00" in body
-        assert "领取时请出示此二维码" in body and "return confirm(" in body
+        assert "领取时请出示此二维码" in body and "data-confirm=" in body
         assert "在兑换柜台打开" not in body  # a resident is no counter
         staff_view = client_for(district["grid_worker_a"]).get(f"/points/orders/{order.pk}/").content.decode()
         assert f'href="/points/counter/?code={order.pickup_code}"' in staff_view
