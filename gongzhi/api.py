@@ -20,6 +20,7 @@ from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
 from gongzhi.rosters.api import router as rosters_router
+from gongzhi.inspections.api import router as inspections_router
 from gongzhi.volunteering.api import router as volunteering_router
 
 
@@ -109,3 +110,4 @@ api.add_router("/appeals/measures", appeals_measures_router)  # before /appeals:
 api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/board", board_router)
+api.add_router("/inspections", inspections_router)

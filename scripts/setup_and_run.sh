@@ -42,6 +42,7 @@ say "诉求分类、积分方案、志愿活动与 Open311 演示密钥 / catego
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
+manage seed_inspections -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
