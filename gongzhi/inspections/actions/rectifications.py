@@ -30,6 +30,7 @@ from gongzhi.inspections.models import Rectification, RectificationState
 S = RectificationState
 OPEN = {S.OPEN, S.OVERDUE}
 MAX_DEADLINE_DAYS = 180
+SYSTEM_ONLY = "system"  # a move only the platform makes (system=True): no one holds it
 
 
 def parse_deadline(value: Any, *, today: dt.date, field: str = "deadline") -> dt.date:
@@ -114,7 +115,7 @@ MOVES: dict[str, fsm.Move[Rectification, User]] = {
         label=gettext_lazy("撤销"),
     ),
     "mark_overdue": fsm.Move(
-        sources={S.OPEN}, target=S.OVERDUE, rule="inspections.rectify", label=gettext_lazy("标记逾期")
+        sources={S.OPEN}, target=S.OVERDUE, rule=SYSTEM_ONLY, label=gettext_lazy("标记逾期")
     ),
 }
 
@@ -130,7 +131,7 @@ def _event(step: fsm.Step[Rectification, User]) -> AuditEvent:
 
 
 def _holds(actor: User, rule: str, row: Rectification) -> bool:
-    return rules.allows(actor, rule, row.area_code)
+    return rule != SYSTEM_ONLY and rules.allows(actor, rule, row.area_code)
 
 
 RECTIFICATION: fsm.Lifecycle[Rectification, User, AuditEvent] = fsm.Lifecycle(
