@@ -15,12 +15,12 @@ from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
+from gongzhi.inspections.api import router as inspections_router
 from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
 from gongzhi.rosters.api import router as rosters_router
-from gongzhi.inspections.api import router as inspections_router
 from gongzhi.volunteering.api import router as volunteering_router
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.params.functions import Path as PathParam
 
@@ -141,7 +141,9 @@ class RevealOut(Schema):
     contact_phone: str
 
 
-@router.post("/places/{place_id}/reveal", response=RevealOut, summary="The contact's full phone (people.unmask, audited)")
+@router.post(
+    "/places/{place_id}/reveal", response=RevealOut, summary="The contact's full phone (people.unmask, audited)"
+)
 def reveal_place_contact(
     request: ApiRequest, data: RevealIn, place_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> RevealOut:
@@ -233,7 +235,9 @@ class TemplateIn(Schema):
     items: list[dict[str, Any]]
 
 
-@router.post("/templates", response={201: TemplateOut}, summary="Publish the next version of a template (inspections.configure)")
+@router.post(
+    "/templates", response={201: TemplateOut}, summary="Publish the next version of a template (inspections.configure)"
+)
 def publish_template(request: ApiRequest, data: TemplateIn) -> Status[TemplateOut]:
     template = template_publish(actor=request.auth, **data.model_dump())
     return Status(201, TemplateOut.build(selectors.template_get(template_id=template.pk)))
@@ -545,7 +549,9 @@ def get_rectification(
     request: ApiRequest, rectification_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> RectificationDetail:
     order = selectors.rectification_get(user=request.auth, rectification_id=rectification_id)
-    return RectificationDetail(**RectificationOut.build(order).model_dump(), allowed=RECTIFICATION.allowed(order, request.auth))
+    return RectificationDetail(
+        **RectificationOut.build(order).model_dump(), allowed=RECTIFICATION.allowed(order, request.auth)
+    )
 
 
 class RectificationActionIn(Schema):

@@ -48,9 +48,25 @@ def write_ledger(*, area: Area, unmasked: bool) -> tuple[Path, dict[str, int]]:
     places = book.create_sheet(_("场所"))
     _header(
         places,
-        [_("编号"), _("场所名称"), _("场所类型"), _("微网格"), _("地址"), _("营业执照/许可证号"), _("联系人"), _("联系电话"), _("包保网格员"), _("在册")],
+        [
+            _("编号"),
+            _("场所名称"),
+            _("场所类型"),
+            _("微网格"),
+            _("地址"),
+            _("营业执照/许可证号"),
+            _("联系人"),
+            _("联系电话"),
+            _("包保网格员"),
+            _("在册"),
+        ],
     )
-    for p in Place.objects.filter(code_range_q(area.code, "area_code")).select_related("responsible").order_by("area_code", "id").iterator():
+    for p in (
+        Place.objects.filter(code_range_q(area.code, "area_code"))
+        .select_related("responsible")
+        .order_by("area_code", "id")
+        .iterator()
+    ):
         places.append(
             [
                 p.pk,
@@ -67,8 +83,23 @@ def write_ledger(*, area: Area, unmasked: bool) -> tuple[Path, dict[str, int]]:
         )
         counts["places"] += 1
     sheet = book.create_sheet(_("巡查记录"))
-    _header(sheet, [_("编号"), _("场所"), _("清单"), _("版本"), _("巡查人"), _("巡查时间"), _("不合格项数"), _("位置相符"), _("微网格")])
-    rows = Inspection.objects.filter(code_range_q(area.code, "area_code")).select_related("place", "template", "inspector")
+    _header(
+        sheet,
+        [
+            _("编号"),
+            _("场所"),
+            _("清单"),
+            _("版本"),
+            _("巡查人"),
+            _("巡查时间"),
+            _("不合格项数"),
+            _("位置相符"),
+            _("微网格"),
+        ],
+    )
+    rows = Inspection.objects.filter(code_range_q(area.code, "area_code")).select_related(
+        "place", "template", "inspector"
+    )
     for i in rows.order_by("-done_at", "-id").iterator():
         sheet.append(
             [
@@ -85,7 +116,20 @@ def write_ledger(*, area: Area, unmasked: bool) -> tuple[Path, dict[str, int]]:
         )
         counts["inspections"] += 1
     sheet = book.create_sheet(_("整改单"))
-    _header(sheet, [_("编号"), _("场所"), _("委员会"), _("问题"), _("严重程度"), _("状态"), _("整改期限"), _("逾期"), _("办结时间")])
+    _header(
+        sheet,
+        [
+            _("编号"),
+            _("场所"),
+            _("委员会"),
+            _("问题"),
+            _("严重程度"),
+            _("状态"),
+            _("整改期限"),
+            _("逾期"),
+            _("办结时间"),
+        ],
+    )
     orders = Rectification.objects.filter(code_range_q(area.code, "area_code")).select_related("place")
     for r in orders.order_by("deadline", "id").iterator():
         sheet.append(

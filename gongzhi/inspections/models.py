@@ -117,7 +117,9 @@ class ItemKind(models.TextChoices):
 class ChecklistItem(models.Model):
     """An item of one template version. `condition` = {"item": key, "result"?: r, "value"?: v} on an earlier item."""
 
-    template = models.ForeignKey(ChecklistTemplate, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items")
+    template = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("清单"), on_delete=models.CASCADE, related_name="items"
+    )
     key = models.SlugField(_("代码"), max_length=32)
     order = models.PositiveSmallIntegerField(_("顺序"))
     text = models.CharField(_("检查内容"), max_length=200)
@@ -190,7 +192,9 @@ class Inspection(models.Model):
 
 
 class Answer(models.Model):
-    inspection = models.ForeignKey(Inspection, verbose_name=_("巡查记录"), on_delete=models.CASCADE, related_name="answers")
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("巡查记录"), on_delete=models.CASCADE, related_name="answers"
+    )
     item = models.ForeignKey(ChecklistItem, verbose_name=_("清单项"), on_delete=models.PROTECT, related_name="+")
     result = models.CharField(_("结论"), max_length=4, choices=Result.choices)
     value = models.JSONField(_("填写值"), null=True, blank=True)
@@ -237,7 +241,9 @@ class Rectification(models.Model):
     inspection = models.ForeignKey(
         Inspection, verbose_name=_("发现问题的巡查"), on_delete=models.PROTECT, related_name="rectifications"
     )
-    answer = models.OneToOneField(Answer, verbose_name=_("不合格项"), on_delete=models.PROTECT, related_name="rectification")
+    answer = models.OneToOneField(
+        Answer, verbose_name=_("不合格项"), on_delete=models.PROTECT, related_name="rectification"
+    )
     item_key = models.SlugField(_("清单项代码"), max_length=32)
     template_code = models.SlugField(_("清单代码"), max_length=32)
     committee = models.CharField(_("委员会"), max_length=32)
@@ -265,7 +271,9 @@ class Rectification(models.Model):
 class InspectionAppeal(models.Model):
     """A failed item sent on as an appeal (the item names an appeal category) instead of a rectification order."""
 
-    answer = models.OneToOneField(Answer, verbose_name=_("不合格项"), on_delete=models.PROTECT, related_name="appeal_link")
+    answer = models.OneToOneField(
+        Answer, verbose_name=_("不合格项"), on_delete=models.PROTECT, related_name="appeal_link"
+    )
     appeal = models.ForeignKey("appeals.Appeal", verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="+")
 
     class Meta:

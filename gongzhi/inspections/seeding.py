@@ -118,7 +118,7 @@ def seed_demo_inspections(*, actor: User, seed: int = 13) -> dict[str, int]:
     counts = {"templates": len(templates), "places": 0, "inspections": 0, "rectifications": 0}
     if Place.objects.exists():
         return counts
-    rnd = random.Random(seed)  # noqa: S311  # demo data, not security
+    rnd = random.Random(seed)  # demo data, not security
     food = templates["food_safety"]
     now = clock.now()
     today = timezone.localdate(now)
@@ -150,13 +150,30 @@ def seed_demo_inspections(*, actor: User, seed: int = 13) -> dict[str, int]:
                 counts["places"] += 1
                 if kind not in food.place_kinds:
                     continue
-                counts.update(_history(place, food, responsible, at, rnd, counts, due_today=micro_worker is not None or grid_worker.username == "grid"))
+                counts.update(
+                    _history(
+                        place,
+                        food,
+                        responsible,
+                        at,
+                        rnd,
+                        counts,
+                        due_today=micro_worker is not None or grid_worker.username == "grid",
+                    )
+                )
     mark_overdue(at=now)
     return counts
 
 
 def _history(
-    place: Place, food: ChecklistTemplate, inspector: User, at: Any, rnd: random.Random, counts: dict[str, int], *, due_today: bool
+    place: Place,
+    food: ChecklistTemplate,
+    inspector: User,
+    at: Any,
+    rnd: random.Random,
+    counts: dict[str, int],
+    *,
+    due_today: bool,
 ) -> dict[str, int]:
     """One month of food-safety inspections of a place; returns the updated counts."""
     where = {"lat": place.lat, "lng": place.lng, "accuracy": 20.0} if place.lat is not None else None

@@ -163,9 +163,7 @@ def rectifications_list(
     qs = _in_area(qs, area_code)
     if state:
         if state not in RectificationState.values:
-            raise ValidationFailed(
-                _("状态只能是：%(v)s") % {"v": "、".join(RectificationState.values)}, field="state"
-            )
+            raise ValidationFailed(_("状态只能是：%(v)s") % {"v": "、".join(RectificationState.values)}, field="state")
         qs = qs.filter(state=state)
     if overdue:
         qs = qs.filter(state__in=OPEN_RECTIFICATION, deadline__lt=timezone.localdate(clock.now()))
@@ -177,7 +175,9 @@ def rectifications_list(
 
 
 def rectification_get(*, user: User, rectification_id: int) -> Rectification:
-    found = Rectification.objects.select_related("place", "inspection", "answer__item").filter(pk=rectification_id).first()
+    found = (
+        Rectification.objects.select_related("place", "inspection", "answer__item").filter(pk=rectification_id).first()
+    )
     if found is None or not rules.allows(user, "inspections.view", found.area_code):
         raise NotFound(_("整改单不存在：%(id)s") % {"id": rectification_id}, field="rectification_id")
     return found
@@ -243,10 +243,14 @@ def rollup(*, user: User, area: Area, since: dt.date, until: dt.date) -> dict[st
         return code[:child_len] if child_len else area.code
 
     figures: dict[tuple[str, str], Figures] = defaultdict(Figures)  # (committee, child code or area code)
-    places = list(Place.objects.filter(code_range_q(area.code, "area_code"), is_active=True).values("pk", "kind", "area_code"))
+    places = list(
+        Place.objects.filter(code_range_q(area.code, "area_code"), is_active=True).values("pk", "kind", "area_code")
+    )
     counts = {
         (r["place_id"], r["template__code"]): r["n"]
-        for r in Inspection.objects.filter(code_range_q(area.code, "area_code"), done_at__date__gte=since, done_at__date__lte=until)
+        for r in Inspection.objects.filter(
+            code_range_q(area.code, "area_code"), done_at__date__gte=since, done_at__date__lte=until
+        )
         .values("place_id", "template__code")
         .annotate(n=Count("id"))
     }
@@ -267,20 +271,20 @@ def rollup(*, user: User, area: Area, since: dt.date, until: dt.date) -> dict[st
         for where in {area.code, key_of(r["area_code"])}:
             figures[(r["template__committee"], where)].inspections += r["n"]
     failed = Answer.objects.filter(inspection__in=in_period, result=Result.FAIL)
-    for r in failed.values("inspection__area_code", "inspection__template__committee").annotate(n=Count("id")):
-        for where in {area.code, key_of(r["inspection__area_code"])}:
-            figures[(r["inspection__template__committee"], where)].hazards_found += r["n"]
+    for a in failed.values("inspection__area_code", "inspection__template__committee").annotate(n=Count("id")):
+        for where in {area.code, key_of(a["inspection__area_code"])}:
+            figures[(a["inspection__template__committee"], where)].hazards_found += a["n"]
     orders = Rectification.objects.filter(code_range_q(area.code, "area_code"))
     fixed = orders.filter(state=RectificationState.RECTIFIED, closed_at__date__gte=since, closed_at__date__lte=until)
-    for r in fixed.values("area_code", "committee").annotate(n=Count("id")):
-        for where in {area.code, key_of(r["area_code"])}:
-            figures[(r["committee"], where)].hazards_fixed += r["n"]
+    for x in fixed.values("area_code", "committee").annotate(n=Count("id")):
+        for where in {area.code, key_of(x["area_code"])}:
+            figures[(x["committee"], where)].hazards_fixed += x["n"]
     still_open = orders.filter(state__in=OPEN_RECTIFICATION, created_at__date__lte=until)
-    for r in still_open.values("area_code", "committee", "deadline"):
-        for where in {area.code, key_of(r["area_code"])}:
-            f = figures[(r["committee"], where)]
+    for o in still_open.values("area_code", "committee", "deadline"):
+        for where in {area.code, key_of(o["area_code"])}:
+            f = figures[(o["committee"], where)]
             f.rectifications_open += 1
-            if r["deadline"] < until:
+            if o["deadline"] < until:
                 f.rectifications_overdue += 1
     names = {c.code: c.name for c in children}
     return {

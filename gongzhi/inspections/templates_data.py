@@ -31,7 +31,9 @@ class Template:
     items: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _item(key: str, text: str, kind: str = "yes_no", *, required: bool = True, severity: int = 1, **extra: Any) -> dict[str, Any]:
+def _item(
+    key: str, text: str, kind: str = "yes_no", *, required: bool = True, severity: int = 1, **extra: Any
+) -> dict[str, Any]:
     return {"key": key, "text": text, "kind": kind, "required": required, "severity": severity, **extra}
 
 
@@ -51,7 +53,13 @@ TEMPLATES: tuple[Template, ...] = (
             _item("storage", "食品分类分架、离地离墙存放，生熟分开", severity=2),
             _item("cold_chain", "冷藏冷冻设施温度符合要求", severity=2),
             _item("dates", "预包装食品标注生产日期、保质期，无过期变质食品", severity=3),
-            _item("expired_photo", "过期变质食品现场照片", "photo", severity=3, condition={"item": "dates", "result": "fail"}),
+            _item(
+                "expired_photo",
+                "过期变质食品现场照片",
+                "photo",
+                severity=3,
+                condition={"item": "dates", "result": "fail"},
+            ),
             _item("additives", "食品添加剂专柜存放、专人管理、记录台账", severity=2),
             _item("purchase_records", "进货查验记录和索证索票齐全"),
             _item("disinfection", "餐饮具清洗消毒设施正常使用", severity=2),
@@ -89,7 +97,7 @@ TEMPLATES: tuple[Template, ...] = (
         "fire",
         "消防安全",
         "消安委",
-        NINE_SMALL + ["food_business", "small_enterprise", "rental"],
+        [*NINE_SMALL, "food_business", "small_enterprise", "rental"],
         30,
         2,
         7,

@@ -45,7 +45,11 @@ def _area(request: UserRequest, rule: str = "inspections.view") -> Area:
     code = (request.GET.get("area") or "").strip()
     if not code:
         tops = rules.scope_codes(request.user, rule)
-        code = tops[0] if tops and tops[0] else (Area.objects.filter(parent__isnull=True).values_list("code", flat=True).first() or "")
+        code = (
+            tops[0]
+            if tops and tops[0]
+            else (Area.objects.filter(parent__isnull=True).values_list("code", flat=True).first() or "")
+        )
     area = Area.objects.filter(code=code).first()
     if area is None:
         raise NotFound(_("区域不存在：%(code)s") % {"code": code}, field="area")
@@ -75,7 +79,10 @@ def inspect(request: UserRequest, place_id: int, template_id: int) -> HttpRespon
     place = place_get(actor=request.user, place_id=place_id, rule="inspections.inspect")
     template = selectors.template_get(template_id=template_id)
     if place.kind not in template.place_kinds:
-        raise ValidationFailed(_("清单「%(t)s」不适用于%(kind)s") % {"t": template.name, "kind": place.get_kind_display()}, field="template_id")
+        raise ValidationFailed(
+            _("清单「%(t)s」不适用于%(kind)s") % {"t": template.name, "kind": place.get_kind_display()},
+            field="template_id",
+        )
     order = None
     raw = request.GET.get("rectification")
     if raw:

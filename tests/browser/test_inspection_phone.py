@@ -30,11 +30,19 @@ def test_a_grid_worker_inspects_on_a_phone_offline_and_it_is_sent_once(live_serv
     worker = factories.UserFactory(username="gw_li", role="grid_worker", at=areas[GRID_A], display_name="李网格")
     micro = areas[MICRO_A]
     place = place_create(
-        actor=worker, area=MICRO_A, name="老王家常菜馆", kind="restaurant", address="商业街3号",
-        lat=micro.point_lat, lng=micro.point_lng, responsible_id=worker.pk, contact_phone="13705321001",
+        actor=worker,
+        area=MICRO_A,
+        name="老王家常菜馆",
+        kind="restaurant",
+        address="商业街3号",
+        lat=micro.point_lat,
+        lng=micro.point_lng,
+        responsible_id=worker.pk,
+        contact_phone="13705321001",
     )
     context = browser.new_context(
-        **PHONE, geolocation={"latitude": micro.point_lat, "longitude": micro.point_lng, "accuracy": 12},
+        **PHONE,
+        geolocation={"latitude": micro.point_lat, "longitude": micro.point_lng, "accuracy": 12},
         permissions=["geolocation"],
     )
     errors: list[str] = []

@@ -73,11 +73,10 @@ def passing(template, **overrides):
     answers = {}
     for item in template.items.all():
         cond = item.condition
-        if cond:
-            earlier = answers.get(cond["item"])
-            if earlier is None or ("result" in cond and earlier["result"] != cond["result"]):
-                if item.key not in overrides:
-                    continue
+        earlier = answers.get(cond["item"]) if cond else None
+        hidden = cond and (earlier is None or ("result" in cond and earlier["result"] != cond["result"]))
+        if hidden and item.key not in overrides:
+            continue
         answer = {"item": item.key, "result": "pass"}
         if item.kind == "number":
             answer["value"] = 2

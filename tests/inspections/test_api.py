@@ -10,7 +10,7 @@ from gongzhi.core.models import AuditEvent
 from gongzhi.inspections.models import Answer, AnswerPhoto, Inspection, Rectification
 from tests.conftest import MICRO_A
 from tests.inspections.conftest import jpeg_with_gps, passing
-from tests.test_i18n import english_catalogue  # noqa: F401
+from tests.test_i18n import english_catalogue  # noqa: F401  # a fixture
 
 
 def body(place, template, **kw):
@@ -24,7 +24,12 @@ def post(client, data, key=None, **headers):
 
 
 def counts():
-    return (Inspection.objects.count(), Answer.objects.count(), Rectification.objects.count(), AnswerPhoto.objects.count())
+    return (
+        Inspection.objects.count(),
+        Answer.objects.count(),
+        Rectification.objects.count(),
+        AnswerPhoto.objects.count(),
+    )
 
 
 def test_the_offline_inspection_sent_twice_is_stored_once_and_the_repeat_returns_the_first(
@@ -52,7 +57,9 @@ def test_an_inspection_returns_its_answers_orders_and_location_check(district, r
     client = as_user(district["grid_worker_a"])
     data = body(restaurant, food, location={"lat": restaurant.lat, "lng": restaurant.lng, "accuracy": 15})
     data["answers"] = passing(food, dates={"result": "fail"}, expired_photo={"result": "fail", "photos": []})
-    next(a for a in data["answers"] if a["item"] == "expired_photo")["photos"] = ["data:image/jpeg;base64," + base64.b64encode(jpeg_with_gps()).decode()]
+    next(a for a in data["answers"] if a["item"] == "expired_photo")["photos"] = [
+        "data:image/jpeg;base64," + base64.b64encode(jpeg_with_gps()).decode()
+    ]
     response = post(client, data)
     assert response.status_code == 201, response.content
     out = response.json()
@@ -128,7 +135,7 @@ def test_a_template_for_other_kinds_is_refused(district, restaurant, templates, 
     assert response.status_code == 422 and response.json()["field"] == "template_id"
 
 
-def test_errors_read_in_english_when_asked(district, restaurant, templates, as_user, english_catalogue):
+def test_errors_read_in_english_when_asked(district, restaurant, templates, as_user, english_catalogue):  # noqa: F811
     data = body(restaurant, templates["food_safety"])
     data["answers"] = [a for a in data["answers"] if a["item"] != "licence"]
     response = post(as_user(district["grid_worker_a"]), data, HTTP_ACCEPT_LANGUAGE="en")
@@ -140,9 +147,16 @@ def test_places_show_contacts_masked_and_reveal_is_for_unmaskers_and_audited(dis
     grid = as_user(district["grid_worker_a"])
     listed = grid.get("/api/v1/inspections/places").json()
     assert listed["total"] == 1 and listed["items"][0]["contact_phone"] == "137****1001"
-    assert grid.post(f"/api/v1/inspections/places/{restaurant.pk}/reveal", "{}", content_type="application/json").status_code == 403
+    assert (
+        grid.post(
+            f"/api/v1/inspections/places/{restaurant.pk}/reveal", "{}", content_type="application/json"
+        ).status_code
+        == 403
+    )
     community = as_user(district["community_worker_a"])
-    shown = community.post(f"/api/v1/inspections/places/{restaurant.pk}/reveal", '{"reason": "联系整改"}', content_type="application/json")
+    shown = community.post(
+        f"/api/v1/inspections/places/{restaurant.pk}/reveal", '{"reason": "联系整改"}', content_type="application/json"
+    )
     assert shown.json() == {"contact_phone": "13705321001"}
     assert AuditEvent.objects.filter(action="pii.unmask", target_type="inspections.place").count() == 1
     assert as_user(district["grid_worker_b"]).get(f"/api/v1/inspections/places/{restaurant.pk}").status_code == 404
@@ -151,7 +165,13 @@ def test_places_show_contacts_masked_and_reveal_is_for_unmaskers_and_audited(dis
 
 def test_registering_a_place_checks_area_kind_and_the_responsible_worker(district, templates, as_user):
     client = as_user(district["grid_worker_a"])
-    ok = {"area": MICRO_A, "name": "小张理发店", "kind": "salon", "contact_phone": "13800001111", "responsible_id": district["grid_worker_a"].pk}
+    ok = {
+        "area": MICRO_A,
+        "name": "小张理发店",
+        "kind": "salon",
+        "contact_phone": "13800001111",
+        "responsible_id": district["grid_worker_a"].pk,
+    }
     created = client.post("/api/v1/inspections/places", json.dumps(ok), content_type="application/json")
     assert created.status_code == 201 and created.json()["contact_phone"] == "138****1111"
     for change, field in [
@@ -161,7 +181,9 @@ def test_registering_a_place_checks_area_kind_and_the_responsible_worker(distric
         ({"responsible_id": district["grid_worker_b"].pk, "name": "另一家"}, "responsible_id"),
         ({"contact_phone": "12345", "name": "又一家"}, "contact_phone"),
     ]:
-        response = client.post("/api/v1/inspections/places", json.dumps({**ok, **change}), content_type="application/json")
+        response = client.post(
+            "/api/v1/inspections/places", json.dumps({**ok, **change}), content_type="application/json"
+        )
         assert response.status_code in (403, 409, 422), (change, response.content)
         if field:
             assert response.json()["field"] == field
@@ -186,19 +208,34 @@ def test_templates_publish_a_new_version_and_old_inspections_keep_theirs(distric
     food = templates["food_safety"]
     post(as_user(district["grid_worker_a"]), body(restaurant, food))
     spec = {
-        "code": "food_safety", "name": "食品安全", "committee": "食安委", "place_kinds": ["restaurant"],
-        "frequency_days": 14, "items": [{"key": "licence", "text": "亮证经营", "kind": "yes_no", "severity": 2}],
+        "code": "food_safety",
+        "name": "食品安全",
+        "committee": "食安委",
+        "place_kinds": ["restaurant"],
+        "frequency_days": 14,
+        "items": [{"key": "licence", "text": "亮证经营", "kind": "yes_no", "severity": 2}],
     }
-    assert as_user(district["community_worker_a"]).post("/api/v1/inspections/templates", json.dumps(spec), content_type="application/json").status_code == 403
+    assert (
+        as_user(district["community_worker_a"])
+        .post("/api/v1/inspections/templates", json.dumps(spec), content_type="application/json")
+        .status_code
+        == 403
+    )
     staff = as_user(district["street_staff"])
-    bad = staff.post("/api/v1/inspections/templates", json.dumps({**spec, "items": [{**spec["items"][0], "condition": {"item": "later", "result": "fail"}}]}), content_type="application/json")
+    bad = staff.post(
+        "/api/v1/inspections/templates",
+        json.dumps({**spec, "items": [{**spec["items"][0], "condition": {"item": "later", "result": "fail"}}]}),
+        content_type="application/json",
+    )
     assert bad.status_code == 422 and bad.json()["field"] == "items[0].condition"
     published = staff.post("/api/v1/inspections/templates", json.dumps(spec), content_type="application/json")
     assert published.status_code == 201 and published.json()["version"] == 2
     current = {t["code"]: t for t in staff.get("/api/v1/inspections/templates").json()}
     assert current["food_safety"]["version"] == 2 and len(current["food_safety"]["items"]) == 1
     old = Inspection.objects.get()
-    assert old.template.version == 1 and old.answers.count() == food.items.count() - 1  # all but the photo shown only when dates fail
+    assert (
+        old.template.version == 1 and old.answers.count() == food.items.count() - 1
+    )  # all but the photo shown only when dates fail
 
 
 def test_rectification_actions_and_the_rollup_through_the_api(district, restaurant, templates, as_user):
@@ -223,9 +260,15 @@ def test_rectification_actions_and_the_rollup_through_the_api(district, restaura
         content_type="application/json",
     )
     assert wrong.status_code == 422 and wrong.json()["field"] == "action"
-    rollup = as_user(district["street_staff"]).get("/api/v1/inspections/rollup?area=370211001&from=2026-06-01&to=2026-06-30").json()
+    rollup = (
+        as_user(district["street_staff"])
+        .get("/api/v1/inspections/rollup?area=370211001&from=2026-06-01&to=2026-06-30")
+        .json()
+    )
     food_row = next(c for c in rollup["committees"] if c["committee"] == "食安委")
-    assert food_row["total"]["expected"] == 1 and food_row["total"]["done"] == 1 and food_row["total"]["completion"] == 1.0
+    assert (
+        food_row["total"]["expected"] == 1 and food_row["total"]["done"] == 1 and food_row["total"]["completion"] == 1.0
+    )
     assert food_row["total"]["hazards_found"] == 1 and food_row["total"]["rectifications_open"] == 1
     assert [c["code"] for c in food_row["children"]] == ["370211001001", "370211001002"]
     assert as_user(district["grid_worker_b"]).get("/api/v1/inspections/rollup?area=370211001").status_code == 403

@@ -22,7 +22,9 @@ def signed_in(user):
 def failed_once(district, restaurant, templates):
     food = templates["food_safety"]
     return inspection_submit(
-        actor=district["grid_worker_a"], place_id=restaurant.pk, template_id=food.pk,
+        actor=district["grid_worker_a"],
+        place_id=restaurant.pk,
+        template_id=food.pk,
         answers=passing(food, storage={"result": "fail", "note": "生熟混放"}),
     )
 
@@ -43,12 +45,25 @@ def test_the_form_lists_every_item_with_its_config_for_the_script(district, rest
     text = page.content.decode()
     assert page.status_code == 200 and text.count('class="item ') == food.items.count()
     assert 'id="inspection-config"' in text and "js/inspection_form.js" in text and "js/inspection_outbox.js" in text
-    assert signed_in(district["grid_worker_b"]).get(f"/inspections/places/{restaurant.pk}/inspect/{food.pk}/").status_code == 404
-    wrong = signed_in(district["grid_worker_a"]).get(f"/inspections/places/{restaurant.pk}/inspect/{templates['work_safety'].pk}/")
+    assert (
+        signed_in(district["grid_worker_b"]).get(f"/inspections/places/{restaurant.pk}/inspect/{food.pk}/").status_code
+        == 404
+    )
+    wrong = signed_in(district["grid_worker_a"]).get(
+        f"/inspections/places/{restaurant.pk}/inspect/{templates['work_safety'].pk}/"
+    )
     assert wrong.status_code == 422
 
 
-@pytest.mark.parametrize("path", ["/inspections/places/", "/inspections/records/?failed=1", "/inspections/rectifications/?overdue=0", "/inspections/rollup/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/inspections/places/",
+        "/inspections/records/?failed=1",
+        "/inspections/rectifications/?overdue=0",
+        "/inspections/rollup/",
+    ],
+)
 def test_staff_lists_open_for_staff_and_not_for_residents(district, failed_once, path):
     page = signed_in(district["community_worker_a"]).get(path)
     text = page.content.decode()
@@ -66,10 +81,15 @@ def test_a_bad_filter_says_which(district, failed_once):
 def test_office_staff_extend_an_order_from_the_list(district, failed_once):
     order = failed_once.rectifications[0]
     client = signed_in(district["community_worker_a"])
-    client.post(f"/inspections/rectifications/{order.pk}/act/", {"action": "extend", "deadline": "2026-06-30", "note": "等待设备"})
+    client.post(
+        f"/inspections/rectifications/{order.pk}/act/",
+        {"action": "extend", "deadline": "2026-06-30", "note": "等待设备"},
+    )
     order.refresh_from_db()
     assert order.deadline.isoformat() == "2026-06-30"
-    signed_in(district["grid_worker_a"]).post(f"/inspections/rectifications/{order.pk}/act/", {"action": "cancel", "note": "x"})
+    signed_in(district["grid_worker_a"]).post(
+        f"/inspections/rectifications/{order.pk}/act/", {"action": "cancel", "note": "x"}
+    )
     order.refresh_from_db()
     assert order.state == "open"
 
@@ -88,4 +108,9 @@ def test_the_export_is_masked_audited_and_unmasked_only_for_unmaskers(district, 
     book = load_workbook(io.BytesIO(b"".join(full.streaming_content)), read_only=True)
     assert list(book.worksheets[0].values)[1][7] == "13705321001"
     assert AuditEvent.objects.filter(action="inspections.export_unmasked").count() == 1
-    assert signed_in(district["grid_worker_a"]).get(f"/inspections/export.xlsx?area={district['grid_worker_a'].memberships.first().area.code}").status_code == 403
+    assert (
+        signed_in(district["grid_worker_a"])
+        .get(f"/inspections/export.xlsx?area={district['grid_worker_a'].memberships.first().area.code}")
+        .status_code
+        == 403
+    )

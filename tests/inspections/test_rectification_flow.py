@@ -51,7 +51,9 @@ def test_a_failing_reinspection_keeps_it_open_with_a_new_deadline(district, rest
     assert mark_overdue() == 1
     order.refresh_from_db()
     assert order.state == "overdue"
-    again = submit(district, restaurant, food, answers=passing(food, storage={"result": "fail"}), rectification_id=order.pk)
+    again = submit(
+        district, restaurant, food, answers=passing(food, storage={"result": "fail"}), rectification_id=order.pk
+    )
     order.refresh_from_db()
     assert order.state == "open" and order.reinspections_failed == 1 and order.deadline == dt.date(2026, 7, 2)
     assert again.rectifications == []  # the re-inspected item does not open a second order
@@ -87,17 +89,27 @@ def test_a_failed_item_with_an_appeal_category_opens_an_appeal_in_it(district, r
 
 def test_office_staff_extend_and_cancel_with_a_reason(district, restaurant, templates):
     food = templates["food_safety"]
-    [order] = submit(district, restaurant, food, answers=passing(food, dates={"result": "fail"}, expired_photo={"result": "na"})).rectifications
+    [order] = submit(
+        district, restaurant, food, answers=passing(food, dates={"result": "fail"}, expired_photo={"result": "na"})
+    ).rectifications
     with pytest.raises(ValidationFailed) as err:
-        rectification_act(actor=district["community_worker_a"], rectification_id=order.pk, action="extend", deadline="2026-07-01")
+        rectification_act(
+            actor=district["community_worker_a"], rectification_id=order.pk, action="extend", deadline="2026-07-01"
+        )
     assert err.value.field == "note"
     extended = rectification_act(
-        actor=district["community_worker_a"], rectification_id=order.pk, action="extend", deadline="2026-07-01", note="设备待到货"
+        actor=district["community_worker_a"],
+        rectification_id=order.pk,
+        action="extend",
+        deadline="2026-07-01",
+        note="设备待到货",
     )
     assert extended.deadline == dt.date(2026, 7, 1)
     with pytest.raises(PermissionDenied):
         rectification_act(actor=district["grid_worker_a"], rectification_id=order.pk, action="cancel", note="误开")
-    cancelled = rectification_act(actor=district["community_worker_a"], rectification_id=order.pk, action="cancel", note="误开")
+    cancelled = rectification_act(
+        actor=district["community_worker_a"], rectification_id=order.pk, action="cancel", note="误开"
+    )
     assert cancelled.state == "cancelled"
     with pytest.raises(ValidationFailed) as err:
         rectification_act(actor=district["community_worker_a"], rectification_id=order.pk, action="cancel", note="再撤")

@@ -24,7 +24,10 @@ ITEM_KEYS = {"key", "text", "kind", "required", "severity", "choices", "conditio
 
 def _int(value: Any, *, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationFailed(_("%(field)s 必须是 %(low)d 到 %(high)d 之间的整数") % {"field": field, "low": low, "high": high}, field=field)
+        raise ValidationFailed(
+            _("%(field)s 必须是 %(low)d 到 %(high)d 之间的整数") % {"field": field, "low": low, "high": high},
+            field=field,
+        )
     return value
 
 
@@ -42,25 +45,35 @@ def _items(raw: Any) -> list[ChecklistItem]:
         unknown = sorted(set(spec) - ITEM_KEYS)
         if unknown:
             raise ValidationFailed(
-                _("%(field)s 不接受的字段：%(keys)s") % {"field": where, "keys": "、".join(unknown)}, field=f"{where}.{unknown[0]}"
+                _("%(field)s 不接受的字段：%(keys)s") % {"field": where, "keys": "、".join(unknown)},
+                field=f"{where}.{unknown[0]}",
             )
         key = spec.get("key")
         if not isinstance(key, str) or not KEY.match(key):
-            raise ValidationFailed(_("%(field)s 的代码须为小写字母开头的字母、数字或下划线") % {"field": where}, field=f"{where}.key")
+            raise ValidationFailed(
+                _("%(field)s 的代码须为小写字母开头的字母、数字或下划线") % {"field": where}, field=f"{where}.key"
+            )
         if key in seen:
             raise ValidationFailed(_("清单项代码重复：%(key)s") % {"key": key}, field=f"{where}.key")
         kind = spec.get("kind")
         if kind not in ItemKind.values:
             raise ValidationFailed(
-                _("%(field)s 的类型只能是：%(v)s") % {"field": where, "v": "、".join(ItemKind.values)}, field=f"{where}.kind"
+                _("%(field)s 的类型只能是：%(v)s") % {"field": where, "v": "、".join(ItemKind.values)},
+                field=f"{where}.kind",
             )
         required = spec.get("required", True)
         if not isinstance(required, bool):
-            raise ValidationFailed(_("%(field)s 必须是布尔值") % {"field": f"{where}.required"}, field=f"{where}.required")
+            raise ValidationFailed(
+                _("%(field)s 必须是布尔值") % {"field": f"{where}.required"}, field=f"{where}.required"
+            )
         severity = _int(spec.get("severity", Severity.MINOR), field=f"{where}.severity", low=1, high=3)
         choices = spec.get("choices") or []
         if kind == ItemKind.CHOICE:
-            if not isinstance(choices, list) or len(choices) < 2 or not all(isinstance(c, str) and c.strip() for c in choices):
+            if (
+                not isinstance(choices, list)
+                or len(choices) < 2
+                or not all(isinstance(c, str) and c.strip() for c in choices)
+            ):
                 raise ValidationFailed(_("选择题至少要有两个选项"), field=f"{where}.choices")
             if len(set(choices)) != len(choices):
                 raise ValidationFailed(_("选项重复"), field=f"{where}.choices")
@@ -70,9 +83,10 @@ def _items(raw: Any) -> list[ChecklistItem]:
         if condition is not None:
             condition = _condition(condition, seen, where=f"{where}.condition")
         category = spec.get("appeal_category") or ""
-        if category:
-            if not isinstance(category, str) or not Category.objects.filter(code=category, parent__isnull=False).exists():
-                raise ValidationFailed(_("未知的诉求小类：%(code)s") % {"code": category}, field=f"{where}.appeal_category")
+        if category and (
+            not isinstance(category, str) or not Category.objects.filter(code=category, parent__isnull=False).exists()
+        ):
+            raise ValidationFailed(_("未知的诉求小类：%(code)s") % {"code": category}, field=f"{where}.appeal_category")
         item = ChecklistItem(
             key=key,
             order=i + 1,

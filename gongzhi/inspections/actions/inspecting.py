@@ -91,7 +91,7 @@ def holds(condition: dict[str, Any] | None, answers: dict[str, _Checked]) -> boo
     if earlier is None:
         return False
     if "result" in condition:
-        return earlier.result == condition["result"]
+        return bool(earlier.result == condition["result"])
     return bool(earlier.value == condition["value"])
 
 
@@ -191,18 +191,17 @@ def check_answers(items: list[ChecklistItem], raw: Any) -> list[_Checked]:
     return list(checked.values())
 
 
-def _done_at(value: Any, now: dt.datetime) -> dt.datetime:
-    if value is None:
+def _done_at(raw: Any, now: dt.datetime) -> dt.datetime:
+    if raw is None:
         return now
-    if isinstance(value, str):
+    if isinstance(raw, str):
         try:
-            value = dt.datetime.fromisoformat(value)
+            raw = dt.datetime.fromisoformat(raw)
         except ValueError:
             raise ValidationFailed(_("巡查时间须为 ISO 8601 日期时间"), field="done_at") from None
-    if not isinstance(value, dt.datetime):
+    if not isinstance(raw, dt.datetime):
         raise ValidationFailed(_("巡查时间须为 ISO 8601 日期时间"), field="done_at")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+    value: dt.datetime = timezone.make_aware(raw) if timezone.is_naive(raw) else raw
     if value > now + MAX_CLOCK_SKEW:
         raise ValidationFailed(_("巡查时间不能晚于现在"), field="done_at")
     if value < now - MAX_AGE:
@@ -362,7 +361,12 @@ def inspection_submit(
         passed = next(c for c in checked if c.item.key == order.item_key).result == Result.PASS
         if passed:
             fsm.transition(
-                RECTIFICATION, order.pk, "reinspect_pass", actor=actor, data={"inspection": inspection.pk}, savepoint=False
+                RECTIFICATION,
+                order.pk,
+                "reinspect_pass",
+                actor=actor,
+                data={"inspection": inspection.pk},
+                savepoint=False,
             )
         else:
             deadline = max(today, timezone.localdate(now)) + dt.timedelta(days=template.rectify_days)

@@ -39,7 +39,9 @@ def _coordinate(value: Any, *, field: str, bound: float) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > bound:
-        raise ValidationFailed(_("%(field)s 必须是 -%(b)d 到 %(b)d 之间的数") % {"field": field, "b": bound}, field=field)
+        raise ValidationFailed(
+            _("%(field)s 必须是 -%(b)d 到 %(b)d 之间的数") % {"field": field, "b": bound}, field=field
+        )
     return float(value)
 
 
@@ -63,9 +65,7 @@ def _apply(place: Place, values: dict[str, Any]) -> None:
         place.name = _text(values["name"], field="name", max_length=100, required=True)
     if "kind" in values:
         if values["kind"] not in PlaceKind.values:
-            raise ValidationFailed(
-                _("场所类型只能是：%(v)s") % {"v": "、".join(PlaceKind.values)}, field="kind"
-            )
+            raise ValidationFailed(_("场所类型只能是：%(v)s") % {"v": "、".join(PlaceKind.values)}, field="kind")
         place.kind = values["kind"]
     if "address" in values:
         place.address = _text(values["address"], field="address", max_length=200)
@@ -135,7 +135,10 @@ def place_update(*, actor: User, place_id: int, **values: Any) -> Place:
         action="inspections.place.update",
         target=place,
         area_code=place.area_code,
-        data={"fields": sorted(k for k in values if k != "contact_phone") + (["contact_phone"] if "contact_phone" in values else [])},
+        data={
+            "fields": sorted(k for k in values if k != "contact_phone")
+            + (["contact_phone"] if "contact_phone" in values else [])
+        },
     )
     return place
 

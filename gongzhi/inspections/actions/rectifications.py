@@ -114,9 +114,7 @@ MOVES: dict[str, fsm.Move[Rectification, User]] = {
         needs=("note",),
         label=gettext_lazy("撤销"),
     ),
-    "mark_overdue": fsm.Move(
-        sources={S.OPEN}, target=S.OVERDUE, rule=SYSTEM_ONLY, label=gettext_lazy("标记逾期")
-    ),
+    "mark_overdue": fsm.Move(sources={S.OPEN}, target=S.OVERDUE, rule=SYSTEM_ONLY, label=gettext_lazy("标记逾期")),
 }
 
 
@@ -157,7 +155,8 @@ def rectification_act(
     """Office staff's moves on an order (extend, cancel); re-inspections move it through `inspection_submit`."""
     if action not in STAFF_MOVES:
         raise ValidationFailed(
-            _("这里只能执行：%(moves)s") % {"moves": "、".join(f"{RECTIFICATION.label(m)}（{m}）" for m in STAFF_MOVES)},
+            _("这里只能执行：%(moves)s")
+            % {"moves": "、".join(f"{RECTIFICATION.label(m)}（{m}）" for m in STAFF_MOVES)},
             field="action",
         )
     data = {"deadline": deadline} if action == "extend" else {}
@@ -169,7 +168,9 @@ def mark_overdue(*, at: dt.datetime | None = None, batch: int = 500) -> int:
     now = at or clock.now()
     today = timezone.localdate(now)
     ids = list(
-        Rectification.objects.filter(state=S.OPEN, deadline__lt=today).order_by("deadline", "id").values_list("pk", flat=True)[:batch]
+        Rectification.objects.filter(state=S.OPEN, deadline__lt=today)
+        .order_by("deadline", "id")
+        .values_list("pk", flat=True)[:batch]
     )
     moved = 0
     for pk in ids:
