@@ -64,6 +64,10 @@ class Submitted:
     created: bool
     rectifications: list[Rectification] = field(default_factory=list)
     appeals: list[Any] = field(default_factory=list)
+    # A new inspection's rows as written (its answers with their item, the photos of each answer), so the caller
+    # can answer without reading them back; empty for an inspection stored before (read it with the selectors).
+    answers: list[Answer] = field(default_factory=list)
+    photos: dict[int, list[AnswerPhoto]] = field(default_factory=dict)
 
 
 @dataclass
@@ -338,7 +342,9 @@ def inspection_submit(
         [Answer(inspection=inspection, item=c.item, result=c.result, value=c.value, note=c.note) for c in checked]
     )
     stamp = f"{inspection.pk}-{now:%Y%m%d%H%M%S}"
+    out = Submitted(inspection=inspection, created=True, answers=rows)
     for answer, c in zip(rows, checked, strict=True):
+        out.photos[answer.pk] = []
         for n, (data, fmt, width, height) in enumerate(c.photos):
             content_type, ext = appeal_photos.FORMATS[fmt]
             photo = AnswerPhoto(answer=answer, content_type=content_type, size=len(data), width=width, height=height)
@@ -346,8 +352,9 @@ def inspection_submit(
             photo.original.save(name, ContentFile(data), save=False)
             photo.public.save(name, ContentFile(appeal_photos.public_copy(data, fmt)), save=False)
             photo.save()
-    out = Submitted(inspection=inspection, created=True)
+            out.photos[answer.pk].append(photo)
     today = timezone.localdate(when)
+    orders: list[Rectification] = []
     for answer, c in zip(rows, checked, strict=True):
         if order is not None and c.item.key == order.item_key:
             continue
@@ -356,7 +363,8 @@ def inspection_submit(
         if c.item.appeal_category:
             out.appeals.append(_open_appeal(actor, inspection, answer, c))
         else:
-            out.rectifications.append(_open_rectification(inspection, answer, c, today))
+            orders.append(_rectification_row(inspection, answer, c, today, len(orders) + 1))
+    out.rectifications = Rectification.objects.bulk_create(orders) if orders else []
     if order is not None:
         passed = next(c for c in checked if c.item.key == order.item_key).result == Result.PASS
         if passed:
@@ -394,9 +402,11 @@ def inspection_submit(
     return out
 
 
-def _open_rectification(inspection: Inspection, answer: Answer, c: _Checked, today: dt.date) -> Rectification:
+def _rectification_row(inspection: Inspection, answer: Answer, c: _Checked, today: dt.date, n: int) -> Rectification:
+    """An order for a failed item, numbered from the inspection (ZG<date>-<inspection>-<n>), not saved yet."""
     template = inspection.template
-    order = Rectification.objects.create(
+    return Rectification(
+        number=f"ZG{today:%Y%m%d}-{inspection.pk}-{n}",
         place=inspection.place,
         inspection=inspection,
         answer=answer,
@@ -410,9 +420,6 @@ def _open_rectification(inspection: Inspection, answer: Answer, c: _Checked, tod
         created_at=inspection.received_at,
         updated_at=inspection.received_at,
     )
-    order.number = f"ZG{today:%Y%m%d}{order.pk:06d}"
-    order.save(update_fields=["number"])
-    return order
 
 
 def _open_appeal(actor: User, inspection: Inspection, answer: Answer, c: _Checked) -> Any:
