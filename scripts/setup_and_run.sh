@@ -80,6 +80,9 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
 WORKER_PID="$WORKER_PID $!"
+# Rectification orders (整改单) past their deadline become overdue.
+"$PY" manage.py sweep_rectifications --interval 3600 &
+WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"
 "$VENV/bin/gunicorn" gongzhi.wsgi:application \
