@@ -378,7 +378,9 @@ class InspectionOut(Schema):
             appeals = sorted(a.number for a in submitted.appeals)
         else:
             answers = list(
-                i.answers.select_related("item", "appeal_link__appeal").prefetch_related("photos").order_by("item__order")
+                i.answers.select_related("item", "appeal_link__appeal")
+                .prefetch_related("photos")
+                .order_by("item__order")
             )
             photos = {a.pk: list(a.photos.all()) for a in answers}
             orders = list(i.rectifications.select_related("place").order_by("id"))
