@@ -114,3 +114,14 @@ def test_the_export_is_masked_audited_and_unmasked_only_for_unmaskers(district, 
         .status_code
         == 403
     )
+
+
+def test_the_admin_shows_places_masked_and_changes_nothing(district, failed_once):
+    client = signed_in(district["superuser"])
+    page = client.get("/admin/inspections/place/")
+    assert (
+        page.status_code == 200
+        and "137****1001" in page.content.decode()
+        and "13705321001" not in page.content.decode()
+    )
+    assert client.get("/admin/inspections/rectification/add/").status_code == 403
