@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "gongzhi.points",
     "gongzhi.appeals",
     "gongzhi.volunteering",
+    "gongzhi.inspections",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("appeals/staff/", include("gongzhi.appeals.staff_urls")),
     path("appeals/", include("gongzhi.appeals.urls")),
     path("board/", include("gongzhi.noticeboard.urls")),
+    path("inspections/", include("gongzhi.inspections.urls")),
     path("", include("gongzhi.people.urls")),
     path("", include("gongzhi.web.urls")),
 ]

@@ -42,6 +42,7 @@ say "诉求分类、积分方案、志愿活动与 Open311 演示密钥 / catego
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
+manage seed_inspections -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
@@ -79,6 +80,9 @@ WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py expire_points --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
+WORKER_PID="$WORKER_PID $!"
+# Rectification orders (整改单) past their deadline become overdue.
+"$PY" manage.py sweep_rectifications --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"

@@ -53,6 +53,12 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
     "board.manage": OFFICE,
+    "inspections.view": STAFF,
+    "inspections.inspect": STAFF,
+    "inspections.manage": OFFICE | {R.GRID_WORKER},
+    "inspections.rectify": OFFICE,
+    "inspections.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "inspections.export": OFFICE,
 }
 
 

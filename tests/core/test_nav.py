@@ -12,7 +12,10 @@ from gongzhi.core.nav import PHONE_TABS, NavEntry, bar_for
 from tests.conftest import PERSONAS
 from tests.test_i18n import english_catalogue  # noqa: F401
 
-STAFF_BAR = (["home", "appeals.tasks", "areas", "people.residents"], ["volunteering", "points", "people.party"])
+STAFF_BAR = (
+    ["home", "appeals.tasks", "areas", "people.residents"],
+    ["volunteering", "inspections", "points", "people.party"],
+)
 # persona → (tabs, under "more")
 BARS = {
     "superuser": STAFF_BAR,
@@ -100,7 +103,16 @@ def four_more_apps():
 def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, four_more_apps):
     bar = bar_for(district["grid_worker_a"])
     assert keys(bar.tabs) == ["home", "appeals.tasks", "new0", "areas"]
-    assert keys(bar.more) == ["people.residents", "new1", "volunteering", "points", "people.party", "new2", "new3"]
+    assert keys(bar.more) == [
+        "people.residents",
+        "new1",
+        "volunteering",
+        "inspections",
+        "points",
+        "people.party",
+        "new2",
+        "new3",
+    ]
     resident = bar_for(district["volunteer_a"])
     assert keys(resident.tabs) == ["home", "appeals.mine", "new0", "new1"]
     assert keys(resident.more) == ["volunteering", "new2", "new3"]
