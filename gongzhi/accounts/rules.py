@@ -53,6 +53,12 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
     "board.manage": OFFICE,
+    # 有事您说话: everyone with a role takes part in their own community's deliberation (gongzhi.deliberation.selectors
+    # reads "own community" from the membership); staff of an area run its topics, meetings and votes.
+    "deliberation.participate": frozenset(Role.values),
+    "deliberation.manage": OFFICE | {R.GRID_WORKER},
+    "deliberation.act": STAFF | {R.DEPARTMENT, R.PARTNER},
+    "deliberation.survey": OFFICE,
 }
 
 
