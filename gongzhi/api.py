@@ -15,6 +15,7 @@ from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
+from gongzhi.deliberation.api import router as deliberation_router
 from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
@@ -109,3 +110,4 @@ api.add_router("/appeals/measures", appeals_measures_router)  # before /appeals:
 api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/board", board_router)
+api.add_router("/", deliberation_router)

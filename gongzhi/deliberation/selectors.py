@@ -124,7 +124,7 @@ def topics_for(
 ) -> QuerySet[Topic]:
     rows = Topic.objects.filter(participate_q(user) | rules.scope_q(user, MANAGE))
     if area:
-        rows = rows.filter(code_range_q(area))
+        rows = rows.filter(code_range_q(area, "area_code"))
     if state:
         rows = rows.filter(state=state)
     return rows.order_by("-support_count", "-created_at", "-id")[offset : offset + limit]
@@ -162,7 +162,7 @@ def clusters(*, community_code: str, now: dt.datetime | None = None, settings: S
     now = now or clock.now()
     since = now - dt.timedelta(days=settings.cluster_window_days)
     base = (
-        Appeal.objects.filter(code_range_q(community_code), created_at__gte=since, created_at__lte=now)
+        Appeal.objects.filter(code_range_q(community_code, "area_code"), created_at__gte=since, created_at__lte=now)
         .exclude(state="cancelled")
         .filter(deliberation_link__isnull=True)
     )
@@ -250,7 +250,7 @@ def meetings_for(
 ) -> QuerySet[Meeting]:
     rows = Meeting.objects.filter(participate_q(user) | rules.scope_q(user, MANAGE))
     if area:
-        rows = rows.filter(code_range_q(area))
+        rows = rows.filter(code_range_q(area, "area_code"))
     return rows.order_by("-starts_at", "-id")[offset : offset + limit]
 
 
@@ -320,7 +320,7 @@ def actions_for(
 ) -> QuerySet[ActionItem]:
     rows = ActionItem.objects.filter(participate_q(user) | rules.scope_q(user, MANAGE))
     if area:
-        rows = rows.filter(code_range_q(area))
+        rows = rows.filter(code_range_q(area, "area_code"))
     if overdue:
         rows = rows.filter(overdue_q(clock.today()))
     return rows.order_by("deadline", "id")[offset : offset + limit]

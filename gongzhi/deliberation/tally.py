@@ -56,8 +56,5 @@ def count(counts: dict[str, int], *, eligible: int, quorum_percent: int, majorit
         raise ValueError(f"unknown majority rule {majority!r}")
     if tie:
         passed = tie_rule == "passes"
-    if not quorum_met:
-        outcome = "no_quorum"
-    else:
-        outcome = "passed" if passed else "failed"
+    outcome = "no_quorum" if not quorum_met else ("passed" if passed else "failed")
     return Tally(yes, no, abstain, blank, cast, eligible, needed, quorum_met, tie, outcome)

@@ -175,7 +175,9 @@ def weekly_choose(
     if not names:
         raise ValidationFailed(_("请指定承办方（部门、物业、业委会等）"), field="assignees")
     open_states = (TopicState.PROPOSED, TopicState.ACCEPTED, TopicState.SCHEDULED)
-    candidates = Topic.objects.filter(code_range_q(street.code), state__in=open_states).exclude(weekly__isnull=False)
+    candidates = Topic.objects.filter(code_range_q(street.code, "area_code"), state__in=open_states).exclude(
+        weekly__isnull=False
+    )
     if topic_id is not None:
         topic = candidates.filter(pk=topic_id).first()
         if topic is None:

@@ -133,7 +133,7 @@ def agenda_propose(*, actor: User | None, meeting: Meeting) -> list[AgendaItem]:
     budget = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     used = sum(a.duration_minutes for a in meeting.agenda.all())
     topics = (
-        Topic.objects.filter(code_range_q(meeting.area_code), state=TopicState.ACCEPTED)
+        Topic.objects.filter(code_range_q(meeting.area_code, "area_code"), state=TopicState.ACCEPTED)
         .order_by("-support_count", "created_at", "id")
         .values_list("pk", "title")
     )
