@@ -138,8 +138,7 @@ def test_a_secret_ballot_cannot_be_joined_to_its_voter(district, meeting, homes)
     columns = {f.column for f in BallotChoice._meta.concrete_fields}
     assert columns == {"id", "vote_id", "choice", "receipt_digest"}  # no person, household, time or sequence
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {BallotChoice._meta.db_table}")
-        names = [c[0] for c in cursor.description]
+        names = [c.name for c in connection.introspection.get_table_description(cursor, BallotChoice._meta.db_table)]
     assert set(names) == columns
     assert votes.receipt_check(vote_id=vote.pk, code=receipt.code)
     assert not votes.receipt_check(vote_id=vote.pk, code="forged")
