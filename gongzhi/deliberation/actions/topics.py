@@ -153,3 +153,37 @@ def cluster_accept(
 def require_raiser_or_manager(actor: User, topic: Topic) -> None:
     if actor.pk != topic.raised_by_id and not selectors.may_manage(actor, topic.area_code):
         raise PermissionDenied(_("只有提出人或工作人员可以修改议题"), field="topic_id")
+
+
+@transaction.atomic
+def topic_link_appeals(*, actor: User, topic_id: int, appeal_ids: list[int]) -> Topic:
+    """Staff attach appeals to a topic by hand (evidence, or the 12345 / 诉速办 tickets a topic resolves); each
+    appeal's timeline shows the link. An appeal already attached to a topic is refused."""
+    topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
+    if topic is None or not selectors.visible_to(actor, topic.area_code):
+        raise NotFound(_("议题不存在：%(id)s") % {"id": topic_id}, field="topic_id")
+    selectors.require_manager(actor, topic.area_code, field="topic_id")
+    if not appeal_ids or any(not isinstance(a, int) or isinstance(a, bool) for a in appeal_ids):
+        raise ValidationFailed(_("appeal_ids 必须是诉求编号（整数）的列表"), field="appeal_ids")
+    ids = sorted(set(appeal_ids))
+    found = set(
+        Appeal.objects.filter(pk__in=ids, area_code__startswith=topic.community_code).values_list("pk", flat=True)
+    )
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        raise ValidationFailed(
+            _("这些诉求不存在或不在议题所在社区：%(ids)s") % {"ids": "、".join(map(str, missing))}, field="appeal_ids"
+        )
+    try:
+        with transaction.atomic():
+            TopicAppeal.objects.bulk_create([TopicAppeal(topic=topic, appeal_id=pk) for pk in ids])
+    except IntegrityError:
+        raise Conflict(_("其中有诉求已关联到其他议题"), field="appeal_ids") from None
+    appeals_timeline_note(
+        appeal_ids=ids,
+        actor=actor,
+        action="deliberation_topic",
+        note=_("列入议事议题「%(title)s」") % {"title": topic.title},
+        data={"topic_id": topic.pk, "topic_title": topic.title},
+    )
+    return topic
