@@ -80,6 +80,8 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
 WORKER_PID="$WORKER_PID $!"
+"$PY" manage.py sweep_deliberation --interval 60 &
+WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"
 "$VENV/bin/gunicorn" gongzhi.wsgi:application \

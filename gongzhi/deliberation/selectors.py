@@ -255,9 +255,10 @@ def meetings_for(
 
 
 def is_invited(user: User | AnonymousUser | None, meeting: Meeting) -> bool:
-    if not getattr(user, "is_authenticated", False):
+    pk = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or not isinstance(pk, int):
         return False
-    return Invitation.objects.filter(meeting=meeting, user_id=getattr(user, "pk", None)).exists()
+    return Invitation.objects.filter(meeting=meeting, user_id=pk).exists()
 
 
 def eligible(vote: Vote) -> int:

@@ -114,11 +114,12 @@ class Command(BaseCommand):
         for r in residents.iterator():
             if len(out) >= VOTERS:
                 break
-            if seen.get(r.household_id, 0) >= (2 if len(seen) < 4 else 1):
+            home = r.household_id or 0
+            if seen.get(home, 0) >= (2 if len(seen) < 4 else 1):
                 continue
             if User.objects.filter(resident=r).exists():
                 continue
-            seen[r.household_id] = seen.get(r.household_id, 0) + 1
+            seen[home] = seen.get(home, 0) + 1
             user = user_create(actor=chair, username=f"rc{r.pk}", password=None, display_name=r.name)
             membership_grant(actor=chair, user=user, role="resident", area=r.area)
             user.resident = r
