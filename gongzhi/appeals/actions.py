@@ -521,7 +521,13 @@ def appeals_timeline_note(
     AppealEvent.objects.bulk_create(
         [
             AppealEvent(
-                appeal=a, actor=actor, action=action, from_state=a.state, to_state=a.state, note=note, data=data,
+                appeal=a,
+                actor=actor,
+                action=action,
+                from_state=a.state,
+                to_state=a.state,
+                note=note,
+                data=data,
                 occurred_at=now,
             )
             for a in appeals
