@@ -160,3 +160,25 @@ def test_a_street_level_topic_is_seen_by_every_community_below(district, areas):
     assert selectors.participates(district["resident_b"], topic.area_code)
     assert not selectors.participates(UserFactory(role="resident", at=areas["37021100200100101"]), topic.area_code)
     assert COMMUNITY_B.startswith(topic.area_code)
+
+
+def test_staff_link_appeals_to_a_topic_by_hand(district, submit, at):
+    worker = district["community_worker_a"]
+    topic = topic_raise(actor=district["resident_a"], title="噪音", area_code=MICRO_A)
+    appeal = submit(category="noise")
+    with pytest.raises(PermissionDenied):
+        topics_link(district["resident_a"], topic, [appeal.pk])
+    with pytest.raises(ValidationFailed) as err:
+        topics_link(worker, topic, [10**9])
+    assert err.value.field == "appeal_ids"
+    topics_link(worker, topic, [appeal.pk])
+    assert selectors.linked_topic(appeal.pk) == topic
+    with pytest.raises(Conflict):
+        topics_link(worker, topic, [appeal.pk])
+    assert AppealEvent.objects.filter(appeal=appeal, action="deliberation_topic").count() == 1
+
+
+def topics_link(actor, topic, ids):
+    from gongzhi.deliberation.actions.topics import topic_link_appeals
+
+    return topic_link_appeals(actor=actor, topic_id=topic.pk, appeal_ids=ids)
