@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths|deliberation — one of them
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -80,6 +80,10 @@ if [[ $which == all || $which == fastpaths ]]; then
   "$PY" bench/fastpaths_bench.py --database-url "${APPEALS_HTTP_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_perf_bench_http}"
   "$PY" bench/appeals_sweep_notify_bench.py --database-url "${SWEEP_NOTIFY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_sweep_notify}"
   "$PY" bench/appeals_sweep_notify_bench.py --outbox-orm --database-url "${SWEEP_NOTIFY_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_sweep_notify}"
+fi
+if [[ $which == all || $which == deliberation ]]; then
+  echo "== issue 12: 10,000 ballots over HTTP, the tally, appeal clusters over 1,000,000 appeals (PostgreSQL)"
+  "$PY" bench/deliberation_bench.py --database-url "${DELIBERATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gongzhi_delib_bench}"
 fi
 echo "== demo logins"
 "$PY" manage.py seed_demo --print-logins
