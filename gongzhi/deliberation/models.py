@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.core import clock
 
 
+# Migrations reference this by name (Meeting.qr_salt's default): do not rename, move or remove it
+# (tests/test_migrations_frozen.py lists what migrations may import).
 def new_salt() -> str:
     return secrets.token_hex(8)
 
