@@ -112,7 +112,7 @@ def list_topics(request: ApiRequest, f: Query[TopicFilters]) -> TopicPage:
     return TopicPage(items=[TopicOut.build(t) for t in rows])
 
 
-@router.post("/deliberation/topics", response={201: TopicOut}, summary="Raise a topic (提)")
+@router.post("/deliberation/topics", response={201: TopicOut}, summary="Raise a topic (提); honours Idempotency-Key")
 @idempotent("deliberation.topics.create")
 def raise_topic(request: ApiRequest, data: TopicIn) -> Status[TopicOut]:
     topic = topics.topic_raise(actor=request.auth, **data.model_dump())
@@ -124,7 +124,11 @@ def get_topic(request: ApiRequest, topic_id: int = _id("topic_id")) -> TopicOut:
     return TopicOut.build(selectors.topic_get(user=request.auth, topic_id=topic_id), request.auth)
 
 
-@router.post("/deliberation/topics/{topic_id}/supports", response={201: TopicOut}, summary="Support a topic, once")
+@router.post(
+    "/deliberation/topics/{topic_id}/supports",
+    response={201: TopicOut},
+    summary="Support a topic, once; honours Idempotency-Key",
+)
 @idempotent("deliberation.topics.support")
 def support_topic(request: ApiRequest, topic_id: int = _id("topic_id")) -> Status[TopicOut]:
     topic = topics.topic_support(actor=request.auth, topic_id=topic_id)
@@ -134,7 +138,7 @@ def support_topic(request: ApiRequest, topic_id: int = _id("topic_id")) -> Statu
 @router.post(
     "/deliberation/topics/{topic_id}/transitions",
     response=TopicOut,
-    summary="Move a topic: accept, reject, merge (data.into), schedule, solve_on_spot, decide, close",
+    summary="Move a topic: accept, reject, merge (data.into), schedule, solve_on_spot, decide, close; honours Idempotency-Key",
 )
 @idempotent("deliberation.topics.transition")
 def move_topic(request: ApiRequest, data: TransitionIn, topic_id: int = _id("topic_id")) -> TopicOut:
@@ -171,7 +175,11 @@ class ClusterAcceptIn(Schema):
     appeal_ids: list[int] | None = Field(None, max_length=10_000)
 
 
-@router.post("/deliberation/clusters/accept", response={201: TopicOut}, summary="Turn a cluster into a topic")
+@router.post(
+    "/deliberation/clusters/accept",
+    response={201: TopicOut},
+    summary="Turn a cluster into a topic; honours Idempotency-Key",
+)
 @idempotent("deliberation.clusters.accept")
 def accept_cluster(request: ApiRequest, data: ClusterAcceptIn) -> Status[TopicOut]:
     topic = topics.cluster_accept(actor=request.auth, **data.model_dump())
@@ -266,7 +274,9 @@ def list_meetings(request: ApiRequest, f: Query[MeetingFilters]) -> MeetingPage:
     return MeetingPage(items=[MeetingOut.build(m) for m in rows.prefetch_related("agenda")])
 
 
-@router.post("/deliberation/meetings", response={201: MeetingOut}, summary="Set up a meeting (议)")
+@router.post(
+    "/deliberation/meetings", response={201: MeetingOut}, summary="Set up a meeting (议); honours Idempotency-Key"
+)
 @idempotent("deliberation.meetings.create")
 def create_meeting(request: ApiRequest, data: MeetingIn) -> Status[MeetingOut]:
     meeting = meetings.meeting_create(actor=request.auth, **data.model_dump())
@@ -282,7 +292,7 @@ class CouncilDayIn(Schema):
 @router.post(
     "/deliberation/council-days",
     response={201: MeetingOut},
-    summary="Create the month's council-day meeting (the 15th or the next working day) with its proposed agenda",
+    summary="Create the month's council-day meeting (the 15th or the next working day) with its proposed agenda; honours Idempotency-Key",
 )
 @idempotent("deliberation.council_days.create")
 def create_council_day(request: ApiRequest, data: CouncilDayIn) -> Status[MeetingOut]:
@@ -295,7 +305,11 @@ def get_meeting(request: ApiRequest, meeting_id: int = _id("meeting_id")) -> Mee
     return MeetingOut.build(selectors.meeting_get(user=request.auth, meeting_id=meeting_id))
 
 
-@router.post("/deliberation/meetings/{meeting_id}/transitions", response=MeetingOut, summary="open, start, end, cancel")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/transitions",
+    response=MeetingOut,
+    summary="open, start, end, cancel; honours Idempotency-Key",
+)
 @idempotent("deliberation.meetings.transition")
 def move_meeting(request: ApiRequest, data: TransitionIn, meeting_id: int = _id("meeting_id")) -> MeetingOut:
     meeting = meetings.meeting_move(actor=request.auth, meeting_id=meeting_id, action=data.action, note=data.note)
@@ -308,7 +322,11 @@ class AgendaIn(Schema):
     topic_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-@router.post("/deliberation/meetings/{meeting_id}/agenda", response={201: AgendaOut}, summary="Add an agenda item")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/agenda",
+    response={201: AgendaOut},
+    summary="Add an agenda item; honours Idempotency-Key",
+)
 @idempotent("deliberation.agenda.create")
 def add_agenda(request: ApiRequest, data: AgendaIn, meeting_id: int = _id("meeting_id")) -> Status[AgendaOut]:
     item = meetings.agenda_item_add(actor=request.auth, meeting_id=meeting_id, **data.model_dump())
@@ -324,7 +342,11 @@ class CountOut(Schema):
     count: int
 
 
-@router.post("/deliberation/meetings/{meeting_id}/invitations", response=CountOut, summary="Invite (via the outbox)")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/invitations",
+    response=CountOut,
+    summary="Invite (via the outbox); honours Idempotency-Key",
+)
 @idempotent("deliberation.invitations.create")
 def invite(request: ApiRequest, data: InviteIn, meeting_id: int = _id("meeting_id")) -> CountOut:
     return CountOut(count=meetings.meeting_invite(actor=request.auth, meeting_id=meeting_id, **data.model_dump()))
@@ -344,7 +366,7 @@ class RegistrationOut(Schema):
 @router.post(
     "/deliberation/meetings/{meeting_id}/registrations",
     response={201: RegistrationOut},
-    summary="Register (a place, or the waitlist when full)",
+    summary="Register (a place, or the waitlist when full); honours Idempotency-Key",
 )
 @idempotent("deliberation.registrations.create")
 def register(request: ApiRequest, meeting_id: int = _id("meeting_id")) -> Status[RegistrationOut]:
@@ -354,7 +376,7 @@ def register(request: ApiRequest, meeting_id: int = _id("meeting_id")) -> Status
 @router.post(
     "/deliberation/registrations/{registration_id}/cancel",
     response=RegistrationOut,
-    summary="Cancel a registration (the first on the waitlist gets the place)",
+    summary="Cancel a registration (the first on the waitlist gets the place); honours Idempotency-Key",
 )
 @idempotent("deliberation.registrations.cancel")
 def cancel_registration(request: ApiRequest, registration_id: int = _id("registration_id")) -> RegistrationOut:
@@ -391,7 +413,11 @@ class SignInOut(Schema):
         return SignInOut(meeting_id=s.meeting_id, user_id=s.user_id, method=s.method, signed_at=s.signed_at)
 
 
-@router.post("/deliberation/meetings/{meeting_id}/sign-ins", response={201: SignInOut}, summary="Sign in by QR code")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/sign-ins",
+    response={201: SignInOut},
+    summary="Sign in by QR code; honours Idempotency-Key",
+)
 @idempotent("deliberation.sign_ins.create")
 def sign_in(request: ApiRequest, data: SignInIn, meeting_id: int = _id("meeting_id")) -> Status[SignInOut]:
     row = meetings.meeting_sign_in(actor=request.auth, meeting_id=meeting_id, code=data.code)
@@ -402,7 +428,11 @@ class SignInListIn(Schema):
     user_ids: list[int] = Field(..., min_length=1, max_length=10_000)
 
 
-@router.post("/deliberation/meetings/{meeting_id}/sign-ins/list", response=CountOut, summary="Sign in from the list")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/sign-ins/list",
+    response=CountOut,
+    summary="Sign in from the list; honours Idempotency-Key",
+)
 @idempotent("deliberation.sign_ins.list")
 def sign_in_list(request: ApiRequest, data: SignInListIn, meeting_id: int = _id("meeting_id")) -> CountOut:
     n = meetings.meeting_sign_in_list(actor=request.auth, meeting_id=meeting_id, user_ids=data.user_ids)
@@ -465,7 +495,11 @@ class VoteIn(Schema):
     closes_at: dt.datetime
 
 
-@router.post("/deliberation/meetings/{meeting_id}/votes", response={201: VoteOut}, summary="State a vote and its rules")
+@router.post(
+    "/deliberation/meetings/{meeting_id}/votes",
+    response={201: VoteOut},
+    summary="State a vote and its rules; honours Idempotency-Key",
+)
 @idempotent("deliberation.votes.create")
 def create_vote(request: ApiRequest, data: VoteIn, meeting_id: int = _id("meeting_id")) -> Status[VoteOut]:
     vote = votes.vote_create(actor=request.auth, meeting_id=meeting_id, **data.model_dump())
@@ -499,7 +533,11 @@ class RulesIn(Schema):
     closes_at: dt.datetime | None = None
 
 
-@router.post("/deliberation/votes/{vote_id}/rules", response=VoteOut, summary="Change rules (before the first ballot)")
+@router.post(
+    "/deliberation/votes/{vote_id}/rules",
+    response=VoteOut,
+    summary="Change rules (before the first ballot); honours Idempotency-Key",
+)
 @idempotent("deliberation.votes.rules")
 def change_rules(request: ApiRequest, data: RulesIn, vote_id: int = _id("vote_id")) -> VoteOut:
     vote = votes.vote_rules_update(actor=request.auth, vote_id=vote_id, **data.model_dump(exclude_none=True))
@@ -509,7 +547,7 @@ def change_rules(request: ApiRequest, data: RulesIn, vote_id: int = _id("vote_id
 @router.post(
     "/deliberation/votes/{vote_id}/transitions",
     response=VoteOut,
-    summary="open, close, record (data.counts), confirm (a second person), reject_counts, publish",
+    summary="open, close, record (data.counts), confirm (a second person), reject_counts, publish; honours Idempotency-Key",
 )
 @idempotent("deliberation.votes.transition")
 def move_vote(request: ApiRequest, data: TransitionIn, vote_id: int = _id("vote_id")) -> VoteOut:
@@ -526,7 +564,11 @@ class ReceiptOut(Schema):
     receipt: str = Field(..., description="keep it: GET …/receipts/{code} shows your ballot is counted")
 
 
-@router.post("/deliberation/votes/{vote_id}/ballots", response={201: ReceiptOut}, summary="Cast a ballot (once)")
+@router.post(
+    "/deliberation/votes/{vote_id}/ballots",
+    response={201: ReceiptOut},
+    summary="Cast a ballot (once); honours Idempotency-Key",
+)
 @idempotent("deliberation.ballots.create")
 def cast_ballot(request: ApiRequest, data: BallotIn, vote_id: int = _id("vote_id")) -> Status[ReceiptOut]:
     receipt = votes.ballot_cast(actor=request.auth, vote_id=vote_id, choice_value=data.choice)
@@ -673,7 +715,9 @@ def list_actions(request: ApiRequest, f: Query[ActionFilters]) -> ActionPage:
     return ActionPage(items=[ActionOut.build(a) for a in rows.prefetch_related("updates")])
 
 
-@router.post("/deliberation/actions", response={201: ActionOut}, summary="An action item of a decision")
+@router.post(
+    "/deliberation/actions", response={201: ActionOut}, summary="An action item of a decision; honours Idempotency-Key"
+)
 @idempotent("deliberation.actions.create")
 def create_action(request: ApiRequest, data: ActionIn) -> Status[ActionOut]:
     return Status(201, ActionOut.build(items.action_create(actor=request.auth, **data.model_dump())))
@@ -698,14 +742,18 @@ class ProgressIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-@router.post("/deliberation/actions/{action_id}/progress", response=ActionOut, summary="Report progress")
+@router.post(
+    "/deliberation/actions/{action_id}/progress", response=ActionOut, summary="Report progress; honours Idempotency-Key"
+)
 @idempotent("deliberation.actions.progress")
 def report_progress(request: ApiRequest, data: ProgressIn, action_id: int = _id("action_id")) -> ActionOut:
     item = items.action_progress(actor=request.auth, action_id=action_id, percent=data.percent, note=data.note)
     return ActionOut.build(item)
 
 
-@router.post("/deliberation/actions/{action_id}/transitions", response=ActionOut, summary="reopen")
+@router.post(
+    "/deliberation/actions/{action_id}/transitions", response=ActionOut, summary="reopen; honours Idempotency-Key"
+)
 @idempotent("deliberation.actions.transition")
 def move_action(request: ApiRequest, data: TransitionIn, action_id: int = _id("action_id")) -> ActionOut:
     return ActionOut.build(
@@ -724,7 +772,11 @@ class RatingOut(Schema):
     state: str = Field(..., description="the item's state after the rating (reopened by an unsatisfied majority)")
 
 
-@router.post("/deliberation/actions/{action_id}/ratings", response={201: RatingOut}, summary="Rate a finished item")
+@router.post(
+    "/deliberation/actions/{action_id}/ratings",
+    response={201: RatingOut},
+    summary="Rate a finished item; honours Idempotency-Key",
+)
 @idempotent("deliberation.actions.rate")
 def rate_action(request: ApiRequest, data: RatingIn, action_id: int = _id("action_id")) -> Status[RatingOut]:
     rating = items.action_rate(actor=request.auth, action_id=action_id, **data.model_dump())
@@ -759,7 +811,11 @@ class SurveyOut(Schema):
     state: str
 
 
-@router.post("/deliberation/surveys", response={201: SurveyOut}, summary="A quarterly satisfaction survey")
+@router.post(
+    "/deliberation/surveys",
+    response={201: SurveyOut},
+    summary="A quarterly satisfaction survey; honours Idempotency-Key",
+)
 @idempotent("deliberation.surveys.create")
 def create_survey(request: ApiRequest, data: SurveyIn) -> Status[SurveyOut]:
     raw = data.model_dump()
@@ -767,7 +823,11 @@ def create_survey(request: ApiRequest, data: SurveyIn) -> Status[SurveyOut]:
     return Status(201, SurveyOut.from_orm(survey))
 
 
-@router.post("/deliberation/surveys/{survey_id}/transitions", response=SurveyOut, summary="open or close a survey")
+@router.post(
+    "/deliberation/surveys/{survey_id}/transitions",
+    response=SurveyOut,
+    summary="open or close a survey; honours Idempotency-Key",
+)
 @idempotent("deliberation.surveys.transition")
 def move_survey(request: ApiRequest, data: TransitionIn, survey_id: int = _id("survey_id")) -> SurveyOut:
     return SurveyOut.from_orm(evaluation.survey_move(actor=request.auth, survey_id=survey_id, action=data.action))
@@ -777,7 +837,11 @@ class AnswersIn(Schema):
     answers: dict[str, Any] = Field(..., description="question id → option index, list of indexes, 1–5 or text")
 
 
-@router.post("/deliberation/surveys/{survey_id}/responses", response={201: CountOut}, summary="Answer a survey once")
+@router.post(
+    "/deliberation/surveys/{survey_id}/responses",
+    response={201: CountOut},
+    summary="Answer a survey once; honours Idempotency-Key",
+)
 @idempotent("deliberation.surveys.answer")
 def answer_survey(request: ApiRequest, data: AnswersIn, survey_id: int = _id("survey_id")) -> Status[CountOut]:
     evaluation.survey_answer(actor=request.auth, survey_id=survey_id, answers=data.answers)
@@ -835,7 +899,9 @@ def list_weekly(request: ApiRequest, f: Query[WeeklyFilters]) -> list[WeeklyOut]
     return [WeeklyOut.build(w) for w in rows]
 
 
-@router.post("/deliberation/weekly", response={201: WeeklyOut}, summary="Choose this week's topic")
+@router.post(
+    "/deliberation/weekly", response={201: WeeklyOut}, summary="Choose this week's topic; honours Idempotency-Key"
+)
 @idempotent("deliberation.weekly.create")
 def choose_weekly(request: ApiRequest, data: WeeklyIn) -> Status[WeeklyOut]:
     return Status(201, WeeklyOut.build(evaluation.weekly_choose(actor=request.auth, **data.model_dump())))
@@ -845,7 +911,11 @@ class NoteIn(Schema):
     note: str = Field(..., max_length=2000)
 
 
-@router.post("/deliberation/weekly/{weekly_id}/resolve", response=WeeklyOut, summary="Mark the weekly topic solved")
+@router.post(
+    "/deliberation/weekly/{weekly_id}/resolve",
+    response=WeeklyOut,
+    summary="Mark the weekly topic solved; honours Idempotency-Key",
+)
 @idempotent("deliberation.weekly.resolve")
 def resolve_weekly(request: ApiRequest, data: NoteIn, weekly_id: int = _id("weekly_id")) -> WeeklyOut:
     return WeeklyOut.build(evaluation.weekly_resolve(actor=request.auth, weekly_id=weekly_id, note=data.note))
