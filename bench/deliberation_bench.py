@@ -252,6 +252,7 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=10_000)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--appeals", type=int, default=1_000_000)
+    parser.add_argument("--skip-ballots", action="store_true", help="only the clusters (reuses the database)")
     args = parser.parse_args()
     ensure_database(args.database_url)
     setup_django(args.database_url)
@@ -260,8 +261,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     for k, v in machine_facts().items():
         print(f"{k:>7}: {v}")
-    vote_id = bench_ballots(args)
-    bench_tally(vote_id)
+    if not args.skip_ballots:
+        vote_id = bench_ballots(args)
+        bench_tally(vote_id)
     if args.appeals:
         bench_clusters(args.appeals)
 
