@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths|inspections — one of them
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths|inspections|deliberation — one of them
+
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -85,6 +86,10 @@ if [[ $which == all || $which == inspections ]]; then
   echo "== inspections: a 30-item inspection submitted through the API (target < 100 ms server time)"
   "$PY" bench/inspections_bench.py
   "$PY" bench/inspections_bench.py --database-url "${INSPECTIONS_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_inspections}"
+fi
+if [[ $which == all || $which == deliberation ]]; then
+  echo "== issue 12: 10,000 ballots over HTTP, the tally, appeal clusters over 1,000,000 appeals (PostgreSQL)"
+  "$PY" bench/deliberation_bench.py --database-url "${DELIBERATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gongzhi_delib_bench}"
 fi
 echo "== demo logins"
 "$PY" manage.py seed_demo --print-logins

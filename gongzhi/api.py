@@ -15,6 +15,7 @@ from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
+from gongzhi.deliberation.api import router as deliberation_router
 from gongzhi.inspections.api import router as inspections_router
 from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
@@ -111,3 +112,5 @@ api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/board", board_router)
 api.add_router("/inspections", inspections_router)
+
+api.add_router("/", deliberation_router)

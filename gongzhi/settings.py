@@ -157,6 +157,7 @@ INSTALLED_APPS = [
     "gongzhi.appeals",
     "gongzhi.volunteering",
     "gongzhi.inspections",
+    "gongzhi.deliberation",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

@@ -38,11 +38,13 @@ else
     warn "还没有 seed_demo 命令，跳过演示数据 / the seed_demo command does not exist yet; no demo district loaded"
 fi
 # Each of these only adds what is missing, so a second run changes nothing.
-say "诉求分类、积分方案、志愿活动与 Open311 演示密钥 / categories, points scheme, volunteering demo, Open311 demo key"
+say "诉求分类、积分方案、志愿活动、议事协商与 Open311 演示密钥 / categories, points scheme, volunteering and deliberation demo, Open311 demo key"
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
 manage seed_inspections -v 0
+
+manage seed_deliberation -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
@@ -83,6 +85,8 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 # Rectification orders (整改单) past their deadline become overdue.
 "$PY" manage.py sweep_rectifications --interval 3600 &
+
+"$PY" manage.py sweep_deliberation --interval 60 &
 WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"

@@ -22,6 +22,7 @@ MIGRATIONS = sorted(p for p in (ROOT / "gongzhi").glob("*/migrations/[0-9]*.py")
 ALLOWED = {
     "gongzhi.core.clock.now",
     "gongzhi.core.clock.today",
+    "gongzhi.deliberation.models.new_salt",
     "gongzhi.notifications.models.new_delivery_key",
     "gongzhi.volunteering.models._qr_salt",
 }

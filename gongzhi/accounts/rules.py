@@ -59,6 +59,12 @@ RULES: dict[str, frozenset[str]] = {
     "inspections.rectify": OFFICE,
     "inspections.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "inspections.export": OFFICE,
+    # 有事您说话: everyone with a role takes part in their own community's deliberation (gongzhi.deliberation.selectors
+    # reads "own community" from the membership); staff of an area run its topics, meetings and votes.
+    "deliberation.participate": frozenset(Role.values),
+    "deliberation.manage": OFFICE | {R.GRID_WORKER},
+    "deliberation.act": STAFF | {R.DEPARTMENT, R.PARTNER},
+    "deliberation.survey": OFFICE,
 }
 
 

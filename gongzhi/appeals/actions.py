@@ -509,3 +509,28 @@ def sweep_deadlines(*, at: dt.datetime | None = None, batch: int = 500) -> Sweep
                     log.info("sweep skipped appeal %s: %s", pk, exc)
                     result.skipped += 1
     return result
+
+
+def appeals_timeline_note(
+    *, appeal_ids: list[int], actor: User | None, action: str, note: str, data: dict[str, Any]
+) -> int:
+    """One timeline entry on each of these appeals that does not move their state (e.g. "列入议事议题" when
+    deliberation turns a cluster of them into a topic). Returns the number of entries written."""
+    appeals = list(Appeal.objects.filter(pk__in=appeal_ids).only("pk", "state"))
+    now = clock.now()
+    AppealEvent.objects.bulk_create(
+        [
+            AppealEvent(
+                appeal=a,
+                actor=actor,
+                action=action,
+                from_state=a.state,
+                to_state=a.state,
+                note=note,
+                data=data,
+                occurred_at=now,
+            )
+            for a in appeals
+        ]
+    )
+    return len(appeals)

@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "summons_progress": gettext_lazy("部门进展"),
     "summons_result": gettext_lazy("部门反馈结果"),
     "summons_rate": gettext_lazy("评价部门"),
+    "deliberation_topic": gettext_lazy("列入议事议题"),
 }
 
 

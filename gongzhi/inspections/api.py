@@ -109,7 +109,9 @@ class PlaceIn(Schema):
     responsible_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-@router.post("/places", response={201: PlaceOut}, summary="Register a place (inspections.manage)")
+@router.post(
+    "/places", response={201: PlaceOut}, summary="Register a place (inspections.manage; honours Idempotency-Key)"
+)
 @idempotent("inspections.places.create")
 def create_place(request: ApiRequest, data: PlaceIn) -> Status[PlaceOut]:
     values = data.model_dump()
@@ -592,7 +594,9 @@ class RectificationActionIn(Schema):
 
 
 @router.post(
-    "/rectifications/{rectification_id}/actions", response=RectificationOut, summary="Extend or cancel an order"
+    "/rectifications/{rectification_id}/actions",
+    response=RectificationOut,
+    summary="Extend or cancel an order (honours Idempotency-Key)",
 )
 @idempotent("inspections.rectifications.act")
 def act_on_rectification(

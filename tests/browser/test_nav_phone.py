@@ -23,7 +23,7 @@ TABS = ".mainnav > .nav-tab, .mainnav > .nav-more > summary"
 # browser test checks that the page draws that bar, in either language, and that it fits the phone.
 ROLES = {
     "grid_worker": ("grid_worker", GRID_A),  # the busiest bar: four tabs and "more"
-    "resident": ("resident", MICRO_A),  # home, appeals, volunteering, points: no "more"
+    "resident": ("resident", MICRO_A),  # home, appeals, volunteering, deliberation, points: no "more"
 }
 
 
