@@ -25,6 +25,8 @@ from gongzhi.points import fastpath, selectors
 from gongzhi.points.actions.inputs import integer
 from gongzhi.points.actions.schemes import system_account
 from gongzhi.points.models import (
+    AUDIT_REDEMPTION_PLACE,
+    KIND_REDEMPTION,
     EventItem,
     OrderState,
     PointsAccount,
@@ -91,7 +93,7 @@ def _redemption_place_orm(
     points = offer.item.price * quantity
     redemption = system_account(account.scheme, "redemption", spread=account.pk)
     txn = ledger.post(
-        kind="points.redemption",
+        kind=KIND_REDEMPTION,
         lines=[(account.ledger_account, -points), (redemption, points)],
         memo=f"{offer.item.name} ×{quantity}"[:255],
         actor=actor,
@@ -115,7 +117,7 @@ def _redemption_place_orm(
             continue  # a pickup code collision; draw another
     else:
         raise ValidationFailed(_("取货码生成失败，请重试"), field="pickup_code")
-    audit_record(actor=actor, action="points.redemption.place", target=order, area_code=account.area_code)
+    audit_record(actor=actor, action=AUDIT_REDEMPTION_PLACE, target=order, area_code=account.area_code)
     return order
 
 
