@@ -100,7 +100,7 @@ def run_each(
             with path():
                 try:
                     answer, error = describe(call()), None
-                except Exception as exc:  # noqa: BLE001 - every refusal is compared, not raised
+                except Exception as exc:  # every refusal is compared, not raised
                     answer, error = None, error_of(exc)
             outcomes[name] = Outcome(answer, error, tables())
         finally:

@@ -54,7 +54,7 @@ def world():
         issuance = ledger.system_account(code="sys:issuance", name="发行", unit="point")
         redemption = ledger.system_account(code="sys:redemption", name="兑换", unit="point")
         reserve = ledger.account_open(code="h:reserve", name="留底户", unit="point", floor=20)
-        credit = ledger.account_open(code="h:credit", name="授信户", unit="point", floor=-30)
+        ledger.account_open(code="h:credit", name="授信户", unit="point", floor=-30)
         raised = ledger.account_open(code="h:raised", name="提高下限户", unit="point")
         ledger.account_open(code="cny:pool", name="基金池", unit="CNY")
         spender = ledger.account_open(code="h:spender", name="已花户", unit="point")
