@@ -126,6 +126,13 @@ def _missing_account(world: dict[str, Any]) -> Any:
     return ledger.post(kind="x", lines=[(_acc(world, "sys:issuance"), -1), (ghost, 1)]), []
 
 
+def _forged_unit(world: dict[str, Any]) -> Any:
+    """An object claiming the unit of the other line, for an account of another unit (the stored unit decides)."""
+    pool = _acc(world, "cny:pool")
+    pool.unit = "point"
+    return ledger.post(kind="x", lines=[(_acc(world, "sys:issuance"), -1), (pool, 1)]), []
+
+
 def _reversal_by_post(world: dict[str, Any]) -> Any:
     original = _txn(world, "original")
     alice, bob = _acc(world, "h:alice"), _acc(world, "h:bob")
@@ -170,6 +177,7 @@ CASES: dict[str, Callable[[dict[str, Any]], Any]] = {
     "a stale caller's object": _stale_object,
     "a missing account": _missing_account,
     "accounts of two units": _post(("cny:pool", 1), ("sys:issuance", -1)),
+    "an object whose unit is not the stored one": _forged_unit,
     "reverse": _reverse("original"),
     "reverse with a reference and kind": _reverse("original", reference="fix:1", kind="points.correction"),
     "a reversal posted with reverses=": _reversal_by_post,
