@@ -441,6 +441,9 @@ def _post_pg(
     locked = {row[1]: row[1:8] for row in rows}
     _check_units(locked)
     _check_floors(lines, locked)
+    # Not reached while the statement's verdict and the checks above agree (every cause of an empty `txn` raises or
+    # returns above, a reference or reversal taken concurrently included: ON CONFLICT waits for its commit, and the
+    # reads above see it). Kept as the function's end, so a disagreement fails loudly instead of returning nothing.
     raise Conflict(_("交易未能记账，请重试"), field="reference")
 
 
