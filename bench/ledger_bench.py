@@ -3,6 +3,11 @@ and a statement of an account with 100,000 postings (issue 4 item 10).
 
     .venv/bin/python bench/ledger_bench.py                 # all of it (≈ 2 min)
     .venv/bin/python bench/ledger_bench.py --seconds 5 --skip-pgbench
+    .venv/bin/python bench/ledger_bench.py --paths both   # each scenario on the fast path, then the ORM path
+
+`--paths` picks `core.ledger.post`'s path on PostgreSQL: `fast` (the one statement, what production runs), `orm`
+(the reference path, `ledger.ONE_STATEMENT = False`), or `both`, interleaved scenario by scenario, each path on its
+own fresh accounts.
 
 Scenarios (each a simple 2-line `core.ledger.post`, one transaction per call):
 - single: one client, transfers between two holders;
@@ -19,6 +24,7 @@ Prints RESULT lines; never part of the test run.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -34,6 +40,14 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_ledger"
 PGBENCH_DB = "gz_bench_pgbench"
 
 Op = Callable[[], int]
+PATHS = {"fast": ("fast",), "orm": ("orm",), "both": ("fast", "orm")}
+
+
+def use_path(path: str) -> None:
+    """Switch `core.ledger.post` to its one-statement path ("fast") or its ORM path ("orm")."""
+    from gongzhi.core import ledger
+
+    ledger.ONE_STATEMENT = path == "fast"
 
 
 # --- databases ----------------------------------------------------------------------------------------------------
@@ -285,6 +299,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=100_000, help="postings in the statement account")
     parser.add_argument("--stale-stats", action="store_true", help="skip ANALYZE before the statement timings")
     parser.add_argument("--only", choices=["throughput", "statement"], default=None)
+    parser.add_argument("--paths", choices=sorted(PATHS), default="fast", help="ledger.post's path (default fast)")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -297,6 +312,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     for k, v in machine_facts().items():
         print(f"{k:>7}: {v}")
+    print(f"   load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         print(f"     pg: {cur.fetchone()[0]}")
@@ -309,18 +325,23 @@ def main() -> None:
             base = pgbench_tps(args.database_url, seconds=args.pgbench_seconds)
             print(f"RESULT pgbench_tpcb_c8_j2 tps={base:.0f}")
         scenarios = [
-            ("single", scenario_pairs(f"{run_id}:single"), 1),
-            ("pairs8", scenario_pairs(f"{run_id}:pairs8"), 8),
-            ("issue8", scenario_issue(f"{run_id}:issue8"), 8),
-            ("one8", scenario_one(f"{run_id}:one8"), 8),
+            ("single", scenario_pairs, 1),
+            ("pairs8", scenario_pairs, 8),
+            ("issue8", scenario_issue, 8),
+            ("one8", scenario_one, 8),
         ]
-        for name, make, threads in scenarios:
-            r = throughput(make, threads=threads, seconds=args.seconds)
-            ratio = f" ratio_postings_to_pgbench_tps={r['postings_per_s'] / base:.1%}" if base else ""
-            print(
-                f"RESULT ledger_{name} threads={threads} txn_per_s={r['tps']:.0f} "
-                f"postings_per_s={r['postings_per_s']:.0f} failures={r['failures']}{ratio}"
-            )
+        for name, scenario, threads in scenarios:
+            for path in PATHS[args.paths]:
+                use_path(path)
+                r = throughput(scenario(f"{run_id}:{name}:{path}"), threads=threads, seconds=args.seconds)
+                ratio = f" ratio_postings_to_pgbench_tps={r['postings_per_s'] / base:.1%}" if base else ""
+                print(
+                    f"RESULT ledger_{name} path={path} threads={threads} txn_per_s={r['tps']:.0f} "
+                    f"postings_per_s={r['postings_per_s']:.0f} failures={r['failures']}{ratio} "
+                    f"load={os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+        use_path("fast")
     if args.only in (None, "statement"):
         from gongzhi.core import ledger
         from gongzhi.core.models_ledger import Posting

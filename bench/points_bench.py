@@ -5,6 +5,11 @@ accounts and on one account; a passbook page of an account with 100,000 postings
 
     .venv/bin/python bench/points_bench.py                  # all of it (≈ 2 min)
     .venv/bin/python bench/points_bench.py --seconds 5 --skip-pgbench
+    .venv/bin/python bench/points_bench.py --paths both    # each scenario on the fast paths, then the ORM paths
+
+`--paths` picks the paths on PostgreSQL: `fast` (points/fastpath.py and the ledger's one statement, what production
+runs), `orm` (the reference paths: `fastpath.ONE_STATEMENT` and `ledger.ONE_STATEMENT` off), or `both`, interleaved
+scenario by scenario, each path on its own queued awards and its own event offer.
 
 Reuses bench/ledger_bench.py's harness (throughput, pgbench_tps, time_call). Prints RESULT lines.
 """
@@ -13,11 +18,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 
 from _common import machine_facts, setup_django
 from ledger_bench import Op, bulk_postings, ensure_database, pgbench_tps, scenario_pairs, throughput, time_call
+
+PATHS = {"fast": ("fast",), "orm": ("orm",), "both": ("fast", "orm")}
+
+
+def use_path(path: str) -> None:
+    """The points moves and the ledger on their one-statement paths ("fast") or their ORM paths ("orm")."""
+    from gongzhi.core import ledger
+    from gongzhi.points import fastpath
+
+    ledger.ONE_STATEMENT = fastpath.ONE_STATEMENT = path == "fast"
+
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/gz_bench_points"
 
@@ -211,6 +228,7 @@ def main() -> None:
     parser.add_argument("--pgbench-db", default="gz_bench_pgbench", help="scratch database for pgbench (re-created)")
     parser.add_argument("--postings", type=int, default=100_000, help="passbook size (0: skip the passbook)")
     parser.add_argument("--processes", type=int, default=4, help="client processes for the *_procs rows (0: skip)")
+    parser.add_argument("--paths", choices=sorted(PATHS), default="fast", help="which paths (default fast)")
     args = parser.parse_args()
 
     ensure_database(args.database_url)
@@ -223,6 +241,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     for k, v in machine_facts().items():
         print(f"{k:>7}: {v}")
+    print(f"   load: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with connection.cursor() as cur:
         cur.execute("SHOW server_version")
         print(f"     pg: {cur.fetchone()[0]}")
@@ -234,31 +253,42 @@ def main() -> None:
         base = pgbench_tps(args.database_url, seconds=args.pgbench_seconds, database=args.pgbench_db)
         print(f"RESULT pgbench_tpcb_c8_j2 tps={base:.0f}")
 
-    def report(name: str, threads: int, r: dict) -> None:
+    def report(name: str, path: str, threads: int, r: dict) -> None:
         ratio = f" ratio_postings_to_pgbench_tps={r['postings_per_s'] / base:.1%}" if base else ""
         print(
-            f"RESULT points_{name} threads={threads} txn_per_s={r['tps']:.0f} "
-            f"postings_per_s={r['postings_per_s']:.0f} failures={r['failures']}{ratio}"
+            f"RESULT points_{name} path={path} threads={threads} txn_per_s={r['tps']:.0f} "
+            f"postings_per_s={r['postings_per_s']:.0f} failures={r['failures']}{ratio} "
+            f"load={os.getloadavg()[0]:.1f}",
+            flush=True,
         )
 
-    # Enough queued awards per account for a single client at 400/s (measured: well under that).
-    queues = published_awards(world, per_account=int(400 * args.seconds) + 50)
+    # Enough queued awards per account for a single client at 400/s (measured: well under that); one set per path.
+    paths = PATHS[args.paths]
+    queues = {path: published_awards(world, per_account=int(400 * args.seconds) + 50) for path in paths}
     for name, make, threads in [
         # The bare ledger (a 2-line core.ledger.post) in the same minute, to show what the points layer adds.
-        ("ledger_post_1", scenario_pairs(f"{run_id}:pairs1"), 1),
-        ("award_post_1", scenario_awards(world, queues[:1]), 1),
-        ("award_post_8", scenario_awards(world, queues[1:9]), 8),
-        ("redeem_1", scenario_redeem(world, accounts=1), 1),
-        ("redeem_8_on_8", scenario_redeem(world, accounts=8), 8),
-        ("redeem_32_on_32", scenario_redeem(world, accounts=32), 32),
-        ("redeem_32_on_1", scenario_redeem(world, accounts=1), 32),
+        ("ledger_post_1", lambda path: scenario_pairs(f"{run_id}:pairs1:{path}"), 1),
+        ("award_post_1", lambda path: scenario_awards(world, queues[path][:1]), 1),
+        ("award_post_8", lambda path: scenario_awards(world, queues[path][1:9]), 8),
+        ("redeem_1", lambda path: scenario_redeem(world, accounts=1), 1),
+        ("redeem_8_on_8", lambda path: scenario_redeem(world, accounts=8), 8),
+        ("redeem_32_on_32", lambda path: scenario_redeem(world, accounts=32), 32),
+        ("redeem_32_on_1", lambda path: scenario_redeem(world, accounts=1), 32),
     ]:
-        if args.only in name:
-            report(name, threads, throughput(make, threads=threads, seconds=args.seconds))
+        if args.only not in name:
+            continue
+        for path in paths:
+            use_path(path)
+            report(name, path, threads, throughput(make(path), threads=threads, seconds=args.seconds))
     if args.processes:
         for kind in ("award", "redeem"):
-            r = processes_throughput(kind, processes=args.processes, seconds=args.seconds, run_id=run_id[-6:])
-            report(f"{kind}_procs{args.processes}_own_accounts", args.processes, r)
+            for i, path in enumerate(paths):
+                use_path(path)  # before the fork: the children inherit it
+                r = processes_throughput(
+                    kind, processes=args.processes, seconds=args.seconds, run_id=f"{run_id[-5:]}{i}"
+                )
+                report(f"{kind}_procs{args.processes}_own_accounts", path, args.processes, r)
+    use_path("fast")
 
     from gongzhi.points import statements
 

@@ -19,11 +19,12 @@ import json
 from typing import Any
 
 from django.db import connection
-from django.db.models import DateTimeField, Field, Model, QuerySet
+from django.db.models import DateTimeField, QuerySet
 from django.utils.translation import get_language
 
 from gongzhi.appeals.models import OPEN_STATES, Appeal, Category, State
 from gongzhi.appeals.selectors import COUNTDOWN_STATES, ROW_FIELDS
+from gongzhi.core import sqlnames
 
 
 def available() -> bool:
@@ -31,15 +32,8 @@ def available() -> bool:
     return connection.vendor == "postgresql" and connection.timezone_name == "UTC"
 
 
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    found = model._meta.get_field(name)
-    assert isinstance(found, Field) and found.column, name
-    return found
-
-
-def _col(model: type[Model], name: str) -> str:
-    """The quoted column of a model field (a field name or its attname, e.g. "reporter_id")."""
-    return connection.ops.quote_name(_field(model, name).column or name)
+# The quoted column of a model field (a field name or its attname, e.g. "reporter_id"), and the field.
+_col, _field = sqlnames.col, sqlnames.field
 
 
 def _iso(col: str) -> str:
@@ -55,9 +49,7 @@ def _iso(col: str) -> str:
 
 def _states(states: Any) -> str:
     """State values (from the enum) as an SQL list; they are the enum's own lowercase words, checked."""
-    values = sorted(str(State(s).value) for s in states)
-    assert all(v.isidentifier() for v in values), values
-    return ", ".join(f"'{v}'" for v in values)
+    return ", ".join(sqlnames.value(v) for v in sorted(str(State(s).value) for s in states))
 
 
 # The derived columns of the inner select, under names of our own (not model fields).
@@ -88,8 +80,7 @@ def _statement() -> str:
         )
         + ")"
     )
-    qn = connection.ops.quote_name
-    appeals, categories = qn(Appeal._meta.db_table), qn(Category._meta.db_table)
+    appeals, categories = sqlnames.table(Appeal), sqlnames.table(Category)
     appeal_pk, category_pk = _col(Appeal, Appeal._meta.pk.name), _col(Category, Category._meta.pk.name)
     code, name = _col(Category, "code"), _col(Category, "name")
     # Every column a row needs (our own SQL: table and column names from the models only).

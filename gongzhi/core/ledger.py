@@ -10,6 +10,7 @@ Amounts are integers in the account's minor unit. A positive amount goes into an
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from gongzhi.core import clock
+from gongzhi.core import clock, sqlnames
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
 from gongzhi.core.text import clean_text as _text
@@ -45,8 +46,6 @@ __all__ = [
 # Far below BIGINT's limit, so a sum of many postings cannot overflow in the database.
 MAX_AMOUNT = 10**15
 STATEMENT_MAX_LIMIT = 500
-_ACCOUNTS = LedgerAccount._meta.db_table
-_POSTINGS = Posting._meta.db_table
 
 Line = tuple[LedgerAccount, int]
 
@@ -269,17 +268,42 @@ def post(
             )
     if reverses is not None and reverses.reverses_id is not None:
         _check_reversible(reverses)  # a reversal is never reversed (no query: the reversal points at its original)
-    if transaction.get_connection().vendor == "postgresql":
+    if fast_path_available():
         # One statement, no savepoint: it writes all of it or nothing, and a reference or reversal taken by a
         # concurrent post is an ON CONFLICT no-op, not an error that would abort the caller's transaction.
         return _post_pg(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
     # SQLite: several statements in one IMMEDIATE transaction, which holds the database's single write lock, so the
-    # reference and reversal checks inside it see every committed post; no unique key can lose a race there.
+    # reference and reversal checks inside it see every committed post; no unique key can lose a race there. (On
+    # PostgreSQL with the switch off — tests and benchmarks — the row locks order posts on shared accounts; a
+    # reference or reversal raced on other accounts fails on its unique key, as the database's last guard.)
     with transaction.atomic():
-        return _post_locked(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
+        return _post_orm(kind=kind, lines=cleaned, memo=memo, reference=reference, actor=actor, reverses=reverses)
 
 
-_TRANSACTIONS = LedgerTransaction._meta.db_table
+# ---------------------------------------------------------------------------------------------------------------
+# The two paths of a post. `_post_orm` is the reference (SQLite runs it; so does PostgreSQL when the switch is off);
+# `_post_pg` is the PostgreSQL fast path, one statement, kept for the ledger and points throughput targets
+# (docs/benchmarks.md). tests/core/test_ledger_paths.py runs both on the same PostgreSQL data and compares every row
+# they write. Both lock the accounts in id order and write the postings in id order.
+
+# The one switch: turned off by the equivalence tests and `bench/ledger_bench.py --paths orm` to run the ORM path on
+# PostgreSQL.
+ONE_STATEMENT = True
+
+
+def fast_path_available() -> bool:
+    """Whether `post` takes the one-statement PostgreSQL path."""
+    return ONE_STATEMENT and transaction.get_connection().vendor == "postgresql"
+
+
+# The locked account rows' columns, under our own names in the CTEs below (not model fields).
+_LOCKED = ("id", "code", "name", "unit", "floor", "balance", "allow_negative")
+
+
+def _locked_columns(alias: str) -> str:
+    return ", ".join(
+        f"{alias}.{sqlnames.col(LedgerAccount, 'pk' if name == 'id' else name)} AS {name}" for name in _LOCKED
+    )
 
 
 # The whole post in one round trip. `locked` takes the row locks in primary-key order (the same order for every
@@ -287,6 +311,7 @@ _TRANSACTIONS = LedgerTransaction._meta.db_table
 # applies the floor rule to those; only when it holds are the transaction, postings and balances written. A
 # reference or reversal already taken makes the transaction insert a no-op (ON CONFLICT), and with it the rest.
 # The CHECK constraint on the balance and the triggers of migrations 0003/0004 remain the last guard.
+@functools.cache
 def pg_post_ctes(
     *,
     count_sql: str,
@@ -300,18 +325,36 @@ def pg_post_ctes(
     """The ledger's part of a one-statement write on PostgreSQL, for callers that add their own rows to the same
     statement (the points bank posting an award with its state change, a redemption with its stock and order).
 
-    Follows the caller's `v(id, amount)` CTE (the lines) and defines `locked`, `verdict`, `txn` (the new
-    transaction's id, no row when nothing was posted), `ins` and `upd`. The caller's rows must hang off `txn`, so
-    that nothing at all is written when the post is refused. Named parameters: %(actor)s, %(at)s, plus the
-    caller's in the *_sql expressions; `gate_sql` adds the caller's own conditions (stock, state) to the verdict.
+    Follows the caller's `v(id, amount)` CTE (the lines) and defines `locked` (columns id, code, name, unit, floor,
+    balance, allow_negative, amount), `verdict`, `txn` (column id: the new transaction's, no row when nothing was
+    posted), `ins` and `upd`. The caller's rows must hang off `txn`, so that nothing at all is written when the post
+    is refused. Named parameters: %(actor)s, %(at)s, plus the caller's in the *_sql expressions; `gate_sql` adds
+    the caller's own conditions (stock, state) to the verdict. Every table and column name comes from the models.
     """
+    accounts, txns, postings = (sqlnames.table(m) for m in (LedgerAccount, LedgerTransaction, Posting))
+    account_pk, balance = sqlnames.col(LedgerAccount, "pk"), sqlnames.col(LedgerAccount, "balance")
+    txn_columns, txn_values = sqlnames.insert(
+        LedgerTransaction,
+        {
+            "kind": kind_sql,
+            "memo": memo_sql,
+            "reference": reference_sql,
+            "reverses": reverses_sql,
+            "actor": "%(actor)s",
+            "occurred_at": "%(at)s",
+        },
+    )
+    posting_columns, posting_values = sqlnames.insert(
+        Posting,
+        {"transaction": "txn.id", "account": "l.id", "amount": "l.amount", "balance_after": "l.balance + l.amount"},
+    )
     return f"""
 lockrows AS MATERIALIZED (
     -- The ids as one array parameter, not a join: when a row was changed by a concurrent commit, PostgreSQL
     -- re-checks the conditions on its newest version (EvalPlanQual), and a re-check through a join with a CTE
     -- or subquery can drop the row, which would make every contended post look refused.
-    SELECT a.id, a.code, a.name, a.unit, a.floor, a.balance, a.allow_negative
-    FROM {_ACCOUNTS} a WHERE a.id = ANY(ARRAY(SELECT id FROM v)) ORDER BY a.id FOR UPDATE
+    SELECT {_locked_columns("a")}
+    FROM {accounts} a WHERE a.{account_pk} = ANY(ARRAY(SELECT id FROM v)) ORDER BY a.{account_pk} FOR UPDATE
 ),
 locked AS MATERIALIZED (SELECT r.*, v.amount FROM lockrows r JOIN v ON v.id = r.id),
 verdict AS (
@@ -320,33 +363,35 @@ verdict AS (
     FROM locked
 ),
 txn AS (
-    INSERT INTO {_TRANSACTIONS} (kind, memo, reference, reverses_id, actor_id, occurred_at)
-    SELECT {kind_sql}, {memo_sql}, {reference_sql}, {reverses_sql}, %(actor)s, %(at)s
+    INSERT INTO {txns} ({txn_columns})
+    SELECT {txn_values}
     FROM verdict{from_sql} WHERE verdict.ok AND ({gate_sql})
-    ON CONFLICT DO NOTHING RETURNING id
+    ON CONFLICT DO NOTHING RETURNING {sqlnames.col(LedgerTransaction, "pk")} AS id
 ),
 ins AS (
-    INSERT INTO {_POSTINGS} (transaction_id, account_id, amount, balance_after)
-    SELECT txn.id, l.id, l.amount, l.balance + l.amount FROM txn CROSS JOIN locked l
+    INSERT INTO {postings} ({posting_columns})
+    SELECT {posting_values} FROM txn CROSS JOIN locked l ORDER BY l.id
 ),
 upd AS (
-    UPDATE {_ACCOUNTS} a SET balance = l.balance + l.amount FROM locked l, txn WHERE a.id = l.id
-)"""  # noqa: S608
+    UPDATE {accounts} a SET {balance} = l.balance + l.amount FROM locked l, txn WHERE a.{account_pk} = l.id
+)"""  # noqa: S608 - names from the models, values as parameters
 
 
-_POST_PG = (
-    "WITH v(id, amount) AS (VALUES {values}),"  # noqa: S608
-    + pg_post_ctes(
-        count_sql="%(n)s",
-        kind_sql="%(kind)s",
-        memo_sql="%(memo)s",
-        reference_sql="%(reference)s",
-        reverses_sql="%(reverses)s::bigint",
+@functools.cache
+def _post_pg_sql(lines: int) -> str:
+    values = ", ".join(f"(%(a{i})s::bigint, %(m{i})s::bigint)" for i in range(lines))
+    return (
+        f"WITH v(id, amount) AS (VALUES {values}),"  # noqa: S608
+        + pg_post_ctes(
+            count_sql="%(n)s",
+            kind_sql="%(kind)s",
+            memo_sql="%(memo)s",
+            reference_sql="%(reference)s",
+            reverses_sql="%(reverses)s::bigint",
+        )
+        + f"\nSELECT (SELECT id FROM txn), {', '.join('l.' + name for name in _LOCKED)}, l.amount "  # noqa: S608
+        "FROM locked l ORDER BY l.id"
     )
-    + """
-SELECT (SELECT id FROM txn), l.id, l.code, l.name, l.unit, l.floor, l.balance, l.allow_negative, l.amount
-FROM locked l ORDER BY l.id"""
-)
 
 
 def _post_pg(
@@ -360,13 +405,12 @@ def _post_pg(
 ) -> LedgerTransaction:
     actor = actor if getattr(actor, "is_authenticated", False) else None
     occurred_at = clock.now()
-    sql = _POST_PG.replace("{values}", ", ".join(f"(%(a{i})s::bigint, %(m{i})s::bigint)" for i in range(len(lines))))
     params: dict[str, Any] = {"n": len(lines), "kind": kind, "memo": memo, "reference": reference}
     params |= {"reverses": reverses.pk if reverses else None, "actor": actor.pk if actor else None, "at": occurred_at}
     for i, (account, amount) in enumerate(lines):
         params[f"a{i}"], params[f"m{i}"] = account.pk, amount
     with transaction.get_connection().cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_post_pg_sql(len(lines)), params)
         rows = cursor.fetchall()
     txn_id = rows[0][0] if rows else None
     if txn_id is not None:
@@ -394,21 +438,67 @@ def _post_pg(
             return existing
     if reverses is not None:
         _check_reversible(reverses)
-    units = {row[4] for row in rows}
+    locked = {row[1]: row[1:8] for row in rows}
+    _check_units(locked)
+    _check_floors(lines, locked)
+    # Not reached while the statement's verdict and the checks above agree (every cause of an empty `txn` raises or
+    # returns above, a reference or reversal taken concurrently included: ON CONFLICT waits for its commit, and the
+    # reads above see it). Kept as the function's end, so a disagreement fails loudly instead of returning nothing.
+    raise Conflict(_("交易未能记账，请重试"), field="reference")
+
+
+def _check_units(locked: dict[int, tuple[Any, ...]]) -> None:
+    units = {row[3] for row in locked.values()}
     if len(units) > 1:
         raise ValidationFailed(_("一笔交易中的账户单位必须相同"), field="lines", details={"units": sorted(units)})
-    for _txn, _id, code, name, _unit, floor, current, allow_negative, amount in rows:
-        if amount < 0 and not allow_negative and current + amount < floor:
+
+
+def _check_floors(lines: list[Line], locked: dict[int, tuple[Any, ...]]) -> dict[int, int]:
+    """The balances after the post, checked against the locked rows; the first line below its floor is refused.
+
+    Only spending is limited: a credit to an account below its floor (new, or the floor was raised) is fine.
+    Checked in account-id order, the order both paths lock and write in.
+    """
+    new_balances: dict[int, int] = {}
+    amounts = {account.pk: amount for account, amount in lines}
+    for pk in sorted(amounts):
+        amount = amounts[pk]
+        _id, code, name, _unit, floor, current, allow_negative = locked[pk]
+        after = current + amount
+        if amount < 0 and not allow_negative and after < floor:
             raise ValidationFailed(
                 _("余额不足：账户 %(code)s（%(name)s）余额 %(balance)s，需支出 %(needed)s，不能低于下限 %(floor)s")
                 % {"code": code, "name": name, "balance": current, "needed": -amount, "floor": floor},
                 field="lines",
                 details={"account": code, "balance": current, "floor": floor, "needed": -amount},
             )
-    raise Conflict(_("交易未能记账，请重试"), field="reference")
+        new_balances[pk] = after
+    return new_balances
 
 
-def _post_locked(
+@functools.cache
+def _orm_sql(lines: int, lock: bool) -> tuple[str, str, str]:
+    """The ORM path's three statements for `lines` accounts (lock, postings, balances), names from the models."""
+    accounts, postings = sqlnames.table(LedgerAccount), sqlnames.table(Posting)
+    pk, balance = sqlnames.col(LedgerAccount, "pk"), sqlnames.col(LedgerAccount, "balance")
+    holes = ", ".join(["%s"] * lines)
+    select = (
+        f"SELECT {_locked_columns('a')} FROM {accounts} a "  # noqa: S608
+        f"WHERE a.{pk} IN ({holes}) ORDER BY a.{pk}{' FOR UPDATE' if lock else ''}"
+    )
+    columns, values = sqlnames.insert(
+        Posting, {"transaction": "%s", "account": "%s", "amount": "%s", "balance_after": "%s"}
+    )
+    insert = f"INSERT INTO {postings} ({columns}) VALUES " + ", ".join([f"({values})"] * lines)  # noqa: S608
+    update = (
+        f"UPDATE {accounts} SET {balance} = CASE {pk} "  # noqa: S608
+        + " ".join(["WHEN %s THEN %s"] * lines)
+        + f" END WHERE {pk} IN ({holes})"
+    )
+    return select, insert, update
+
+
+def _post_orm(
     *,
     kind: str,
     lines: list[Line],
@@ -417,19 +507,16 @@ def _post_locked(
     actor: User | None,
     reverses: LedgerTransaction | None,
 ) -> LedgerTransaction:
+    """The reference path, several statements in the caller's transaction (post() wraps it in one)."""
     # Lock in primary-key order: every writer takes the same order, so no two can wait on each other in a cycle.
-    # Plain SQL on this path: it is the ledger's hot loop, and the ORM's overhead was over half of a post's time.
-    # (SQLite has no row locks; its IMMEDIATE transactions take the database's single write lock instead.)
+    # Plain SQL for the lock, postings and balances (names from the models): it is the ledger's hot loop, and the
+    # ORM's overhead was over half of a post's time. (SQLite has no row locks; its IMMEDIATE transactions take the
+    # database's single write lock instead.)
     ids = sorted(account.pk for account, _amount in lines)
     connection = transaction.get_connection()
-    holes = ", ".join(["%s"] * len(ids))
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select, insert, update = _orm_sql(len(ids), connection.features.has_select_for_update)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, code, name, unit, floor, balance, allow_negative FROM {_ACCOUNTS} "  # noqa: S608
-            f"WHERE id IN ({holes}) ORDER BY id{lock}",
-            ids,
-        )
+        cursor.execute(select, ids)
         locked = {row[0]: row for row in cursor.fetchall()}
     if len(locked) != len(ids):
         raise ValidationFailed(_("分录中的账户不存在"), field="lines")
@@ -440,23 +527,9 @@ def _post_locked(
             return existing
     if reverses is not None:
         _check_reversible(reverses)
-    units = {row[3] for row in locked.values()}
-    if len(units) > 1:
-        raise ValidationFailed(_("一笔交易中的账户单位必须相同"), field="lines", details={"units": sorted(units)})
-
-    new_balances: dict[int, int] = {}
-    for account, amount in lines:
-        _id, code, name, _unit, floor, current, allow_negative = locked[account.pk]
-        after = current + amount
-        # Only spending is limited: a credit to an account below its floor (new, or the floor was raised) is fine.
-        if amount < 0 and not allow_negative and after < floor:
-            raise ValidationFailed(
-                _("余额不足：账户 %(code)s（%(name)s）余额 %(balance)s，需支出 %(needed)s，不能低于下限 %(floor)s")
-                % {"code": code, "name": name, "balance": current, "needed": -amount, "floor": floor},
-                field="lines",
-                details={"account": code, "balance": current, "floor": floor, "needed": -amount},
-            )
-        new_balances[account.pk] = after
+    _check_units(locked)
+    new_balances = _check_floors(lines, locked)
+    amounts = {account.pk: amount for account, amount in lines}
 
     txn = LedgerTransaction(
         kind=kind,
@@ -467,19 +540,11 @@ def _post_locked(
         occurred_at=clock.now(),
     )
     txn.save(force_insert=True)
-    # Postings first, then balances: on PostgreSQL a trigger checks each new balance against the latest posting.
+    # Postings first (in account-id order, as the fast path writes them), then balances: on PostgreSQL a trigger
+    # checks each new balance against the latest posting.
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_POSTINGS} (transaction_id, account_id, amount, balance_after) VALUES "  # noqa: S608
-            + ", ".join(["(%s, %s, %s, %s)"] * len(lines)),
-            [v for account, amount in lines for v in (txn.pk, account.pk, amount, new_balances[account.pk])],
-        )
-        cursor.execute(
-            f"UPDATE {_ACCOUNTS} SET balance = CASE id "  # noqa: S608
-            + " ".join(["WHEN %s THEN %s"] * len(ids))
-            + f" END WHERE id IN ({holes})",
-            [v for pk in ids for v in (pk, new_balances[pk])] + ids,
-        )
+        cursor.execute(insert, [v for pk in ids for v in (txn.pk, pk, amounts[pk], new_balances[pk])])
+        cursor.execute(update, [v for pk in ids for v in (pk, new_balances[pk])] + ids)
     for account, _amount in lines:
         # The caller's objects show the new balance without a reload.
         account.balance = new_balances[account.pk]

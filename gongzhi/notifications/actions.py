@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.utils.translation import gettext as _
 
-from gongzhi.core import clock
+from gongzhi.core import clock, sqlnames
 from gongzhi.core.errors import NotFound, ValidationFailed
 from gongzhi.notifications.channels import Undeliverable, channel_names, get_channel
 from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus, new_delivery_key
@@ -172,9 +172,7 @@ def _insert_orm(rows: list[dict[str, Any]], now: dt.datetime) -> list[OutboxMess
 
 
 def _field(name: str) -> Field[Any, Any]:
-    found = OutboxMessage._meta.get_field(name)
-    assert isinstance(found, Field) and found.column
-    return found
+    return sqlnames.field(OutboxMessage, name)
 
 
 def _col(f: Field[Any, Any]) -> str:
@@ -192,7 +190,7 @@ def _pg_statement(returning: bool) -> tuple[str, tuple[Field[Any, Any], ...]]:
     meta = OutboxMessage._meta
     from_row = [_field(name) for name in NOTE_FIELDS]
     fixed = tuple(_field(f.name) for f in meta.concrete_fields if not f.primary_key and f.name not in NOTE_FIELDS)
-    table = connection.ops.quote_name(meta.db_table)
+    table = sqlnames.table(OutboxMessage)
     record = ", ".join(f"{_col(f)} {f.db_type(connection)}" for f in from_row)
     sql = (
         f"INSERT INTO {table} ({', '.join(map(_col, (*from_row, *fixed)))}) "  # noqa: S608 - names from the model

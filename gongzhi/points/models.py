@@ -17,6 +17,17 @@ POINTS_UNIT = "points"
 # redemption of a scheme touches one, so a single row would serialise them all behind its lock; a holder always
 # uses the same shard (its account id modulo the count), so its postings still lock in one consistent order.
 SYSTEM_SHARDS = 32
+# The start of a scheme's system account codes (PointsScheme.system_code); the award fast path builds them in SQL.
+SYSTEM_CODE_PREFIX = "points:scheme:"
+
+# Ledger kinds and references the points bank writes: one value each for the ORM path and the PostgreSQL fast path
+# (points/fastpath.py), which take them from here.
+KIND_AWARD = "points.award"
+KIND_DEDUCTION = "points.deduction"
+KIND_REDEMPTION = "points.redemption"
+REFERENCE_SOURCE = "points:src:"  # + "<source_type>:<source_id>": one source pays once
+REFERENCE_AWARD = "points:award:"  # + the award's id, for an award without a source
+AUDIT_REDEMPTION_PLACE = "points.redemption.place"
 
 
 class HolderKind(models.TextChoices):
@@ -63,7 +74,7 @@ class PointsScheme(models.Model):
 
     # Ledger account codes of the scheme's system accounts.
     def system_code(self, purpose: str) -> str:
-        return f"points:scheme:{self.pk}:{purpose}"
+        return f"{SYSTEM_CODE_PREFIX}{self.pk}:{purpose}"
 
 
 class Dimension(models.TextChoices):

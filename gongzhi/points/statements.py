@@ -21,7 +21,7 @@ from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock, ledger
 from gongzhi.people.models import Resident
-from gongzhi.points.models import AwardState, PointsAccount, PointsAward
+from gongzhi.points.models import KIND_AWARD, KIND_DEDUCTION, KIND_REDEMPTION, AwardState, PointsAccount, PointsAward
 
 # Surnames of two characters that the seed's regions meet; everything else takes the first character.
 COMPOUND_SURNAMES = frozenset(
@@ -121,9 +121,9 @@ class PassbookLine:
 
 KIND_LABELS = {
     "points.opening": gettext_lazy("开户"),
-    "points.award": gettext_lazy("加分"),
-    "points.deduction": gettext_lazy("扣分"),
-    "points.redemption": gettext_lazy("积分兑换"),
+    KIND_AWARD: gettext_lazy("加分"),
+    KIND_DEDUCTION: gettext_lazy("扣分"),
+    KIND_REDEMPTION: gettext_lazy("积分兑换"),
 }
 
 

@@ -25,7 +25,15 @@ from gongzhi.core import clock, fsm, ledger
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 from gongzhi.points.actions.schemes import system_account
-from gongzhi.points.models import AwardEvent, AwardState, PointsAward
+from gongzhi.points.models import (
+    KIND_AWARD,
+    KIND_DEDUCTION,
+    REFERENCE_AWARD,
+    REFERENCE_SOURCE,
+    AwardEvent,
+    AwardState,
+    PointsAward,
+)
 
 if TYPE_CHECKING:
     from gongzhi.accounts.models import User
@@ -88,8 +96,8 @@ def ledger_reference(award: PointsAward) -> str:
     """The award's ledger reference: its source when it has one, so one source pays once even past the award's
     own unique key."""
     if award.source_type:
-        return f"points:src:{award.source_type}:{award.source_id}"
-    return f"points:award:{award.pk}"
+        return f"{REFERENCE_SOURCE}{award.source_type}:{award.source_id}"
+    return f"{REFERENCE_AWARD}{award.pk}"
 
 
 def _post(step: Step) -> None:
@@ -103,7 +111,7 @@ def _post(step: Step) -> None:
             details={"publicity_ends_at": ends.isoformat()},
         )
     issuance = system_account(award.scheme, "issuance", spread=award.account_id)
-    kind = "points.deduction" if award.points < 0 else "points.award"
+    kind = KIND_DEDUCTION if award.points < 0 else KIND_AWARD
     award.transaction = ledger.post(
         kind=kind,
         lines=[(issuance, -award.points), (award.account.ledger_account, award.points)],

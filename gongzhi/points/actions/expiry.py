@@ -24,13 +24,13 @@ from django.utils.translation import gettext as _
 from gongzhi.core import clock, ledger
 from gongzhi.core.errors import Conflict, ValidationFailed
 from gongzhi.points.actions.schemes import system_account
-from gongzhi.points.models import PointsAccount, PointsScheme
+from gongzhi.points.models import KIND_AWARD, PointsAccount, PointsScheme
 
 log = logging.getLogger(__name__)
 
 # Transaction kinds that bring fresh points into an account (each dated by its transaction); refunds and
 # reversals only undo a debit, they do not start a new period.
-FRESH_KINDS = ("points.award", "points.opening")
+FRESH_KINDS = (KIND_AWARD, "points.opening")
 
 
 def _recent_credits(ledger_account_id: int, since: dt.datetime) -> int:

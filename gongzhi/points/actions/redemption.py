@@ -25,6 +25,8 @@ from gongzhi.points import fastpath, selectors
 from gongzhi.points.actions.inputs import integer
 from gongzhi.points.actions.schemes import system_account
 from gongzhi.points.models import (
+    AUDIT_REDEMPTION_PLACE,
+    KIND_REDEMPTION,
     EventItem,
     OrderState,
     PointsAccount,
@@ -59,6 +61,7 @@ def redemption_place(
         raise ValidationFailed(_("该户不在本次兑换活动的范围内"), field="event_id")
     if clock.now() >= event.ends_at:
         raise ValidationFailed(_("兑换活动已结束"), field="event_id")
+    pickup_code = _pickup_code()
     if fastpath.available():
         order = fastpath.redemption_place(
             actor=actor,
@@ -66,18 +69,21 @@ def redemption_place(
             event=event,
             item=item,
             quantity=quantity,
-            pickup_code=_pickup_code(),
+            pickup_code=pickup_code,
             memo=f"{item.name} ×{quantity}"[:255],
         )
         if order is not None:
             return order
-    # SQLite, or the one statement wrote nothing: the ORM path places the order or raises the exact reason.
-    return _redemption_place_orm(actor=actor, account=account, event=event, item=item, quantity=quantity)
+    # SQLite, or the one statement wrote nothing: the ORM path places the order or raises the exact reason. It tries
+    # the same pickup code first, so both paths draw alike (tests/points/test_fastpath_equivalence.py).
+    return _redemption_place_orm(
+        actor=actor, account=account, event=event, item=item, quantity=quantity, pickup_code=pickup_code
+    )
 
 
 @transaction.atomic
 def _redemption_place_orm(
-    *, actor: User, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int
+    *, actor: User, account: PointsAccount, event: RedemptionEvent, item: StoreItem, quantity: int, pickup_code: str
 ) -> RedemptionOrder:
     offer = EventItem.objects.select_for_update().filter(event=event, item=item).select_related("item").first()
     if offer is None or not offer.item.is_active:
@@ -91,13 +97,13 @@ def _redemption_place_orm(
     points = offer.item.price * quantity
     redemption = system_account(account.scheme, "redemption", spread=account.pk)
     txn = ledger.post(
-        kind="points.redemption",
+        kind=KIND_REDEMPTION,
         lines=[(account.ledger_account, -points), (redemption, points)],
         memo=f"{offer.item.name} ×{quantity}"[:255],
         actor=actor,
     )
     EventItem.objects.filter(pk=offer.pk).update(stock=F("stock") - quantity)
-    for _attempt in range(5):
+    for attempt in range(5):
         try:
             with transaction.atomic():
                 order = RedemptionOrder.objects.create(
@@ -106,7 +112,7 @@ def _redemption_place_orm(
                     area_code=account.area_code,
                     quantity=quantity,
                     points=points,
-                    pickup_code=_pickup_code(),
+                    pickup_code=pickup_code if attempt == 0 else _pickup_code(),
                     transaction=txn,
                     placed_by=actor,
                 )
@@ -115,7 +121,7 @@ def _redemption_place_orm(
             continue  # a pickup code collision; draw another
     else:
         raise ValidationFailed(_("取货码生成失败，请重试"), field="pickup_code")
-    audit_record(actor=actor, action="points.redemption.place", target=order, area_code=account.area_code)
+    audit_record(actor=actor, action=AUDIT_REDEMPTION_PLACE, target=order, area_code=account.area_code)
     return order
 
 
