@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -39,7 +39,7 @@ from gongzhi.appeals.models import (
 from gongzhi.appeals.summons import open_summons
 from gongzhi.areas.codes import code_at
 from gongzhi.areas.models import AreaLevel
-from gongzhi.core import fsm
+from gongzhi.core import fsm, sqlnames
 from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 
@@ -150,18 +150,18 @@ def _on_duty_sql() -> str:
     Every intake asks this; plain SQL skips the ORM's compilation (about 1 ms of CPU). The names come from the
     models, so a renamed column reaches it (tests/appeals/test_route.py compares it with the ORM query).
     """
-    from gongzhi.appeals.rows_pg import _col
     from gongzhi.people.models import GridAssignment
 
     user_model = get_user_model()
-    g = {name: _col(GridAssignment, name) for name in ("id", "user", "ended_on", "area_code", "kind", "on_duty")}
-    u_id, u_active = _col(user_model, "id"), _col(user_model, "is_active")
-    q = connection.ops.quote_name
+    g = {
+        name: sqlnames.col(GridAssignment, name) for name in ("pk", "user", "ended_on", "area_code", "kind", "on_duty")
+    }
+    u_id, u_active = sqlnames.col(user_model, "pk"), sqlnames.col(user_model, "is_active")
     return (
-        f"SELECT u.* FROM {q(user_model._meta.db_table)} u "  # noqa: S608 - names from the models
-        f"JOIN {q(GridAssignment._meta.db_table)} g ON g.{g['user']} = u.{u_id} "
+        f"SELECT u.* FROM {sqlnames.table(user_model)} u "  # noqa: S608 - names from the models
+        f"JOIN {sqlnames.table(GridAssignment)} g ON g.{g['user']} = u.{u_id} "
         f"WHERE g.{g['ended_on']} IS NULL AND u.{u_active} AND g.{g['area_code']} = %s AND g.{g['kind']} = %s "
-        f"AND g.{g['on_duty']} ORDER BY g.{g['id']} LIMIT 1"
+        f"AND g.{g['on_duty']} ORDER BY g.{g['pk']} LIMIT 1"
     )
 
 
