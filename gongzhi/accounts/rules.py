@@ -53,6 +53,14 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
     "board.manage": OFFICE,
+    "matching.view": STAFF,
+    "matching.catalogue": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "matching.request": STAFF | {R.RESIDENT},
+    "matching.offer": OFFICE | {R.PARTNER, R.PARTY_MEMBER, R.VOLUNTEER},
+    "matching.dispatch": OFFICE,
+    "matching.accept": OFFICE | {R.GRID_WORKER},
+    "matching.claim": frozenset({R.PARTY_MEMBER}),
+    "matching.grab": frozenset({R.VOLUNTEER}),
 }
 
 
