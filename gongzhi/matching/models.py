@@ -263,6 +263,10 @@ class Demand(models.Model):
         return (name[:1] + "*" * max(1, len(name) - 1)) if name else "**"
 
     @property
+    def value_yuan(self) -> str:
+        return f"{self.value_fen / 100:.2f}" if self.value_fen is not None else ""
+
+    @property
     def overdue(self) -> bool:
         return self.due_at is not None and self.state in OPEN_STATES and self.due_at < clock.now()
 

@@ -18,12 +18,12 @@ pytestmark = pytest.mark.browser
 TABS = ".mainnav > .nav-tab, .mainnav > .nav-more > summary"
 # (persona's role, area, tabs on the bar, entries under "more")
 ROLES = {
-    "grid_worker": ("grid_worker", GRID_A, 5, 3),
-    "resident": ("resident", MICRO_A, 4, 0),  # home, appeals, volunteering, points
+    "grid_worker": ("grid_worker", GRID_A, 5, 4),
+    "resident": ("resident", MICRO_A, 5, 0),  # home, appeals, volunteering, matching, points
 }
 LABELS = {
-    "zh-hans": (["首页", "任务", "区域地图", "居民查询", "更多"], ["志愿服务", "积分", "党组织"]),
-    "en": (["Home", "Tasks", "Areas", "Residents", "More"], ["Volunteer", "Points", "Party"]),
+    "zh-hans": (["首页", "任务", "区域地图", "居民查询", "更多"], ["志愿服务", "服务", "积分", "党组织"]),
+    "en": (["Home", "Tasks", "Areas", "Residents", "More"], ["Volunteer", "Services", "Points", "Party"]),
 }
 
 

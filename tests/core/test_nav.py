@@ -12,7 +12,10 @@ from gongzhi.core.nav import PHONE_TABS, NavEntry, bar_for
 from tests.conftest import PERSONAS
 from tests.test_i18n import english_catalogue  # noqa: F401
 
-STAFF_BAR = (["home", "appeals.tasks", "areas", "people.residents"], ["volunteering", "points", "people.party"])
+STAFF_BAR = (
+    ["home", "appeals.tasks", "areas", "people.residents"],
+    ["volunteering", "matching", "points", "people.party"],
+)
 # persona → (tabs, under "more")
 BARS = {
     "superuser": STAFF_BAR,
@@ -25,13 +28,13 @@ BARS = {
     "grid_worker_a2": STAFF_BAR,
     "grid_worker_b": STAFF_BAR,
     "microgrid_worker_a": STAFF_BAR,
-    "department": (["home", "appeals.report_in", "volunteering"], []),
-    "party_member_a": (["home", "appeals.mine", "volunteering", "people.party"], []),
-    "volunteer_a": (["home", "appeals.mine", "volunteering"], []),
-    "partner": (["home", "appeals.mine", "volunteering"], []),
-    "resident_a": (["home", "appeals.mine", "volunteering", "points"], []),
-    "resident_b": (["home", "appeals.mine", "volunteering", "points"], []),
-    "nobody": (["home", "appeals.mine", "volunteering"], []),
+    "department": (["home", "appeals.report_in", "volunteering", "matching"], []),
+    "party_member_a": (["home", "appeals.mine", "volunteering", "matching", "people.party"], []),
+    "volunteer_a": (["home", "appeals.mine", "volunteering", "matching"], []),
+    "partner": (["home", "appeals.mine", "volunteering", "matching"], []),
+    "resident_a": (["home", "appeals.mine", "volunteering", "matching", "points"], []),
+    "resident_b": (["home", "appeals.mine", "volunteering", "matching", "points"], []),
+    "nobody": (["home", "appeals.mine", "volunteering", "matching"], []),
 }
 
 PHONE_WIDTH = 390
@@ -100,10 +103,19 @@ def four_more_apps():
 def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, four_more_apps):
     bar = bar_for(district["grid_worker_a"])
     assert keys(bar.tabs) == ["home", "appeals.tasks", "new0", "areas"]
-    assert keys(bar.more) == ["people.residents", "new1", "volunteering", "points", "people.party", "new2", "new3"]
+    assert keys(bar.more) == [
+        "people.residents",
+        "new1",
+        "volunteering",
+        "matching",
+        "points",
+        "people.party",
+        "new2",
+        "new3",
+    ]
     resident = bar_for(district["volunteer_a"])
     assert keys(resident.tabs) == ["home", "appeals.mine", "new0", "new1"]
-    assert keys(resident.more) == ["volunteering", "new2", "new3"]
+    assert keys(resident.more) == ["volunteering", "matching", "new2", "new3"]
 
 
 def test_the_page_shows_the_tabs_and_the_rest_under_more(district):

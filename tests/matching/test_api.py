@@ -34,7 +34,9 @@ def test_the_flow_through_the_api(people, as_user):
     volunteer = as_user(people["volunteer_a"])
     assert [d["id"] for d in volunteer.get(f"{URL}/tasks").json()] == [pk]
     assert post(volunteer, f"/demands/{pk}/transitions", {"action": "grab"}).json()["state"] == "taken"
-    done = post(volunteer, f"/demands/{pk}/transitions", {"action": "fulfil", "note": "已陪同就诊", "data": {"hours": 3}})
+    done = post(
+        volunteer, f"/demands/{pk}/transitions", {"action": "fulfil", "note": "已陪同就诊", "data": {"hours": 3}}
+    )
     assert done.json()["state"] == "fulfilled"
     rated = post(resident, f"/demands/{pk}/transitions", {"action": "rate", "data": {"score": 4}})
     assert rated.status_code == 200 and rated.json()["state"] == "closed"
@@ -180,7 +182,9 @@ def test_the_catalogue_is_public_and_edited_by_street_staff_only(people, as_user
     assert len(cats) == 7 and sum(len(c["items"]) for c in cats) == 50
     pk = item_id()
     patch = {"claim_hours": 6}
-    r = as_user(people["community_worker_a"]).patch(f"{URL}/catalogue/items/{pk}", patch, content_type="application/json")
+    r = as_user(people["community_worker_a"]).patch(
+        f"{URL}/catalogue/items/{pk}", patch, content_type="application/json"
+    )
     assert r.status_code == 403
     r = as_user(people["street_staff"]).patch(f"{URL}/catalogue/items/{pk}", patch, content_type="application/json")
     assert r.status_code == 200 and r.json()["hours"]["claim_hours"] == 6
@@ -191,7 +195,9 @@ def test_the_catalogue_is_public_and_edited_by_street_staff_only(people, as_user
 
 def test_the_wish_wall_masks_names(people, as_user):
     client = as_user(people["resident_a"])
-    r = post(client, "/demands", {"kind": "wish", "item_id": item_id("微心愿圆梦"), "title": "一个新书包", "value": "80"})
+    r = post(
+        client, "/demands", {"kind": "wish", "item_id": item_id("微心愿圆梦"), "title": "一个新书包", "value": "80"}
+    )
     assert r.status_code == 201 and r.json()["state"] == "accepted"
     wall = as_user(people["resident_b"]).get(f"{URL}/wishes").json()
     assert [(w["title"], w["name"], w["value_yuan"]) for w in wall] == [("一个新书包", "张*", "80.00")]

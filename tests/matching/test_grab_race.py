@@ -57,8 +57,7 @@ def test_a_hundred_grabs_of_one_task_make_exactly_one_winner(people):
 def test_twenty_tasks_grabbed_by_ten_at_once_each_get_exactly_one_holder(people):
     tasks = [pool_task(people) for _ in range(20)]
     volunteers = [
-        factories.UserFactory(username=f"many{i}", role=Role.VOLUNTEER, at=people.areas[COMMUNITY_A])
-        for i in range(10)
+        factories.UserFactory(username=f"many{i}", role=Role.VOLUNTEER, at=people.areas[COMMUNITY_A]) for i in range(10)
     ]
 
     def grab_all(user):
