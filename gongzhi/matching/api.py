@@ -186,6 +186,7 @@ class ResourceIn(Schema):
     valid_until: dt.date | None = None
     provider_name: str = Field("", max_length=100, description="a social organisation's name (staff)")
     team_id: int | None = Field(None, ge=1, le=MAX_ID)
+    partner_id: int | None = Field(None, ge=1, le=MAX_ID, description="staff listing a partner's offer")
 
 
 @router.post(
@@ -206,6 +207,7 @@ def create_resource(request: ApiRequest, data: ResourceIn) -> Status[ResourceOut
         valid_until=data.valid_until,
         provider_name=data.provider_name,
         team_id=data.team_id,
+        partner_id=data.partner_id,
     )
     return Status(201, _resource_out(resource))
 
@@ -399,13 +401,17 @@ class SuggestionOut(Schema):
     factors: list[FactorOut]
 
 
+class SuggestionFilters(Schema):
+    limit: int = Field(10, ge=1, le=50)
+
+
 @router.get(
     "/matching/demands/{demand_id}/suggestions",
     response=list[SuggestionOut],
     summary="Ranked resources for a demand, each with its score per factor (dispatchers)",
 )
 def demand_suggestions(
-    request: ApiRequest, demand_id: int = PathParam(..., ge=1, le=MAX_ID), limit: int = Query(10, ge=1, le=50)
+    request: ApiRequest, f: Query[SuggestionFilters], demand_id: int = PathParam(..., ge=1, le=MAX_ID)
 ) -> list[SuggestionOut]:
     from gongzhi.accounts import rules
 
@@ -417,7 +423,7 @@ def demand_suggestions(
             score=s.score,
             factors=[FactorOut(**f.__dict__) for f in s.factors],
         )
-        for s in selectors.suggestions(demand=demand, limit=limit)
+        for s in selectors.suggestions(demand=demand, limit=f.limit)
     ]
 
 
@@ -432,13 +438,14 @@ class WishOut(Schema):
     created_at: dt.datetime
 
 
+class WallFilters(Schema):
+    area: str | None = Field(None, pattern=AREA)
+    limit: int = Field(60, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
 @router.get("/matching/wishes", response=list[WishOut], summary="The public micro-wish wall (names masked)")
-def wish_wall(
-    request: ApiRequest,
-    area: str | None = Query(None, pattern=AREA),
-    limit: int = Query(60, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> list[WishOut]:
+def wish_wall(request: ApiRequest, f: Query[WallFilters]) -> list[WishOut]:
     return [
         WishOut(
             id=d.pk,
@@ -450,7 +457,7 @@ def wish_wall(
             item=d.item.name,
             created_at=d.created_at,
         )
-        for d in selectors.wish_wall(area_code=area or "", limit=limit, offset=offset)
+        for d in selectors.wish_wall(area_code=f.area or "", limit=f.limit, offset=f.offset)
     ]
 
 

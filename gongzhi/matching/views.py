@@ -72,7 +72,7 @@ def new_demand(request: UserRequest) -> HttpResponse:
         "kinds": DemandKind.choices,
         "kind": kind,
         "categories": selectors.categories_with_items(),
-        "cap": wish_cap_fen(request.user.resident.area_code) / 100 if request.user.resident_id else None,
+        "cap": wish_cap_fen(resident.area_code) / 100 if (resident := request.user.resident) is not None else None,
         "form": request.POST,
     }
     if request.method == "POST":

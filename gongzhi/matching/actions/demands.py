@@ -5,7 +5,8 @@ first state (an order or errand waits for dispatch, a micro-wish goes on the wal
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -61,9 +62,10 @@ def _for_whom(actor: User, resident_id: int | None) -> tuple[Resident, User | No
         return resident, actor
     if isinstance(resident_id, bool) or not isinstance(resident_id, int):
         raise ValidationFailed(_("resident_id 须为整数"), field="resident_id")
-    resident = Resident.objects.select_related("household").filter(pk=resident_id).first()
-    if resident is None:
+    found = Resident.objects.select_related("household").filter(pk=resident_id).first()
+    if found is None:
         raise NotFound(_("居民不存在：%(id)s") % {"id": resident_id}, field="resident_id")
+    resident = found
     if resident.pk == actor.resident_id:
         rules.require(actor, REQUEST, resident.area_code)
         return resident, actor
@@ -83,9 +85,11 @@ def demand_create(
     description: str = "",
     resident_id: int | None = None,
     value_yuan: object = None,
-    photo: UploadedFile | None = None,
+    photo: UploadedFile[Any] | None = None,
+    at: dt.datetime | None = None,
 ) -> Demand:
-    """Post an order, a micro-wish (with its value, at most the community's cap) or an errand."""
+    """Post an order, a micro-wish (with its value, at most the community's cap) or an errand. `at` dates it
+    (default now; the demo seed records a history)."""
     if kind not in DemandKind.values:
         raise ValidationFailed(_("需求类型须为：%(k)s") % {"k": "、".join(DemandKind.values)}, field="kind")
     item = active_item(item_id)
@@ -107,7 +111,7 @@ def demand_create(
     if photo is not None and photo.size is not None and photo.size > MAX_PHOTO_BYTES:
         raise ValidationFailed(_("照片不能超过 5 MB"), field="photo")
     state = DemandState.ACCEPTED if kind == DemandKind.WISH else DemandState.ORDERED
-    now = clock.now()
+    now = at or clock.now()
     demand = Demand(
         kind=kind,
         item=item,

@@ -113,7 +113,7 @@ def _ask_handover(step: Step) -> None:
     demand.handover_to = step.actor
     step.fields.add("handover_to")
     step.event_data["asked_by"] = step.actor.pk if step.actor else None
-    if demand.holder_id:
+    if demand.holder is not None:
         from gongzhi.notifications.actions import notify
 
         notify(user=demand.holder, kind="matching.handover",
@@ -168,7 +168,7 @@ def _fulfil(step: Step) -> None:
     demand.hours = _hours(step.data.get("hours"))
     step.fields |= {"evidence_note", "evidence_photos", "hours"}
     step.event_data["hours"] = str(demand.hours) if demand.hours is not None else None
-    if demand.requester_id:
+    if demand.requester is not None:
         from gongzhi.notifications.actions import notify
 
         notify(user=demand.requester, kind="matching.fulfilled",
@@ -384,10 +384,11 @@ def demand_move(
     data: dict[str, Any] | None = None,
     note: str = "",
     expected_version: int | None = None,
+    now: dt.datetime | None = None,
 ) -> Demand:
-    """One move of the seven-order flow by a person (the page and the API both call this)."""
+    """One move of the seven-order flow by a person (the page and the API both call this; `now` dates it)."""
     result = fsm.transition(
-        DEMAND, demand_id, action, actor=actor, data=data, note=note, expected_version=expected_version
+        DEMAND, demand_id, action, actor=actor, data=data, note=note, expected_version=expected_version, now=now
     )
     return result.obj
 

@@ -18,7 +18,7 @@ from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text
 from gongzhi.matching.actions._common import active_item, area_by_code
 from gongzhi.matching.models import ProviderKind, Resource, ResourceArea
-from gongzhi.people.models import PartyMember
+from gongzhi.people.models import Partner, PartyMember
 from gongzhi.volunteering.models import Team, Volunteer
 
 if TYPE_CHECKING:
@@ -31,9 +31,17 @@ MAX_SERVED = 20
 REVIEW_EVERY = dt.timedelta(days=91)  # a quarter
 
 
-def _provider(actor: User, kind: str, area: Area, provider_name: str, team_id: int | None) -> dict[str, Any]:
-    """Who offers: the actor's own partner, party-member or volunteer record, or (staff) a team or organisation."""
+def _provider(
+    actor: User, kind: str, area: Area, provider_name: str, team_id: int | None, partner_id: int | None
+) -> dict[str, Any]:
+    """Who offers: the actor's own partner, party-member or volunteer record, or (staff) a partner, a team or an
+    organisation they name."""
     office = rules.allows(actor, MANAGE, area.code)
+    if kind == ProviderKind.PARTNER and office and partner_id is not None:
+        partner = Partner.objects.filter(pk=partner_id).first()
+        if partner is None:
+            raise NotFound(_("共建单位不存在：%(id)s") % {"id": partner_id}, field="partner_id")
+        return {"partner": partner, "provider_name": partner.name}
     if kind == ProviderKind.PARTNER or (kind == ProviderKind.SOCIAL_ORG and not office):
         membership = (
             Membership.objects.select_related("partner")
@@ -79,6 +87,7 @@ def resource_create(
     valid_until: dt.date | None = None,
     provider_name: str = "",
     team_id: int | None = None,
+    partner_id: int | None = None,
 ) -> Resource:
     """List an offer. The actor holds `matching.offer` at the offer's area; it serves the areas in `served`."""
     if provider_kind not in ProviderKind.values:
@@ -113,7 +122,7 @@ def resource_create(
         description=clean_text(description, field="description", max_length=500),
         valid_from=today,
         valid_until=valid_until,
-        **_provider(actor, provider_kind, area, provider_name, team_id),
+        **_provider(actor, provider_kind, area, provider_name, team_id, partner_id),
     )
     ResourceArea.objects.bulk_create([ResourceArea(resource=resource, area_code=c) for c in codes])
     audit_record(actor=actor, action="matching.resource.create", target=resource, area_code=area.code,
