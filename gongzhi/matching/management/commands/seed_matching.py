@@ -144,7 +144,7 @@ class Command(BaseCommand):
 
     def _demands(self, rng: random.Random) -> int:
         community, grid = self._user("community"), self._user("grid")
-        party = [self._user("party")] + list(User.objects.filter(username__startswith="rc-party-").order_by("username"))
+        party = [self._user("party"), *User.objects.filter(username__startswith="rc-party-").order_by("username")]
         residents = list(
             Resident.objects.filter(area_code__startswith=RUICHENG, birth_date__lt=dt.date(1960, 1, 1)).order_by("pk")[
                 :60
@@ -156,18 +156,18 @@ class Command(BaseCommand):
         start = now - dt.timedelta(days=300)
         step = dt.timedelta(days=300) / (len(WISHES) + len(ERRANDS) + 1)
         made = 0
-        history = [("wish", w) for w in WISHES] + [("errand", e) for e in ERRANDS]
+        history: list[tuple[str, tuple[Any, ...]]] = [("wish", w) for w in WISHES] + [("errand", e) for e in ERRANDS]
         rng.shuffle(history)
         for i, (kind, spec) in enumerate(history):
             at = start + step * i + dt.timedelta(hours=rng.randrange(8, 12))
             resident = residents[i % len(residents)]
             holder = party[i % len(party)]
+            title, item = spec[0], spec[1]
             if kind == "wish":
-                title, item, yuan = spec
+                yuan = spec[2]
                 d = demand_create(actor=community, kind="wish", item_id=self._item(item), title=title,
                                   resident_id=resident.pk, value_yuan=yuan, at=at)  # fmt: skip
             else:
-                title, item = spec
                 d = demand_create(actor=community, kind="errand", item_id=self._item(item), title=title,
                                   resident_id=resident.pk, at=at)  # fmt: skip
                 at += dt.timedelta(hours=2)
