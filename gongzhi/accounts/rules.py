@@ -61,6 +61,8 @@ RULES: dict[str, frozenset[str]] = {
     "matching.accept": OFFICE | {R.GRID_WORKER},
     "matching.claim": frozenset({R.PARTY_MEMBER}),
     "matching.grab": frozenset({R.VOLUNTEER}),
+    "matching.fund": OFFICE,
+    "matching.venture.apply": OFFICE | {R.PARTNER},
 }
 
 

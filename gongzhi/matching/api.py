@@ -15,6 +15,7 @@ from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
 from gongzhi.matching import selectors
 from gongzhi.matching.actions import catalogue as catalogue_actions
+from gongzhi.matching.actions import fund
 from gongzhi.matching.actions.demands import demand_create, wish_cap_fen, wish_cap_set
 from gongzhi.matching.actions.flow import DEMAND, demand_move
 from gongzhi.matching.actions.resources import resource_create, resource_review
@@ -479,3 +480,183 @@ class CapOut(Schema):
 def set_wish_cap(request: ApiRequest, data: CapIn, community: str = PathParam(..., pattern=AREA)) -> CapOut:
     wish_cap_set(actor=request.auth, community_code=community, cap_yuan=data.cap)
     return CapOut(community=community, cap_yuan=f"{wish_cap_fen(community) / 100:.2f}")
+
+
+# ------------------------------------------------------------------------------------------------ fund pool
+
+
+def _yuan(fen: int | None) -> str | None:
+    return f"{fen / 100:.2f}" if fen is not None else None
+
+
+class PoolIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    area: str = Field(..., pattern=AREA)
+
+
+class VentureOut(Schema):
+    id: int
+    title: str
+    applicant: str
+    state: str
+    requested_yuan: str
+    budget_yuan: str | None
+    spent_yuan: str
+    left_yuan: str
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    area_code: str
+    donated_yuan: str
+    granted_yuan: str
+    spent_yuan: str
+    balance_yuan: str
+    ventures: list[VentureOut]
+
+
+def _pool_out(pool_id: int) -> PoolOut:
+    r = selectors.pool_report(pool_id=pool_id)
+    return PoolOut(
+        id=r.pool.pk,
+        name=r.pool.name,
+        area_code=r.pool.area_code,
+        donated_yuan=_yuan(r.donated_fen) or "0.00",
+        granted_yuan=_yuan(r.granted_fen) or "0.00",
+        spent_yuan=_yuan(r.spent_fen) or "0.00",
+        balance_yuan=_yuan(r.balance_fen) or "0.00",
+        ventures=[
+            VentureOut(
+                id=v.venture.pk,
+                title=v.venture.title,
+                applicant=v.venture.applicant,
+                state=v.venture.state,
+                requested_yuan=_yuan(v.venture.requested_fen) or "0.00",
+                budget_yuan=_yuan(v.venture.budget_fen),
+                spent_yuan=_yuan(v.spent_fen) or "0.00",
+                left_yuan=_yuan(v.left_fen) or "0.00",
+            )
+            for v in r.ventures
+        ],
+    )
+
+
+@router.post("/matching/pools", response={201: PoolOut}, summary="Open a fund pool (基金池)")
+def create_pool(request: ApiRequest, data: PoolIn) -> Status[PoolOut]:
+    pool = fund.pool_create(actor=request.auth, name=data.name, area_code=data.area)
+    return Status(201, _pool_out(pool.pk))
+
+
+@router.get("/matching/pools/{pool_id}", response=PoolOut, summary="A pool's public ledger: in, out, per project")
+def get_pool(request: ApiRequest, pool_id: int = PathParam(..., ge=1, le=MAX_ID)) -> PoolOut:
+    return _pool_out(pool_id)
+
+
+class DonationIn(Schema):
+    amount: str = Field(..., max_length=16, description="yuan, at most two decimals")
+    donor_name: str = Field("", max_length=100)
+    partner_id: int | None = Field(None, ge=1, le=MAX_ID)
+    note: str = Field("", max_length=200)
+
+
+class DonationOut(Schema):
+    id: int
+    pool_id: int
+    donor_name: str
+    amount_yuan: str
+    transaction_id: int
+
+
+@router.post(
+    "/matching/pools/{pool_id}/donations",
+    response={201: DonationOut},
+    summary="Record a donation in money (the core ledger, in fen); honours Idempotency-Key",
+)
+@idempotent("matching.donations.create")
+def create_donation(
+    request: ApiRequest, data: DonationIn, pool_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[DonationOut]:
+    d = fund.donation_record(actor=request.auth, pool_id=pool_id, amount_yuan=data.amount, donor_name=data.donor_name,
+                             partner_id=data.partner_id, note=data.note)  # fmt: skip
+    return Status(201, DonationOut(id=d.pk, pool_id=d.pool_id, donor_name=d.donor_name,
+                                   amount_yuan=_yuan(d.amount_fen) or "0.00", transaction_id=d.transaction_id))  # fmt: skip
+
+
+class VentureIn(Schema):
+    title: str = Field(..., min_length=1, max_length=100)
+    requested: str = Field(..., max_length=16, description="yuan")
+    applicant: str = Field("", max_length=100, description="the organisation (staff applying for one)")
+    summary: str = Field("", max_length=1000)
+
+
+@router.post(
+    "/matching/pools/{pool_id}/ventures",
+    response={201: VentureOut},
+    summary="Apply for a micro-venture project (微创投); honours Idempotency-Key",
+)
+@idempotent("matching.ventures.create")
+def create_venture(
+    request: ApiRequest, data: VentureIn, pool_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[VentureOut]:
+    v = fund.venture_apply(actor=request.auth, pool_id=pool_id, title=data.title, requested_yuan=data.requested,
+                           applicant=data.applicant, summary=data.summary)  # fmt: skip
+    return Status(201, _venture_out(v))
+
+
+def _venture_out(v: Any) -> VentureOut:
+    left = v.account.balance if v.account_id else 0
+    spent = (v.budget_fen or 0) - left if v.account_id else 0
+    return VentureOut(id=v.pk, title=v.title, applicant=v.applicant, state=v.state,
+                      requested_yuan=_yuan(v.requested_fen) or "0.00", budget_yuan=_yuan(v.budget_fen),
+                      spent_yuan=_yuan(spent) or "0.00", left_yuan=_yuan(left) or "0.00")  # fmt: skip
+
+
+class VentureMoveIn(Schema):
+    action: str = Field(..., max_length=16, description="approve (data.budget in yuan), reject, close")
+    data: dict[str, Any] = Field(default_factory=dict)
+    note: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/matching/ventures/{venture_id}/transitions",
+    response=VentureOut,
+    summary="Review a micro-venture: approve with a budget from the pool, reject, close; honours Idempotency-Key",
+)
+@idempotent("matching.ventures.transition")
+def move_venture(
+    request: ApiRequest, data: VentureMoveIn, venture_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> VentureOut:
+    v = fund.venture_move(actor=request.auth, venture_id=venture_id, action=data.action, data=data.data, note=data.note)
+    v.refresh_from_db()
+    return _venture_out(v)
+
+
+class SpendingIn(Schema):
+    amount: str = Field(..., max_length=16, description="yuan, at most two decimals")
+    purpose: str = Field(..., min_length=1, max_length=200)
+    evidence: list[str] = Field(default_factory=list, max_length=20)
+
+
+class SpendingOut(Schema):
+    id: int
+    venture_id: int
+    amount_yuan: str
+    purpose: str
+    left_yuan: str
+
+
+@router.post(
+    "/matching/ventures/{venture_id}/spendings",
+    response={201: SpendingOut},
+    summary="Record spending of a venture with evidence (never beyond its budget); honours Idempotency-Key",
+)
+@idempotent("matching.spendings.create")
+def create_spending(
+    request: ApiRequest, data: SpendingIn, venture_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[SpendingOut]:
+    s = fund.spending_record(actor=request.auth, venture_id=venture_id, amount_yuan=data.amount,
+                             purpose=data.purpose, evidence=data.evidence)  # fmt: skip
+    left = selectors.venture_left_fen(venture_id=s.venture_id)
+    return Status(201, SpendingOut(id=s.pk, venture_id=s.venture_id, amount_yuan=_yuan(s.amount_fen) or "0.00",
+                                   purpose=s.purpose, left_yuan=_yuan(left) or "0.00"))  # fmt: skip

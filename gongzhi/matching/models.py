@@ -290,3 +290,132 @@ class DemandEvent(models.Model):
         verbose_name = _("需求记录")
         verbose_name_plural = _("需求记录")
         ordering = ["at", "id"]
+
+
+# ------------------------------------------------------------------------------------------------- fund pool
+
+
+class FundPool(models.Model):
+    """基金池: donations in money go in, micro-venture budgets are granted out of it. The money is kept in the
+    core ledger in fen: the pool's balance is its ledger account's (floor 0, so nothing is granted beyond it)."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    area = models.ForeignKey("areas.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    account = models.OneToOneField(
+        "core.LedgerAccount", verbose_name=_("账户"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("基金池")
+        verbose_name_plural = _("基金池")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Donation(models.Model):
+    """A donation in money to a pool (its ledger transaction moves the fen from the donations account in)."""
+
+    pool = models.ForeignKey(FundPool, verbose_name=_("基金池"), on_delete=models.PROTECT, related_name="donations")
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("共建单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    donor_name = models.CharField(_("捐赠方"), max_length=100)
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    transaction = models.OneToOneField(
+        "core.LedgerTransaction", verbose_name=_("记账"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("到账时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("捐赠")
+        verbose_name_plural = _("捐赠")
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=1), name="matching_donation_positive")]
+
+
+class VentureState(models.TextChoices):
+    APPLIED = "applied", _("已申请")
+    APPROVED = "approved", _("已立项")
+    REJECTED = "rejected", _("未通过")
+    CLOSED = "closed", _("已结项")
+
+
+class Venture(models.Model):
+    """微创投: a social organisation applies, staff review it and grant a budget from the pool, spending is recorded
+    with evidence against the budget (the project's own ledger account, floor 0: never beyond the budget)."""
+
+    pool = models.ForeignKey(FundPool, verbose_name=_("基金池"), on_delete=models.PROTECT, related_name="ventures")
+    title = models.CharField(_("项目名称"), max_length=100)
+    applicant = models.CharField(_("申报单位"), max_length=100)
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("共建单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.CharField(_("项目简介"), max_length=1000, blank=True)
+    requested_fen = models.PositiveBigIntegerField(_("申请金额（分）"))
+    budget_fen = models.PositiveBigIntegerField(_("批准预算（分）"), null=True, blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=VentureState.choices, default=VentureState.APPLIED)
+    account = models.OneToOneField(
+        "core.LedgerAccount", verbose_name=_("预算账户"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )  # fmt: skip
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.CharField(_("结项报告"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("申报时间"), default=clock.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("微创投项目")
+        verbose_name_plural = _("微创投项目")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VentureEvent(models.Model):
+    """Append-only: one row per move of a venture."""
+
+    venture = models.ForeignKey(Venture, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("操作"), max_length=16)
+    from_state = models.CharField(_("原状态"), max_length=10)
+    to_state = models.CharField(_("新状态"), max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    note = models.CharField(_("说明"), max_length=1000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("微创投记录")
+        verbose_name_plural = _("微创投记录")
+        ordering = ["at", "id"]
+
+
+class Spending(models.Model):
+    """Money spent by a venture, with its evidence; its ledger transaction takes it out of the budget account."""
+
+    venture = models.ForeignKey(Venture, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="spendings")
+    amount_fen = models.PositiveBigIntegerField(_("金额（分）"))
+    purpose = models.CharField(_("用途"), max_length=200)
+    evidence = models.JSONField(_("凭证"), default=list, blank=True)
+    transaction = models.OneToOneField(
+        "core.LedgerTransaction", verbose_name=_("记账"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    spent_at = models.DateTimeField(_("支出时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("项目支出")
+        verbose_name_plural = _("项目支出")
+        constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=1), name="matching_spending_positive")]

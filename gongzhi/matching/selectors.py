@@ -22,9 +22,13 @@ from gongzhi.matching.models import (
     Demand,
     DemandKind,
     DemandState,
+    Donation,
+    FundPool,
     Resource,
     ServiceCategory,
     ServiceItem,
+    Spending,
+    Venture,
 )
 from gongzhi.people.models import ResponsibilityZone
 
@@ -248,3 +252,64 @@ def hours_served(*, user: User) -> float:
 
     total = Demand.objects.filter(holder_id=user.pk, state=DemandState.CLOSED).aggregate(h=Sum("hours"))["h"]
     return float(total or 0)
+
+
+# ------------------------------------------------------------------------------------------------- fund pool
+
+
+@dataclass(frozen=True)
+class VentureLine:
+    venture: Venture
+    budget_fen: int
+    spent_fen: int
+    left_fen: int
+
+
+@dataclass(frozen=True)
+class PoolReport:
+    pool: FundPool
+    donated_fen: int
+    granted_fen: int
+    balance_fen: int
+    spent_fen: int
+    ventures: list[VentureLine]
+    donations: list[Donation]
+
+
+def pool_report(*, pool_id: int, since: dt.datetime | None = None) -> PoolReport:
+    """The pool's public ledger: money in (donations), out (grants) and, per project, budget, spent and left.
+    With `since`, the flows are those after it (a quarter's report); balances are always today's."""
+    from django.db.models import Sum
+
+    pool = FundPool.objects.select_related("account").filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound(_("基金池不存在：%(id)s") % {"id": pool_id}, field="pool_id")
+    donations = pool.donations.order_by("-received_at", "-id")
+    spendings = Spending.objects.filter(venture__pool=pool)
+    if since is not None:
+        donations = donations.filter(received_at__gte=since)
+        spendings = spendings.filter(spent_at__gte=since)
+    spent_by = dict(spendings.values("venture_id").annotate(s=Sum("amount_fen")).values_list("venture_id", "s"))
+    lines = []
+    for v in pool.ventures.select_related("account").order_by("created_at", "id"):
+        budget = v.budget_fen or 0
+        lines.append(VentureLine(v, budget, int(spent_by.get(v.pk) or 0), v.account.balance if v.account else 0))
+    return PoolReport(
+        pool=pool,
+        donated_fen=int(donations.aggregate(s=Sum("amount_fen"))["s"] or 0),
+        granted_fen=sum(line.budget_fen for line in lines),
+        balance_fen=pool.account.balance,
+        spent_fen=sum(spent_by.values()),
+        ventures=lines,
+        donations=list(donations[:100]),
+    )
+
+
+def pools_list() -> QuerySet[FundPool]:
+    return FundPool.objects.select_related("account").order_by("id")
+
+
+def venture_left_fen(*, venture_id: int) -> int:
+    """What is left of a venture's budget (its ledger account's balance, read afresh)."""
+    left = Venture.objects.filter(pk=venture_id).values_list("account__balance", flat=True).first()
+    return int(left or 0)
