@@ -14,4 +14,5 @@ urlpatterns = [
     path("dispatch/", views.dispatch, name="dispatch"),
     path("lists/", views.lists, name="lists"),
     path("resources/", views.resources, name="resources"),
+    path("pools/", views.pools, name="pools"),
 ]

@@ -312,3 +312,11 @@ def resources(request: UserRequest) -> HttpResponse:
         messages.success(request, _("资源已登记"))
         return redirect("matching:resources")
     return render(request, "matching/resources.html", context)
+
+
+@page()
+@require_GET
+def pools(request: UserRequest) -> HttpResponse:
+    """The fund pools' public ledgers: money in, out and per project (any signed-in user, as on the notice board)."""
+    reports = [selectors.pool_report(pool_id=p.pk) for p in selectors.pools_list()[:20]]
+    return render(request, "matching/pools.html", {"reports": reports})

@@ -98,3 +98,12 @@ def test_pages_speak_english(people):
     c.cookies["django_language"] = "en"
     page = c.get("/matching/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Order a service" in page
+
+
+def test_the_fund_pool_page_shows_its_public_ledger(people):
+    from gongzhi.matching.actions import fund
+
+    pool = fund.pool_create(actor=people["street_staff"], name="公益基金池", area_code=STREET)
+    fund.donation_record(actor=people["street_staff"], pool_id=pool.pk, amount_yuan="1000", donor_name="青岛啤酒")
+    page = client_for(people["resident_a"]).get("/matching/pools/").content.decode()
+    assert "公益基金池" in page and "青岛啤酒" in page and "1000" in page

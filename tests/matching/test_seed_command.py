@@ -36,6 +36,10 @@ def test_the_demo_logins_each_see_their_part(db):
     assert {d.kind for d in selectors.demands_list(user=user("resident"), mine=True)} == {"wish", "order"}
     assert len(selectors.dispatch_queue(user=user("community"))) >= 4
 
+    report = selectors.pool_report(pool_id=selectors.pools_list().get().pk)
+    assert report.donated_fen == 11_000_000 and sum(v.venture.state == "approved" for v in report.ventures) == 7
+    assert all(v.spent_fen + v.left_fen == v.budget_fen for v in report.ventures)
+
     counts = (Resource.objects.count(), Demand.objects.count(), DemandEvent.objects.count())
     call_command("seed_matching", stdout=io.StringIO())
     assert (Resource.objects.count(), Demand.objects.count(), DemandEvent.objects.count()) == counts

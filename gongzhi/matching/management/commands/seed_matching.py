@@ -3,6 +3,7 @@
 - the catalogue: 7 categories, 50 items (seed 002's "7 categories, 50 items");
 - the resource list: offers of the demo partner login and other co-building partners, of the demo party member and
   长江瑞城's party members, of the demo volunteer and the volunteer teams;
+- a fund pool (seed 003): 110,000 yuan from six donors funding 7 micro-venture projects with their spending;
 - 长江瑞城 (seed 004): 22 micro-wishes and 8 errands completed by party members over the last ten months, each
   through the seven steps with its dates, ratings and hours; and what is open now, so every demo login sees its
   part: `party` wishes to claim on the wall, `volunteer` tasks to grab, `partner` its offers, `resident` a wish and
@@ -24,11 +25,12 @@ from django.db import transaction
 from gongzhi.accounts.models import User
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError
+from gongzhi.matching.actions import fund
 from gongzhi.matching.actions.catalogue import catalogue_seed
 from gongzhi.matching.actions.demands import demand_create
 from gongzhi.matching.actions.flow import demand_move
 from gongzhi.matching.actions.resources import resource_create
-from gongzhi.matching.models import Demand, Resource, ServiceItem
+from gongzhi.matching.models import Demand, FundPool, Resource, ServiceItem
 from gongzhi.people.models import Partner, PartyMember, Resident
 from gongzhi.volunteering.models import Team, Volunteer
 
@@ -56,6 +58,18 @@ GRAB_ORDERS = [("上门陪老人聊聊天", "精神慰藉"), ("帮忙疏通厨�
                ("教我用手机视频通话", "智能手机教学"), ("陪同去医院复查", "陪同就医")]  # fmt: skip
 QUEUE_ORDERS = [("楼道灯坏了请人修", "水电维修"), ("想咨询赡养纠纷", "法律咨询"), ("孩子暑假作业辅导", "课业辅导"),
                 ("家里老人需要助浴", "助浴理发"), ("想学太极拳", "体育健身指导")]  # fmt: skip
+
+
+DONORS = [  # 110,000 yuan in all
+    ("青岛啤酒西海岸分公司", 30000), ("青岛银行西海岸分行", 25000), ("利群集团黄岛商厦", 20000),
+    ("青岛海信广场西海岸店", 15000), ("淘花园花卉园艺有限公司", 5000), ("辖区党员与居民捐款", 15000),
+]  # fmt: skip
+VENTURES = [  # (title, applicant, budget in yuan, spendings of a quarter of it so far)
+    ("老漂驿站", "小燕子社会工作服务中心", 16000, 3), ("悦禾读书会", "小燕子社会工作服务中心", 12000, 4),
+    ("暖心童行", "暖沁公益服务中心", 15000, 2), ("颐颐护·助老餐桌", "颐颐护养老服务中心", 20000, 3),
+    ("星光夜校", "星光夜校", 10000, 4), ("邻里调解室", "红色律师团（镇海门）", 13000, 1),
+    ("卫有我·志愿积分兑换", "卫有我志愿服务协会", 18000, 2),
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -90,7 +104,29 @@ class Command(BaseCommand):
         made = catalogue_seed()
         made["resources"] = 0 if Resource.objects.exists() else self._resources()
         made["demands"] = 0 if Demand.objects.exists() else self._demands(rng)
+        made["ventures"] = 0 if FundPool.objects.exists() else self._fund()
         return made
+
+    # ------------------------------------------------------------------------------------------- fund pool
+
+    def _fund(self) -> int:
+        """Seed 003's pool: 110,000 yuan from several donors funding 7 micro-venture projects, one more applied."""
+        admin = self._user("admin")
+        pool = fund.pool_create(actor=admin, name="长江路街道公益基金池", area_code=STREET)
+        for name, yuan in DONORS:
+            partner = Partner.objects.filter(name=name).first()
+            fund.donation_record(actor=admin, pool_id=pool.pk, amount_yuan=yuan, donor_name=name,
+                                 partner_id=partner.pk if partner else None)  # fmt: skip
+        for i, (title, applicant, budget, spent) in enumerate(VENTURES):
+            v = fund.venture_apply(actor=admin, pool_id=pool.pk, title=title, applicant=applicant,
+                                   requested_yuan=budget + 2000, summary=f"{applicant}申报的微创投项目")  # fmt: skip
+            fund.venture_move(actor=admin, venture_id=v.pk, action="approve", data={"budget": budget})
+            for part in range(spent):
+                fund.spending_record(actor=admin, venture_id=v.pk, amount_yuan=budget // 4, purpose=f"第{part + 1}期活动支出",
+                                     evidence=[f"matching/receipts/{i + 1}-{part + 1}.jpg"])  # fmt: skip
+        fund.venture_apply(actor=admin, pool_id=pool.pk, title="楼道微更新", applicant="暖沁公益服务中心",
+                           requested_yuan=8000)  # fmt: skip
+        return len(VENTURES) + 1
 
     # ------------------------------------------------------------------------------------------- resources
 
