@@ -180,23 +180,19 @@ def suggestions(*, demand: Demand, limit: int = 10) -> list[Suggestion]:
     today = clock.today()
     ancestors = ancestor_codes(demand.area_code)
     depth = len(code_parts(demand.area_code))
+    category = demand.item.category_id
     rows = list(
-        Resource.objects.filter(
-            category_id=demand.item.category_id,
-            active=True,
-            valid_from__lte=today,
-            served__area_code__in=ancestors,
-        )
+        Resource.objects.filter(category_id=category, served__category_id=category, served__area_code__in=ancestors)
+        .filter(active=True, valid_from__lte=today)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .annotate(served_code=Max("served__area_code"))
+        .annotate(served_code=Max("served__area_code"))  # the nearest area it serves (a longer code is deeper)
         .values_list("pk", "item_id", "capacity", "rating_sum", "rating_count", "party_member_id", "served_code")
     )
     if not rows:
         return []
-    ids = [r[0] for r in rows]
     since = _month_start(clock.now())
     used = dict(
-        Demand.objects.filter(resource_id__in=ids, dispatched_at__gte=since)
+        Demand.objects.filter(item__category_id=category, resource__isnull=False, dispatched_at__gte=since)
         .exclude(state__in=[DemandState.CANCELLED, DemandState.MERGED])
         .values("resource_id")
         .annotate(n=Count("id"))
@@ -212,37 +208,59 @@ def suggestions(*, demand: Demand, limit: int = 10) -> list[Suggestion]:
         if members
         else set()
     )
-    scored: list[tuple[float, int, dict[str, tuple[float, str]]]] = []
-    for pk, item_id, capacity, rating_sum, rating_count, member_id, served in rows:
+    # Score every candidate with numbers only; the explanations are worded for the ones shown.
+    w_cat, w_dist, w_cap, w_rate, w_zone = (WEIGHTS[k] for k in ("category", "distance", "capacity", "rating", "zone"))
+    scored: list[tuple[float, int]] = []
+    facts: dict[int, tuple[int, int, int, int, int, int | None, str]] = {}
+    for row in rows:
+        pk, item_id, capacity, rating_sum, rating_count, member_id, served = row
         levels = depth - len(code_parts(served))
         left = max(0, capacity - used.get(pk, 0))
-        mean = rating_sum / rating_count if rating_count else None
-        values = {
-            "category": (1.0, _("同一服务项目")) if item_id == demand.item_id else (0.5, _("同类别其他项目")),
-            "distance": (max(0.0, 1 - 0.25 * levels), _("服务本区域") if levels == 0 else _("服务上%(n)d级区域") % {"n": levels}),
-            "capacity": (left / capacity, _("本月剩余 %(left)d/%(cap)d 次") % {"left": left, "cap": capacity}),
-            "rating": (
-                (mean / 5, _("平均 %(m).1f 分（%(n)d 次）") % {"m": mean, "n": rating_count})
-                if mean is not None
-                else (NO_RATING, _("尚无评价"))
-            ),
-            "zone": (1.0, _("在该党员责任区内")) if member_id in in_zone else (0.0, _("不在责任区内")),
-        }  # fmt: skip
-        score = sum(WEIGHTS[k] * v for k, (v, _why) in values.items())
-        scored.append((score, pk, values))
+        score = (
+            w_cat * (1.0 if item_id == demand.item_id else 0.5)
+            + w_dist * max(0.0, 1 - 0.25 * levels)
+            + w_cap * left / capacity
+            + w_rate * (min(1.0, rating_sum / rating_count / 5) if rating_count else NO_RATING)
+            + w_zone * (1.0 if member_id in in_zone else 0.0)
+        )
+        scored.append((score, pk))
+        facts[pk] = row
     scored.sort(key=lambda s: (-s[0], s[1]))
     top = scored[:limit]
-    resources = Resource.objects.select_related("item").in_bulk([pk for _s, pk, _v in top])
+    resources = Resource.objects.select_related("item").in_bulk([pk for _s, pk in top])
     return [
         Suggestion(
-            resource=resources[pk],
-            score=round(score, 1),
-            factors=[
-                Factor(k, str(FACTOR_LABELS[k]), round(v, 3), WEIGHTS[k], round(v * WEIGHTS[k], 1), str(why))
-                for k, (v, why) in values.items()
-            ],
+            resource=resources[pk], score=round(score, 1), factors=_explain(demand, facts[pk], depth, used, in_zone)
         )
-        for score, pk, values in top
+        for score, pk in top
+    ]
+
+
+def _explain(
+    demand: Demand,
+    row: tuple[int, int, int, int, int, int | None, str],
+    depth: int,
+    used: dict[int, int],
+    in_zone: set[int],
+) -> list[Factor]:
+    pk, item_id, capacity, rating_sum, rating_count, member_id, served = row
+    levels = depth - len(code_parts(served))
+    left = max(0, capacity - used.get(pk, 0))
+    mean = rating_sum / rating_count if rating_count else None
+    values = {
+        "category": (1.0, _("同一服务项目")) if item_id == demand.item_id else (0.5, _("同类别其他项目")),
+        "distance": (max(0.0, 1 - 0.25 * levels), _("服务本区域") if levels == 0 else _("服务上%(n)d级区域") % {"n": levels}),
+        "capacity": (left / capacity, _("本月剩余 %(left)d/%(cap)d 次") % {"left": left, "cap": capacity}),
+        "rating": (
+            (min(1.0, mean / 5), _("平均 %(m).1f 分（%(n)d 次）") % {"m": mean, "n": rating_count})
+            if mean is not None
+            else (NO_RATING, _("尚无评价"))
+        ),
+        "zone": (1.0, _("在该党员责任区内")) if member_id in in_zone else (0.0, _("不在责任区内")),
+    }  # fmt: skip
+    return [
+        Factor(k, str(FACTOR_LABELS[k]), round(v, 3), WEIGHTS[k], round(v * WEIGHTS[k], 1), str(why))
+        for k, (v, why) in values.items()
     ]
 
 

@@ -62,7 +62,7 @@ def test_the_dispatch_page_explains_each_suggestion(people):
         item=d.item, category_id=d.item.category_id, title="敬老探访队", provider_kind="team", provider_name="助老队",
         owner=people["street_staff"], area=people.areas[STREET], area_code=STREET, capacity=5,
     )  # fmt: skip
-    ResourceArea.objects.create(resource=r, area_code=COMMUNITY_A)
+    ResourceArea.objects.create(resource=r, area_code=COMMUNITY_A, category_id=r.category_id)
     page = client_for(people["street_staff"]).get("/matching/dispatch/").content.decode()
     assert "敬老探访队" in page and "服务匹配" in page and "剩余能力" in page and "本月剩余 5/5 次" in page
     assert client_for(people["resident_a"]).get("/matching/dispatch/").status_code == 403

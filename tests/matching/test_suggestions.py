@@ -20,7 +20,7 @@ def offer(people, title, item, served, *, capacity=4, rating=(0, 0), member=None
         owner=people["street_staff"], area=people.areas[STREET], area_code=STREET, capacity=capacity,
         rating_sum=rating[0], rating_count=rating[1], party_member=member, valid_until=valid_until,
     )  # fmt: skip
-    ResourceArea.objects.bulk_create([ResourceArea(resource=r, area_code=c) for c in served])
+    ResourceArea.objects.bulk_create([ResourceArea(resource=r, area_code=c, category_id=r.category_id) for c in served])
     return r
 
 

@@ -124,7 +124,9 @@ def resource_create(
         valid_until=valid_until,
         **_provider(actor, provider_kind, area, provider_name, team_id, partner_id),
     )
-    ResourceArea.objects.bulk_create([ResourceArea(resource=resource, area_code=c) for c in codes])
+    ResourceArea.objects.bulk_create(
+        [ResourceArea(resource=resource, area_code=c, category_id=item.category_id) for c in codes]
+    )
     audit_record(actor=actor, action="matching.resource.create", target=resource, area_code=area.code,
                  data={"item": item.pk, "served": codes})  # fmt: skip
     return resource
