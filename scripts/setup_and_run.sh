@@ -78,6 +78,8 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py expire_points --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
+"$PY" manage.py sweep_matching --interval 300 &
+WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
 WORKER_PID="$WORKER_PID $!"
 

@@ -150,3 +150,19 @@ def test_unknown_moves_and_keys_are_refused_before_anything_is_read(people):
     with pytest.raises(ValidationFailed) as exc:
         move(people, "street_staff", d, "dispatch", data={"colour": "red"})
     assert exc.value.field == "colour"
+
+
+def test_the_sweep_command_releases_and_flags(people):
+    import io
+
+    from django.core.management import call_command
+
+    d = order(people)
+    for who, action in (("street_staff", "dispatch"), ("community_worker_a", "accept"), ("volunteer_a", "grab")):
+        move(people, who, d, action)
+    d.refresh_from_db()
+    out = io.StringIO()
+    call_command("sweep_matching", "--once", "--at", (d.due_at + dt.timedelta(hours=1)).isoformat(), stdout=out)
+    assert "released 1" in out.getvalue()
+    d.refresh_from_db()
+    assert d.state == DemandState.ACCEPTED
