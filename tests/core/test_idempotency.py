@@ -23,7 +23,9 @@ def test_every_endpoint_that_says_it_honours_the_key_wears_the_wrapper():
     said = {p for p, op in operations() if "Idempotency-Key" in f"{op.summary} {op.description or ''}"}
     wrapped = {p for p, op in operations() if getattr(op.view_func, "idempotent_endpoint", None)}
     assert said == wrapped
-    assert len(wrapped) == 5  # appeals, awards, redemptions, sign-ups, check-ins
+    # appeals, awards, redemptions, sign-ups, check-ins; matching's demands, moves, resources, donations, ventures,
+    # venture moves and spendings
+    assert len(wrapped) == 12
 
 
 def post(client, url, body, key):
