@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 2, one after another (the machine is shared; never run them in parallel).
 # Usage: bash bench/run.sh            — all of them
-#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths|inspections|deliberation — one of them
-
+#        bash bench/run.sh seed|import|resolve|subtree|page|ledger|volunteering|measures|appeals-http|appeals-sweep|points|request-path|fastpaths|inspections|deliberation|matching — one of them
 #        (ledger needs PostgreSQL: LEDGER_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/gz_bench_ledger)
 # Figures and the machine they ran on go to docs/benchmarks.md by hand; this prints lines starting with RESULT.
 set -euo pipefail
@@ -55,6 +54,10 @@ fi
 if [[ $which == all || $which == volunteering ]]; then
   echo "== issue 5: sign-ups/s under contention and check-ins/s at a 500-person event (PostgreSQL)"
   "$PY" bench/volunteering_bench.py --database-url "${VOLUNTEERING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_volunteering}"
+fi
+if [[ $which == all || $which == matching ]]; then
+  echo "== issue 11: suggestions over 100,000 offers (target < 50 ms), grabs/s vs pgbench, the wish wall (target < 100 ms)"
+  "$PY" bench/matching_bench.py --database-url "${MATCHING_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gz_bench_matching}"
 fi
 if [[ $which == all || $which == measures ]]; then
   echo "== issue 3: measures of a street over 1,000,000 appeals on PostgreSQL (target < 300 ms), against GET /healthz"

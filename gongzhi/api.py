@@ -17,6 +17,7 @@ from gongzhi.areas.api import router as areas_router
 from gongzhi.core.errors import DomainError
 from gongzhi.deliberation.api import router as deliberation_router
 from gongzhi.inspections.api import router as inspections_router
+from gongzhi.matching.api import router as matching_router
 from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
@@ -107,6 +108,7 @@ api.add_router("/", people_router)
 api.add_router("/rosters", rosters_router)
 api.add_router("/points", points_router)
 api.add_router("/", volunteering_router)
+api.add_router("/", matching_router)
 api.add_router("/appeals/measures", appeals_measures_router)  # before /appeals: "measures" is no appeal id
 api.add_router("/appeals", appeals_router)
 api.add_router("/notifications", notifications_router)

@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "gongzhi.volunteering",
     "gongzhi.inspections",
     "gongzhi.deliberation",
+    "gongzhi.matching",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

@@ -38,13 +38,13 @@ else
     warn "还没有 seed_demo 命令，跳过演示数据 / the seed_demo command does not exist yet; no demo district loaded"
 fi
 # Each of these only adds what is missing, so a second run changes nothing.
-say "诉求分类、积分方案、志愿活动、议事协商与 Open311 演示密钥 / categories, points scheme, volunteering and deliberation demo, Open311 demo key"
+say "诉求分类、积分方案、志愿活动、议事协商、巡查、服务对接与 Open311 演示密钥 / categories, points scheme, volunteering, deliberation, patrol and matching demo, Open311 demo key"
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
 manage seed_inspections -v 0
-
 manage seed_deliberation -v 0
+manage seed_matching -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
@@ -80,6 +80,8 @@ WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py post_due_awards --interval 300 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py expire_points --interval 3600 &
+WORKER_PID="$WORKER_PID $!"
+"$PY" manage.py sweep_matching --interval 300 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
 WORKER_PID="$WORKER_PID $!"

@@ -65,6 +65,16 @@ RULES: dict[str, frozenset[str]] = {
     "deliberation.manage": OFFICE | {R.GRID_WORKER},
     "deliberation.act": STAFF | {R.DEPARTMENT, R.PARTNER},
     "deliberation.survey": OFFICE,
+    "matching.view": STAFF,
+    "matching.catalogue": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "matching.request": STAFF | {R.RESIDENT},
+    "matching.offer": OFFICE | {R.PARTNER, R.PARTY_MEMBER, R.VOLUNTEER},
+    "matching.dispatch": OFFICE,
+    "matching.accept": OFFICE | {R.GRID_WORKER},
+    "matching.claim": frozenset({R.PARTY_MEMBER}),
+    "matching.grab": frozenset({R.VOLUNTEER}),
+    "matching.fund": OFFICE,
+    "matching.venture.apply": OFFICE | {R.PARTNER},
 }
 
 

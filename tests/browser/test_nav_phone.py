@@ -1,5 +1,5 @@
 """The bottom navigation on a 390-px phone: at most five tabs, none of them cut off, in Chinese and in English, for
-the busiest role (a grid worker: four tabs and "more" holding the rest) and for a resident (four tabs, no "more");
+the busiest role (a grid worker: four tabs and "more" holding the rest) and for a resident (four tabs and "more" too, since matching came);
 "more" opens the rest above the bar, inside the screen, and leads to their pages."""
 
 import os
@@ -23,7 +23,7 @@ TABS = ".mainnav > .nav-tab, .mainnav > .nav-more > summary"
 # browser test checks that the page draws that bar, in either language, and that it fits the phone.
 ROLES = {
     "grid_worker": ("grid_worker", GRID_A),  # the busiest bar: four tabs and "more"
-    "resident": ("resident", MICRO_A),  # home, appeals, volunteering, deliberation, points: no "more"
+    "resident": ("resident", MICRO_A),  # home, appeals, volunteering, deliberation; matching and points under "more"
 }
 
 

@@ -15,6 +15,8 @@ REFUSALS = [
     ("web", "street_staff", "/people/residents/999999/", 404, "居民"),
     ("rosters", "grid_worker_a", "/rosters/", 403, ""),
     ("volunteering", "resident_a", "/volunteering/activities/999999/", 404, "活动不存在"),
+    ("matching", "resident_a", "/matching/lists/", 403, "您的角色不能使用这个页面"),
+    ("matching demand", "resident_b", "/matching/demands/999999/", 404, "需求不存在"),
     ("appeals categories", "grid_worker_a", "/appeals/categories/", 403, "只有街道工作人员可以维护诉求分类"),
     ("appeals measures", "street_staff", "/appeals/measures/?from=2026-13-01", 422, ""),
     ("appeals board", "resident_a", "/appeals/staff/", 403, "调度台只对有派遣权限"),

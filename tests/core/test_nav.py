@@ -14,7 +14,7 @@ from tests.test_i18n import english_catalogue  # noqa: F401
 
 STAFF_BAR = (
     ["home", "appeals.tasks", "areas", "people.residents"],
-    ["volunteering", "deliberation", "inspections", "points", "people.party"],
+    ["volunteering", "deliberation", "inspections", "matching", "points", "people.party"],
 )
 # persona → (tabs, under "more")
 BARS = {
@@ -28,13 +28,13 @@ BARS = {
     "grid_worker_a2": STAFF_BAR,
     "grid_worker_b": STAFF_BAR,
     "microgrid_worker_a": STAFF_BAR,
-    "department": (["home", "appeals.report_in", "volunteering", "deliberation"], []),
-    "party_member_a": (["home", "appeals.mine", "volunteering", "deliberation", "people.party"], []),
-    "volunteer_a": (["home", "appeals.mine", "volunteering", "deliberation"], []),
-    "partner": (["home", "appeals.mine", "volunteering", "deliberation"], []),
-    "resident_a": (["home", "appeals.mine", "volunteering", "deliberation", "points"], []),
-    "resident_b": (["home", "appeals.mine", "volunteering", "deliberation", "points"], []),
-    "nobody": (["home", "appeals.mine", "volunteering"], []),
+    "department": (["home", "appeals.report_in", "volunteering", "deliberation", "matching"], []),
+    "party_member_a": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "people.party"]),
+    "volunteer_a": (["home", "appeals.mine", "volunteering", "deliberation", "matching"], []),
+    "partner": (["home", "appeals.mine", "volunteering", "deliberation", "matching"], []),
+    "resident_a": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "points"]),
+    "resident_b": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "points"]),
+    "nobody": (["home", "appeals.mine", "volunteering", "matching"], []),
 }
 
 PHONE_WIDTH = 390
@@ -109,6 +109,7 @@ def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, fo
         "volunteering",
         "deliberation",
         "inspections",
+        "matching",
         "points",
         "people.party",
         "new2",
@@ -116,7 +117,7 @@ def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, fo
     ]
     resident = bar_for(district["volunteer_a"])
     assert keys(resident.tabs) == ["home", "appeals.mine", "new0", "new1"]
-    assert keys(resident.more) == ["volunteering", "deliberation", "new2", "new3"]
+    assert keys(resident.more) == ["volunteering", "deliberation", "matching", "new2", "new3"]
 
 
 def test_the_page_shows_the_tabs_and_the_rest_under_more(district):
