@@ -92,7 +92,12 @@ def key_problem(name: str, value: str, development_value: str, min_length: int) 
 
 
 def production_problems(
-    secret_key: str, pii_key: str, allowed_hosts: list[str], debug: bool, backup_key: str = "", pii_key_previous: str = ""
+    secret_key: str,
+    pii_key: str,
+    allowed_hosts: list[str],
+    debug: bool,
+    backup_key: str = "",
+    pii_key_previous: str = "",
 ) -> list[str]:
     """Every reason the production profile must not start with these values (empty when it may)."""
     problems = [

@@ -493,7 +493,11 @@ def backup_restore(
                     _pg_env(connection.settings_dict), "pg_restore")  # fmt: skip
         progress("database: restored")
         counts = {name: _count(alias, name) for name in manifest["tables"]}
-        wrong = {name: (count, manifest["tables"][name]) for name, count in counts.items() if count != manifest["tables"][name]}
+        wrong = {
+            name: (count, manifest["tables"][name])
+            for name, count in counts.items()
+            if count != manifest["tables"][name]
+        }
         if wrong:
             raise BackupError(f"恢复后的行数与清单不符 / row counts after restore differ from the manifest: {wrong}")
         progress(f"database: {sum(counts.values()):,} rows in {len(counts)} tables match the manifest")
@@ -501,4 +505,6 @@ def backup_restore(
             media_root.mkdir(parents=True, exist_ok=True)
             shutil.copytree(unpacked / "media", media_root, dirs_exist_ok=True)
         progress(f"media: {len(manifest['media'])} files restored into {media_root}")
-    return RestoreResult(manifest=manifest, tables=len(counts), rows=sum(counts.values()), media_files=len(manifest["media"]))
+    return RestoreResult(
+        manifest=manifest, tables=len(counts), rows=sum(counts.values()), media_files=len(manifest["media"])
+    )
