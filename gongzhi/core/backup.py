@@ -277,6 +277,10 @@ def backup_create(
 ) -> BackupResult:
     """Write one archive into `directory` (created if missing) and return what it holds."""
     engine = _engine(alias)
+    if connections[alias].in_atomic_block:
+        # The snapshot is of committed data, taken by the database itself; inside a transaction SQLite's backup
+        # of this very connection would wait for the transaction forever.
+        raise BackupError("备份不能在事务中进行 / a backup cannot be taken inside a database transaction")
     media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
     now = now or dt.datetime.now(dt.UTC)
     directory.mkdir(parents=True, exist_ok=True)
