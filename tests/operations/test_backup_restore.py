@@ -175,7 +175,7 @@ def restore_into_nothing(path: Path, key: str = KEY) -> None:
 
 
 def test_the_wrong_key_is_named(archive):
-    with pytest.raises(BackupError, match="BACKUP_KEY is not the key .* was made with"):
+    with pytest.raises(BackupError, match=r"BACKUP_KEY is not the key .* was made with"):
         restore_into_nothing(archive, "another-key")
 
 
