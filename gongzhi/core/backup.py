@@ -314,7 +314,7 @@ def backup_create(
         try:
             with partial.open("wb") as out:
                 writer = EncryptingWriter(out, secret)
-                with tarfile.open(fileobj=writer, mode="w|gz") as tar:  # type: ignore[call-overload]
+                with tarfile.open(fileobj=writer, mode="w|gz") as tar:
                     body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode()
                     info = tarfile.TarInfo("manifest.json")
                     info.size, info.mtime = len(body), int(now.timestamp())
@@ -362,10 +362,14 @@ def retained(stamps: list[dt.datetime], *, keep_daily: int, keep_weekly: int) ->
         return keep
     newest_first = sorted(stamps, reverse=True)
     keep.add(newest_first[0])
-    for limit, bucket in (
-        (keep_daily, lambda at: at.astimezone(zone).date()),
-        (keep_weekly, lambda at: at.astimezone(zone).isocalendar()[:2]),
-    ):
+
+    def day(at: dt.datetime) -> Any:
+        return at.astimezone(zone).date()
+
+    def week(at: dt.datetime) -> Any:
+        return tuple(at.astimezone(zone).isocalendar())[:2]
+
+    for limit, bucket in ((keep_daily, day), (keep_weekly, week)):
         seen: set[Any] = set()
         for at in newest_first:
             key = bucket(at)

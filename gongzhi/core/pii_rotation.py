@@ -192,11 +192,11 @@ def _claim(owner: str, lease_seconds: int, take_over: bool) -> PiiKeyRotation:
                 f"this rotation started from key {state.previous_key_id} but PII_KEY_PREVIOUS is now {old_id}: set "
                 "the old key it started from"
             )
-        fresh = state.heartbeat_at is not None and state.heartbeat_at > now - dt.timedelta(seconds=lease_seconds)
-        if state.owner and fresh and not take_over:
+        beat = state.heartbeat_at
+        if state.owner and beat is not None and beat > now - dt.timedelta(seconds=lease_seconds) and not take_over:
             raise RotationError(
-                f"另一次密钥轮换正在运行（{state.owner}，最近心跳 {state.heartbeat_at:%Y-%m-%d %H:%M:%S}），本次未做任何"
-                f"更改 / another rotation is running ({state.owner}, last heartbeat {state.heartbeat_at.isoformat()}); "
+                f"另一次密钥轮换正在运行（{state.owner}，最近心跳 {beat:%Y-%m-%d %H:%M:%S}），本次未做任何"
+                f"更改 / another rotation is running ({state.owner}, last heartbeat {beat.isoformat()}); "
                 f"this one changed nothing. If that process is gone, wait {lease_seconds} s or pass --take-over"
             )
         state.owner, state.heartbeat_at = owner, now
