@@ -48,16 +48,27 @@ PRODUCTION = GONGZHI_ENV == "production"
 
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
 DEV_PII_KEY = "dev-only-pii-key-change-me"
+DEV_BACKUP_KEY = "dev-only-backup-key-change-me"
 # Django's own deploy check (security.W009) wants 50 characters; PII_KEY is hashed into the Fernet and HMAC keys,
 # so 32 random characters carry more entropy than those keys hold.
 SECRET_KEY_MIN_LENGTH = 50
 PII_KEY_MIN_LENGTH = 32
+BACKUP_KEY_MIN_LENGTH = 32
 KEY_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 # Separate from SECRET_KEY so that rotating sessions never makes stored ID numbers unreadable.
 PII_KEY = env_str("PII_KEY", DEV_PII_KEY)
+# During a key rotation (manage.py rotate_pii_key, docs/operations.md) the key being replaced: values are read under
+# PII_KEY or this one, and lookups match either hash, until the rotation is complete and it is removed.
+PII_KEY_PREVIOUS = env_str("PII_KEY_PREVIOUS", "")
+# Encrypts the archives of manage.py backup; kept apart from the server (an archive holds PII_KEY's ciphertexts,
+# not PII_KEY itself, so restoring needs both keys).
+BACKUP_KEY = env_str("BACKUP_KEY", DEV_BACKUP_KEY)
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 8)
 # Production has no default host: the deployment names its own.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list(
@@ -81,14 +92,28 @@ def key_problem(name: str, value: str, development_value: str, min_length: int) 
     )
 
 
-def production_problems(secret_key: str, pii_key: str, allowed_hosts: list[str], debug: bool) -> list[str]:
+def production_problems(
+    secret_key: str,
+    pii_key: str,
+    allowed_hosts: list[str],
+    debug: bool,
+    backup_key: str = "",
+    pii_key_previous: str = "",
+) -> list[str]:
     """Every reason the production profile must not start with these values (empty when it may)."""
     problems = [
         key_problem("SECRET_KEY", secret_key, DEV_SECRET_KEY, SECRET_KEY_MIN_LENGTH),
         key_problem("PII_KEY", pii_key, DEV_PII_KEY, PII_KEY_MIN_LENGTH),
+        key_problem("BACKUP_KEY", backup_key, DEV_BACKUP_KEY, BACKUP_KEY_MIN_LENGTH),
     ]
     if pii_key == secret_key:
         problems.append("PII_KEY 不能与 SECRET_KEY 相同 / PII_KEY must differ from SECRET_KEY")
+    if backup_key in {secret_key, pii_key}:
+        problems.append(
+            "BACKUP_KEY 不能与 SECRET_KEY 或 PII_KEY 相同 / BACKUP_KEY must differ from SECRET_KEY and PII_KEY"
+        )
+    if pii_key_previous and pii_key_previous == pii_key:
+        problems.append("PII_KEY_PREVIOUS 不能与 PII_KEY 相同 / PII_KEY_PREVIOUS must differ from PII_KEY")
     if not allowed_hosts:
         problems.append(
             "ALLOWED_HOSTS 为空，请列出本站的域名（逗号分隔）/ ALLOWED_HOSTS is empty: list the site's host names, "
@@ -116,7 +141,9 @@ def metrics_token_problems(token: str) -> list[str]:
 
 
 if PRODUCTION:
-    _problems = production_problems(SECRET_KEY, PII_KEY, ALLOWED_HOSTS, DEBUG) + metrics_token_problems(METRICS_TOKEN)
+    _problems = production_problems(
+        SECRET_KEY, PII_KEY, ALLOWED_HOSTS, DEBUG, BACKUP_KEY, PII_KEY_PREVIOUS
+    ) + metrics_token_problems(METRICS_TOKEN)
     if _problems:
         raise ImproperlyConfigured(
             "GONGZHI_ENV=production 拒绝启动 / refuses to start:\n" + "\n".join(f"- {p}" for p in _problems)

@@ -16,10 +16,15 @@ ensure_venv requirements-dev.txt
 missing=()
 [ -x "$CHROMIUM" ] || missing+=(chromium)
 [ -f "$CJK_FONT" ] || missing+=(fonts-wqy-zenhei)
+# manage.py backup / restore on PostgreSQL run pg_dump and pg_restore (docs/operations.md); Debian's client of
+# the same major version as the server (15 on bookworm) or newer.
+if [ -n "${DATABASE_URL:-}" ] || [ "${CI:-}" = "true" ]; then
+    command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     apt_install "${missing[@]}"
 else
-    say "Chromium 与中文字体已安装，跳过 / Chromium and the CJK font are installed, skipping apt"
+    say "Chromium、中文字体与所需的 PostgreSQL 客户端已安装，跳过 / Chromium, the CJK font and the PostgreSQL client (when needed) are installed, skipping apt"
 fi
 ensure_assets
 mkdir -p var/staticfiles

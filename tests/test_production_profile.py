@@ -16,9 +16,11 @@ GOOD = {
     "SECRET_KEY": "k3Jq9vX2mPz7Lw4Rt8Yb1Nc6Hd0Fg5Sa-Ue_Io2Pl7Kj4Mn9Bv3Cx8Zq1Wt6Er",
     "PII_KEY": "p7Hs2Kd9Lq4Wx1Vz8Nc3Mb6Rt0Yf5Ga-Ju",
     "ALLOWED_HOSTS": "gongzhi.example.cn",
+    "BACKUP_KEY": "b4Tn8Wq2Lx6Zs0Vd3Kp7Hm1Rc5Yg9Ju-Fe",
 }
 # Variables that would change the outcome if the test run set them (DJANGO_ALLOW_ASYNC_UNSAFE: some tests do).
-CLEARED = {"DJANGO_SETTINGS_MODULE", "GONGZHI_ENV", "SECRET_KEY", "PII_KEY", "ALLOWED_HOSTS", "DEBUG"}
+CLEARED = {"DJANGO_SETTINGS_MODULE", "GONGZHI_ENV", "SECRET_KEY", "PII_KEY", "ALLOWED_HOSTS", "DEBUG", "BACKUP_KEY"}
+CLEARED |= {"PII_KEY_PREVIOUS"}
 CLEARED |= {
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "CSRF_TRUSTED_ORIGINS",
@@ -71,6 +73,14 @@ UNSET = None
         ("ALLOWED_HOSTS", UNSET, ["ALLOWED_HOSTS is empty", "ALLOWED_HOSTS 为空"]),
         ("ALLOWED_HOSTS", " , ", ["ALLOWED_HOSTS is empty"]),
         ("DEBUG", "true", ["DEBUG must be off in production"]),
+        (
+            "BACKUP_KEY",
+            UNSET,
+            ["BACKUP_KEY is the development value", "at least 32 characters", "BACKUP_KEY 仍是开发用的默认值"],
+        ),
+        ("BACKUP_KEY", "0123456789abcdef0123", ["BACKUP_KEY is only 20 characters long"]),
+        ("BACKUP_KEY", GOOD["PII_KEY"], ["BACKUP_KEY must differ from SECRET_KEY and PII_KEY"]),
+        ("PII_KEY_PREVIOUS", GOOD["PII_KEY"], ["PII_KEY_PREVIOUS must differ from PII_KEY"]),
     ],
 )
 def test_the_production_profile_refuses_an_unsafe_value(variable, value, expected):

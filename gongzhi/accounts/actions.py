@@ -83,7 +83,7 @@ def user_create(
     user = User(username=username, display_name=display_name, is_staff=is_staff)
     if phone:
         phone = pii.normalize_phone(phone)
-        if User.objects.filter(phone_hash=pii.lookup_hash(phone)).exists():
+        if User.objects.filter(phone_hash__in=pii.lookup_hashes(phone)).exists():
             raise Conflict(_("该手机号已注册"), field="phone")
         user.phone_encrypted = pii.encrypt(phone)
         user.phone_hash = pii.lookup_hash(phone)
@@ -153,7 +153,8 @@ def registration_submit(
     if len(password or "") < 8:
         raise ValidationFailed(_("密码至少 8 位"), field="password")
     if Registration.objects.filter(
-        id_number_hash=pii.lookup_hash(id_number), status__in=[RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED]
+        id_number_hash__in=pii.lookup_hashes(id_number),
+        status__in=[RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED],
     ).exists():
         raise Conflict(_("该身份证号已有注册申请"), field="id_number")
     user = user_create(actor=None, username=username, password=password, display_name=full_name, phone=phone)
@@ -162,6 +163,7 @@ def registration_submit(
             user=user,
             full_name=full_name,
             id_number_hash=pii.lookup_hash(id_number),
+            id_number_encrypted=pii.encrypt(id_number),
             address=address.strip(),
             community=community,
         )
@@ -181,7 +183,8 @@ def _confirm(step: RegistrationStep) -> None:
     # through the instance's own model instead of importing people.
     resident = type(chosen)._default_manager.select_for_update().get(pk=chosen.pk)
     rules.require(actor, "registrations.confirm", resident.area_code)
-    if resident.id_number_hash != registration.id_number_hash:
+    # By value, not hash against hash: during a PII_KEY rotation one may still carry the previous key's hash.
+    if not pii.hash_matches(registration.id_number_hash, resident.id_number_plain):
         raise ValidationFailed(_("申请人的身份证号与所选居民不一致"), field="resident")
     if resident.household_id is None:
         raise ValidationFailed(_("所选居民没有登记户，无法确认"), field="resident")

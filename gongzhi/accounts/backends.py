@@ -36,7 +36,7 @@ class UsernameOrPhoneBackend(ModelBackend):
             except Exception:  # not a phone number either
                 phone = ""
             if phone:
-                user = User.objects.filter(phone_hash=pii.lookup_hash(phone)).first()
+                user = User.objects.filter(phone_hash__in=pii.lookup_hashes(phone)).first()
         if user is None:
             User().set_password(password)  # same work as a real check, so timing does not reveal unknown names
             return None

@@ -114,6 +114,9 @@ class Registration(models.Model):
     user = models.OneToOneField(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="registration")
     full_name = models.CharField(_("姓名"), max_length=64)
     id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    # The number itself, encrypted, so a PII_KEY rotation can recompute the hash (empty on registrations made
+    # before it was kept; the rotation recovers those from the resident or party member with the same hash).
+    id_number_encrypted = models.TextField(_("身份证号（加密）"), blank=True, editable=False)
     address = models.CharField(_("自报住址"), max_length=200)
     community = models.ForeignKey("areas.Area", verbose_name=_("所在社区"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=RegistrationStatus.choices, default="pending")

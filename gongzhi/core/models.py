@@ -135,3 +135,28 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PiiKeyRotation(models.Model):
+    """A run of `manage.py rotate_pii_key` towards one new PII_KEY: how far it got, and who holds it now.
+
+    One row per target key (by its public `key_id`). `owner` names the process running it and `heartbeat_at` is
+    renewed after every batch; a second run is refused while the row is locked or its heartbeat is fresh.
+    `progress` holds, per field group, the last primary key done, so a run that stopped resumes where it was.
+    """
+
+    key_id = models.CharField(_("新密钥标识"), max_length=16, unique=True)
+    previous_key_id = models.CharField(_("旧密钥标识"), max_length=16)
+    started_at = models.DateTimeField(_("开始时间"), default=clock.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    owner = models.CharField(_("执行进程"), max_length=128, blank=True)
+    heartbeat_at = models.DateTimeField(_("心跳时间"), null=True, blank=True)
+    progress = models.JSONField(_("进度"), default=dict, blank=True)
+    rows_rewritten = models.BigIntegerField(_("已改写行数"), default=0)
+
+    class Meta:
+        verbose_name = _("PII 密钥轮换")
+        verbose_name_plural = _("PII 密钥轮换")
+
+    def __str__(self) -> str:
+        return f"{self.previous_key_id} → {self.key_id}"

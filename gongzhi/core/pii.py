@@ -7,7 +7,7 @@ import hmac
 import re
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -67,23 +67,70 @@ def _hash_key(key: str) -> bytes:
     return hashlib.sha256(("mac:" + key).encode()).digest()
 
 
+def keys_in_use() -> list[str]:
+    """PII_KEY, then — while a rotation is under way (docs/operations.md) — PII_KEY_PREVIOUS."""
+    previous = getattr(settings, "PII_KEY_PREVIOUS", "")
+    return [settings.PII_KEY] + ([previous] if previous and previous != settings.PII_KEY else [])
+
+
 def encrypt(value: str) -> str:
+    """A Fernet token under PII_KEY (never under the previous key)."""
     if not value:
         return ""
     return _fernet(settings.PII_KEY).encrypt(value.encode()).decode()
 
 
 def decrypt(token: str) -> str:
+    """The value of a token made under PII_KEY or, during a rotation, PII_KEY_PREVIOUS."""
     if not token:
         return ""
-    return _fernet(settings.PII_KEY).decrypt(token.encode()).decode()
+    keys = keys_in_use()
+    for key in keys[:-1]:
+        try:
+            return _fernet(key).decrypt(token.encode()).decode()
+        except InvalidToken:
+            continue
+    return _fernet(keys[-1]).decrypt(token.encode()).decode()
+
+
+def is_current(token: str) -> bool:
+    """True when the token was made under PII_KEY itself (or is empty)."""
+    if not token:
+        return True
+    try:
+        _fernet(settings.PII_KEY).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def lookup_hash(value: str) -> str:
     """A keyed hash: equal inputs match, but the column alone reveals nothing without PII_KEY."""
     if not value:
         return ""
-    return hmac.new(_hash_key(settings.PII_KEY), value.encode(), hashlib.sha256).hexdigest()
+    return _hash_under(settings.PII_KEY, value)
+
+
+def _hash_under(key: str, value: str) -> str:
+    return hmac.new(_hash_key(key), value.encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hashes(value: str) -> list[str]:
+    """Every hash a stored row of `value` may carry: under PII_KEY and, during a rotation, under the previous key.
+    Lookups filter with `<field>_hash__in=lookup_hashes(value)` so rows not yet rotated are found too."""
+    if not value:
+        return [""]
+    return [_hash_under(key, value) for key in keys_in_use()]
+
+
+def hash_matches(stored: str, value: str) -> bool:
+    """Whether a stored hash is the hash of `value` under a key in use."""
+    return stored in lookup_hashes(value)
+
+
+def key_id(key: str) -> str:
+    """A short public name for a key (a one-way digest), so records can say which key they mean."""
+    return hashlib.sha256(("id:" + key).encode()).hexdigest()[:16]
 
 
 def mask_id_number(value: str) -> str:

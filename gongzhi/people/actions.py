@@ -101,7 +101,7 @@ def resident_upsert(
         "birth_date": birth,
         "relation": (relation or "").strip(),
     }
-    resident = Resident.objects.select_for_update().filter(id_number_hash=pii.lookup_hash(id_number)).first()
+    resident = Resident.objects.select_for_update().filter(id_number_hash__in=pii.lookup_hashes(id_number)).first()
     if resident is None:
         resident = Resident(**values)
         resident.set_id_number(id_number)
@@ -112,7 +112,7 @@ def resident_upsert(
         return resident, "created"
     rules.require(actor, "people.edit", resident.area_code)
     changed = _apply(resident, values)
-    if resident.phone_hash != pii.lookup_hash(phone):
+    if not pii.hash_matches(resident.phone_hash, phone):
         resident.set_phone(phone)
         changed = True
     if changed:
@@ -163,7 +163,7 @@ def party_member_upsert(
     area = area or organization.area
     rules.require(actor, "party.manage", area.code)
     rules.require(actor, "party.manage", organization.area_code)
-    id_hash = pii.lookup_hash(id_number)
+    id_hashes = pii.lookup_hashes(id_number)
     full, initials = name_keys(name)
     values = {
         "organization": organization,
@@ -176,9 +176,9 @@ def party_member_upsert(
         "workplace": workplace.strip(),
         "joined_on": joined_on,
         "shows_identity": shows_identity,
-        "resident": Resident.objects.filter(id_number_hash=id_hash).first(),
+        "resident": Resident.objects.filter(id_number_hash__in=id_hashes).first(),
     }
-    member = PartyMember.objects.select_for_update().filter(id_number_hash=id_hash).first()
+    member = PartyMember.objects.select_for_update().filter(id_number_hash__in=id_hashes).first()
     if member is None:
         member = PartyMember(**values)
         member.set_id_number(id_number)
@@ -188,7 +188,7 @@ def party_member_upsert(
         return member, "created"
     rules.require(actor, "party.manage", member.area_code)
     changed = _apply(member, values)
-    if member.phone_hash != pii.lookup_hash(phone):
+    if not pii.hash_matches(member.phone_hash, phone):
         member.set_phone(phone)
         changed = True
     if not changed:

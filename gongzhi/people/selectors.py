@@ -61,9 +61,9 @@ def resident_search(
     if query:
         digits = query.replace(" ", "").upper()
         if re.fullmatch(r"\d{17}[\dX]", digits):
-            qs = qs.filter(id_number_hash=pii.lookup_hash(digits))
+            qs = qs.filter(id_number_hash__in=pii.lookup_hashes(digits))
         elif re.fullmatch(r"1\d{10}", digits):
-            qs = qs.filter(phone_hash=pii.lookup_hash(digits))
+            qs = qs.filter(phone_hash__in=pii.lookup_hashes(digits))
         else:
             qs = qs.filter(name_search_q(query))
     if tag:

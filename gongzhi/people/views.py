@@ -24,6 +24,7 @@ from gongzhi.accounts.models import Registration, RegistrationStatus
 from gongzhi.areas import selectors as area_selectors
 from gongzhi.areas.models import CODE_LENGTH, Area
 from gongzhi.areas.selectors import code_range_q
+from gongzhi.core import pii
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
@@ -240,16 +241,22 @@ def _registrations_context(request: HttpRequest) -> dict[str, Any]:
         .defer("community__boundary")
         .order_by("created_at")[:200]
     )
-    hashes = {r.id_number_hash for r in pending}
+    # During a PII_KEY rotation a registration and its resident may carry hashes under different keys: match on
+    # every hash of the registration's number (its stored hash alone for registrations without the number).
+    hashes_of = {
+        r.pk: pii.lookup_hashes(pii.decrypt(r.id_number_encrypted)) if r.id_number_encrypted else [r.id_number_hash]
+        for r in pending
+    }
     candidates: dict[str, list[Resident]] = {}
     matched = (
-        Resident.objects.filter(id_number_hash__in=hashes)
+        Resident.objects.filter(id_number_hash__in={h for hashes in hashes_of.values() for h in hashes})
         .filter(rules.scope_q(user, "registrations.confirm"))
         .select_related("household")
     )
     for resident in matched:
         candidates.setdefault(resident.id_number_hash, []).append(resident)
-    return {"rows": [(r, candidates.get(r.id_number_hash, [])) for r in pending], "error": None, "error_for": None}
+    rows = [(r, [c for h in hashes_of[r.pk] for c in candidates.get(h, [])]) for r in pending]
+    return {"rows": rows, "error": None, "error_for": None}
 
 
 @page("registrations.confirm")

@@ -26,7 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area, AreaLevel
-from gongzhi.core import clock, pii
+from gongzhi.core import clock, pii, pii_rotation
 from gongzhi.core.chinese import name_keys
 from gongzhi.core.errors import ValidationFailed
 from gongzhi.people import validation
@@ -269,6 +269,12 @@ def _by_hash(model: Any, hashes: Any) -> Any:
     return model.objects.filter(~Q(id_number_hash=""), id_number_hash__in=list(hashes)).order_by()
 
 
+def _areas_by_id(model: Any, cleans: list[dict[str, Any]]) -> dict[str, str]:
+    """Current-key hash → area code of the stored row, finding rows a PII_KEY rotation has not reached yet too."""
+    alias = {h: clean["id_hash"] for clean in cleans for h in pii.lookup_hashes(clean["id_number"])}
+    return {alias[h]: code for h, code in _by_hash(model, alias).values_list("id_number_hash", "area_code")}
+
+
 def _forbidden(code: str) -> str:
     return _("无权导入该区域（%(code)s）") % {"code": code}
 
@@ -444,9 +450,7 @@ class ResidentKind(Kind):
         live = [(r, r.clean) for r in rows if r.clean]
         wanted = {clean["household_number"] for _r, clean in live} - ctx.file_households.keys()
         in_db = dict(Household.objects.filter(number__in=wanted).values_list("number", "area_code"))
-        residents = dict(
-            _by_hash(Resident, [clean["id_hash"] for _r, clean in live]).values_list("id_number_hash", "area_code")
-        )
+        residents = _areas_by_id(Resident, [clean for _r, clean in live])
         label = self.spec.column("household_number").header
         for r, clean in live:
             number = clean["household_number"]
@@ -477,6 +481,8 @@ class ResidentKind(Kind):
                 number__in={r["household_number"] for r in rows}
             ).values_list("number", "id", "area_id", "area_code")
         }
+        # Rows still under the previous PII_KEY (a rotation under way) are brought to the current key first.
+        pii_rotation.bring_forward(Resident, "id_number", [r["id_number"] for r in rows])
         existing = {r.id_number_hash: r for r in _by_hash(Resident, [r["id_hash"] for r in rows])}
         through = Resident.tags.through
         current_tags: dict[int, set[int]] = {}
@@ -515,7 +521,7 @@ class ResidentKind(Kind):
             if not ctx.allows(self.spec.rule, resident.area_code):
                 raise ValidationFailed(_forbidden(resident.area_code), field="file")
             changed = _apply(resident, values)
-            if resident.phone_hash != pii.lookup_hash(r["phone"]):
+            if not pii.hash_matches(resident.phone_hash, r["phone"]):
                 resident.set_phone(r["phone"])
                 changed = True
             if changed:
@@ -614,9 +620,7 @@ class PartyMemberKind(Kind):
 
     def check_chunk(self, ctx: Context, rows: list[Row]) -> None:
         live = [(r, r.clean) for r in rows if r.clean]
-        members = dict(
-            _by_hash(PartyMember, [clean["id_hash"] for _r, clean in live]).values_list("id_number_hash", "area_code")
-        )
+        members = _areas_by_id(PartyMember, [clean for _r, clean in live])
         for r, clean in live:
             current = members.get(clean["id_hash"])
             if current is not None and not ctx.allows(self.spec.rule, current):
@@ -631,6 +635,8 @@ class PartyMemberKind(Kind):
 
     def write_chunk(self, ctx: Context, rows: list[dict[str, Any]]) -> tuple[int, int, int]:
         hashes = [r["id_hash"] for r in rows]
+        for model in (PartyMember, Resident):  # rows a PII_KEY rotation has not reached yet: to the current key
+            pii_rotation.bring_forward(model, "id_number", [r["id_number"] for r in rows])
         existing = {m.id_number_hash: m for m in _by_hash(PartyMember, hashes)}
         residents = dict(_by_hash(Resident, hashes).values_list("id_number_hash", "id"))
         to_create, to_update = [], []
@@ -655,7 +661,7 @@ class PartyMemberKind(Kind):
             if not ctx.allows(self.spec.rule, member.area_code):
                 raise ValidationFailed(_forbidden(member.area_code), field="file")
             changed = _apply(member, values)
-            if member.phone_hash != pii.lookup_hash(r["phone"]):
+            if not pii.hash_matches(member.phone_hash, r["phone"]):
                 member.set_phone(r["phone"])
                 changed = True
             if changed:
