@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "gongzhi.points",
     "gongzhi.appeals",
     "gongzhi.volunteering",
+    "gongzhi.care",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

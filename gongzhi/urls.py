@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("rosters/", include("gongzhi.rosters.urls")),
     path("volunteering/", include("gongzhi.volunteering.urls")),
+    path("care/", include("gongzhi.care.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),

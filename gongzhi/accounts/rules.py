@@ -53,6 +53,14 @@ RULES: dict[str, frozenset[str]] = {
     "appeals.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "calendar.manage": frozenset({R.STREET_STAFF, R.ADMIN}),
     "board.manage": OFFICE,
+    # Care (关爱): need to know. Assigned carers read their archives without any rule; these reach an area's.
+    "care.view": OFFICE,
+    "care.children": frozenset({R.CHILD_DIRECTOR, R.ADMIN}),
+    "care.manage": OFFICE | {R.CHILD_DIRECTOR},
+    "care.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "care.warn": STAFF | {R.CHILD_DIRECTOR},
+    "care.refer": OFFICE | {R.CHILD_DIRECTOR},
+    "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
 }
 
 
