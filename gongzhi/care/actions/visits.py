@@ -63,6 +63,14 @@ def _photo_bytes(upload: Any, index: int) -> bytes:
     return data
 
 
+def _clean(data: bytes, field: str) -> tuple[bytes, str, int, int]:
+    """The re-encoded copy without metadata, turned upright, with its own size."""
+    fmt, _w, _h = inspect(data, field=field)
+    clean = public_copy(data, fmt)
+    _fmt, width, height = inspect(clean, field=field)
+    return clean, fmt, width, height
+
+
 @transaction.atomic
 def visit_record(
     *,
@@ -99,9 +107,7 @@ def visit_record(
         raise ValidationFailed(_("每次走访最多 %(n)d 张照片") % {"n": MAX_PHOTOS}, field="photos")
     images = []
     for i, upload in enumerate(uploads):
-        data = _photo_bytes(upload, i)
-        fmt, width, height = inspect(data, field=f"photos[{i}]")
-        images.append((public_copy(data, fmt), fmt, width, height))
+        images.append(_clean(_photo_bytes(upload, i), f"photos[{i}]"))
     if risk_level_code:
         from gongzhi.care.actions._common import risk_level
 
@@ -150,9 +156,7 @@ def visit_photo_add(*, actor: User, visit_id: int, upload: Any) -> VisitPhoto:
         raise NotFound(_("走访记录不存在：%(id)s") % {"id": visit_id}, field="visit_id")
     if VisitPhoto.objects.filter(visit=visit).count() >= MAX_PHOTOS:
         raise ValidationFailed(_("每次走访最多 %(n)d 张照片") % {"n": MAX_PHOTOS}, field="photo")
-    data = _photo_bytes(upload, 0)
-    fmt, width, height = inspect(data, field="photo")
-    clean = public_copy(data, fmt)
+    clean, fmt, width, height = _clean(_photo_bytes(upload, 0), "photo")
     content_type, ext = FORMATS[fmt]
     photo = VisitPhoto(visit=visit, content_type=content_type, size=len(clean), width=width, height=height)
     photo.image.save(f"visit-{visit.pk}-{clock.now():%H%M%S%f}.{ext}", ContentFile(clean), save=False)
