@@ -38,10 +38,11 @@ else
     warn "还没有 seed_demo 命令，跳过演示数据 / the seed_demo command does not exist yet; no demo district loaded"
 fi
 # Each of these only adds what is missing, so a second run changes nothing.
-say "诉求分类、积分方案、志愿活动与 Open311 演示密钥 / categories, points scheme, volunteering demo, Open311 demo key"
+say "诉求分类、积分方案、志愿活动、关爱档案与 Open311 演示密钥 / categories, points scheme, volunteering and care demo, Open311 demo key"
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
+manage seed_care -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
