@@ -70,8 +70,8 @@ say "启动后台任务进程 / starting the task worker (db_worker) and the per
 # Started directly (not through the shell function) so that $! is the process itself and the trap can stop it.
 "$PY" manage.py db_worker &
 WORKER_PID=$!
-# Deadlines (7135 escalation), awards whose publicity ended, points past their scheme's expiry, and
-# notifications that still wait for delivery.
+# Deadlines (7135 escalation), awards whose publicity ended, points past their scheme's expiry,
+# notifications that still wait for delivery, and overdue care visits.
 "$PY" manage.py sweep_deadlines --interval 30 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py post_due_awards --interval 300 &
@@ -79,6 +79,9 @@ WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py expire_points --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py deliver_notifications --interval 15 &
+WORKER_PID="$WORKER_PID $!"
+# Care visits overdue past their margin: to the grid's owner, then the community (docs/care.md).
+"$PY" manage.py sweep_care_visits --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"

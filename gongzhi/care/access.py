@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gongzhi.accounts import rules
-from gongzhi.care.models import Carer, CareArchive
+from gongzhi.care.models import CareArchive, Carer
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import NotFound, PermissionDenied
 
@@ -53,9 +53,9 @@ def archives_readable(user: User | AnonymousUser | None) -> QuerySet[CareArchive
 
 
 def is_assigned(user: User | AnonymousUser | None, archive: CareArchive) -> bool:
-    if not _signed_in(user):
+    if not _signed_in(user) or user is None or user.pk is None:
         return False
-    return Carer.objects.filter(archive=archive, user_id=getattr(user, "pk", None), ended_on__isnull=True).exists()
+    return Carer.objects.filter(archive=archive, user_id=user.pk, ended_on__isnull=True).exists()
 
 
 def reaches_by_area(user: User | AnonymousUser | None, archive: CareArchive) -> bool:

@@ -19,9 +19,9 @@ from gongzhi.care.actions import psych as P
 from gongzhi.care.actions import support as S
 from gongzhi.care.actions.visits import visit_photo_add, visit_record
 from gongzhi.care.models import (
-    Carer,
     CareArchive,
     CareNeed,
+    Carer,
     CareTag,
     PlanSupporter,
     PsychWarning,
@@ -300,7 +300,9 @@ def list_archives(request: ApiRequest, q: Query[ListQuery]) -> ArchiveList:
     return ArchiveList(total=total, items=[ArchiveRow.build(a, tasks.get(a.pk)) for a in rows])
 
 
-@router.get("/archives/{archive_id}", response=ArchiveOut, summary="One archive (a read by someone not assigned is audited)")
+@router.get(
+    "/archives/{archive_id}", response=ArchiveOut, summary="One archive (a read by someone not assigned is audited)"
+)
 def get_archive(request: ApiRequest, archive_id: int = PathParam(..., ge=1, le=MAX_ID)) -> ArchiveOut:
     return _detail(request, archive_id)
 
@@ -476,7 +478,9 @@ def add_need(request: ApiRequest, archive_id: int, data: NeedIn) -> Status[NeedO
     return Status(201, NeedOut.build(need))
 
 
-@router.post("/needs/{need_id}/{action}", response=NeedOut, summary="A need: turn into an appeal (one tap), met, withdrawn")
+@router.post(
+    "/needs/{need_id}/{action}", response=NeedOut, summary="A need: turn into an appeal (one tap), met, withdrawn"
+)
 @idempotent("care.needs.move")
 def move_need(
     request: ApiRequest, need_id: int, action: Literal["appeal", "meet", "withdraw"], data: MoveIn
@@ -493,7 +497,11 @@ class TriggerIn(Schema):
     note: str = Field("", max_length=300)
 
 
-@router.post("/archives/{archive_id}/triggers", response={201: TriggerEventOut}, summary="An event calling for a visit (三必到、六必访)")
+@router.post(
+    "/archives/{archive_id}/triggers",
+    response={201: TriggerEventOut},
+    summary="An event calling for a visit (三必到、六必访)",
+)
 @idempotent("care.triggers.create")
 def report_trigger(request: ApiRequest, archive_id: int, data: TriggerIn) -> Status[TriggerEventOut]:
     row = A.trigger_report(
@@ -531,7 +539,9 @@ class PhotoOut(Schema):
     height: int
 
 
-@router.post("/visits/{visit_id}/photos", response={201: PhotoOut}, summary="Add a photo to my visit (metadata stripped)")
+@router.post(
+    "/visits/{visit_id}/photos", response={201: PhotoOut}, summary="Add a photo to my visit (metadata stripped)"
+)
 def add_visit_photo(request: ApiRequest, visit_id: int, photo: File[UploadedFile]) -> Status[PhotoOut]:
     p = visit_photo_add(actor=request.auth, visit_id=visit_id, upload=photo)
     return Status(201, PhotoOut(id=p.pk, content_type=p.content_type, width=p.width, height=p.height))
@@ -656,7 +666,11 @@ class FrontIn(Schema):
     note: str = Field("", max_length=300)
 
 
-@router.post("/archives/{archive_id}/front-services", response={201: dict[str, int]}, summary="Front end: took part in a talk or class")
+@router.post(
+    "/archives/{archive_id}/front-services",
+    response={201: dict[str, int]},
+    summary="Front end: took part in a talk or class",
+)
 @idempotent("care.psych.front")
 def add_front(request: ApiRequest, archive_id: int, data: FrontIn) -> Status[dict[str, int]]:
     row = P.front_service_record(actor=request.auth, archive_id=archive_id, activity_id=data.activity_id,
@@ -689,7 +703,9 @@ class ReferralIn(Schema):
     warning_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-@router.post("/archives/{archive_id}/referrals", response={201: ReferralOut}, summary="Back end: refer (consent or override)")
+@router.post(
+    "/archives/{archive_id}/referrals", response={201: ReferralOut}, summary="Back end: refer (consent or override)"
+)
 @idempotent("care.psych.refer")
 def create_referral(request: ApiRequest, archive_id: int, data: ReferralIn) -> Status[ReferralOut]:
     r = P.referral_create(actor=request.auth, archive_id=archive_id, **data.model_dump())

@@ -430,7 +430,9 @@ class Referral(models.Model):
     warning = models.ForeignKey(
         PsychWarning, verbose_name=_("预警"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    partner = models.ForeignKey("people.Partner", verbose_name=_("转介机构"), on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("转介机构"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(_("转介原因"), max_length=500)
     consent = models.BooleanField(_("本人/监护人同意"), default=False)
     override_reason = models.CharField(_("未经同意转介的理由"), max_length=300, blank=True)
@@ -467,7 +469,11 @@ class CareEvent(models.Model):
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     note = models.CharField(_("说明"), max_length=300, blank=True)

@@ -140,23 +140,12 @@ def tasks_for(archives: Q, *, today: dt.date | None = None, config: Rules | None
     today = today or clock.today()
     config = config or Rules()
     rows = CareArchive.objects.filter(archives, status=ArchiveStatus.ACTIVE).values_list(*_FIELDS)
-    triggers = _open_triggers(Q(archive__status=ArchiveStatus.ACTIVE) & _prefixed(archives))
+    triggers = _open_triggers(
+        Q(archive__in=CareArchive.objects.filter(archives, status=ArchiveStatus.ACTIVE).values("pk"))
+    )
     tasks = _tasks(rows.iterator(chunk_size=5000), triggers, today, config)
     tasks.sort(key=Task.urgency)
     return tasks
-
-
-def _prefixed(q: Q) -> Q:
-    """The same filter on TriggerEvent (every lookup through `archive__`)."""
-    out = Q()
-    out.connector, out.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            out.children.append(_prefixed(child))
-        else:
-            key, value = child
-            out.children.append((f"archive__{key}" if key != "pk" else "archive_id", value))
-    return out
 
 
 def tasks_in_area(area_code: str, *, today: dt.date | None = None) -> list[Task]:

@@ -12,9 +12,9 @@ from gongzhi.areas.selectors import code_range_q
 from gongzhi.care import access, schedule
 from gongzhi.care.models import (
     ArchiveStatus,
-    Carer,
     CareArchive,
     CareNeed,
+    Carer,
     CareTag,
     PsychWarning,
     Referral,
@@ -108,12 +108,11 @@ def archive_detail(archive: CareArchive) -> dict[str, Any]:
         "risk_changes": list(
             RiskChange.objects.filter(archive=archive).select_related("from_level", "to_level", "changed_by")
         ),
-        "visits": list(
-            Visit.objects.filter(archive=archive).select_related("visitor").prefetch_related("photos")[:50]
-        ),
+        "visits": list(Visit.objects.filter(archive=archive).select_related("visitor").prefetch_related("photos")[:50]),
         "triggers": list(TriggerEvent.objects.filter(archive=archive).select_related("trigger").order_by("-id")[:20]),
         "task": next(iter(schedule.tasks_for(Q(pk=archive.pk))), None),
-        "plan": SupportPlan.objects.filter(archive=archive).prefetch_related("supporters__carer__user", "reviews")
+        "plan": SupportPlan.objects.filter(archive=archive)
+        .prefetch_related("supporters__carer__user", "reviews")
         .first(),
         "warnings": list(PsychWarning.objects.filter(archive=archive)),
         "referrals": list(Referral.objects.filter(archive=archive).select_related("partner")),

@@ -3,7 +3,6 @@ archive list with filters and its XLSX export (the same need to know and audit a
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -22,7 +21,7 @@ from gongzhi.care.actions import archives as A
 from gongzhi.care.actions.psych import warning_raise
 from gongzhi.care.actions.visits import visit_record
 from gongzhi.care.models import CareTag, NeedKind, RiskLevel
-from gongzhi.core import fsm
+from gongzhi.core import clock, fsm
 from gongzhi.core.errors import DomainError, PermissionDenied
 from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
@@ -98,7 +97,7 @@ def archive_export(request: UserRequest) -> HttpResponse:
     response = HttpResponse(
         out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="care-{dt.date.today():%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="care-{clock.today():%Y%m%d}.xlsx"'
     return response
 
 

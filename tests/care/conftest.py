@@ -39,7 +39,9 @@ def care(district, clock, household_a, resident_in_a):
         carers=[{"user_id": people["grid_worker_a"].pk, "kind": "grid_worker"},
                 {"user_id": people["volunteer_a"].pk, "kind": "steward"}],
     )  # fmt: skip
-    child_resident = factories.ResidentFactory(household=household_a, name="小明", id_number=factories.make_id_number("20150601"))
+    child_resident = factories.ResidentFactory(
+        household=household_a, name="小明", id_number=factories.make_id_number("20150601")
+    )
     child = archive_create(
         actor=people["child_director"],
         resident_id=child_resident.pk,

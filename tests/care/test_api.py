@@ -68,7 +68,7 @@ def test_a_second_archive_for_the_same_resident_is_a_conflict(care):
     assert response.status_code == 409 and response.json()["field"] == "resident_id"
 
 
-def test_errors_are_in_the_users_language(care, english_catalogue):
+def test_errors_are_in_the_users_language(care, english_catalogue):  # noqa: F811
     response = api_client_for(care["grid_worker_a"]).post(
         f"/api/v1/care/archives/{care['elder'].pk}/risk", {"risk_level": "purple", "reason": "x"},
         content_type="application/json", HTTP_ACCEPT_LANGUAGE="en",

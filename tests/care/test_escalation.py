@@ -26,7 +26,7 @@ def notes(kind="care.visit_overdue"):
 
 
 def test_overdue_visits_go_to_the_owner_then_the_community(care, clock, owner):
-    elder, child = care["elder"], care["child"]  # yellow: due 03-16; red: due 03-09
+    _elder, child = care["elder"], care["child"]  # yellow: due 03-16; red: due 03-09
     clock.move_to(dt.datetime(2026, 3, 11, 9))  # child 2 days overdue: below the margin of 3
     assert escalate_overdue()["escalated"] == 0
     clock.move_to(dt.datetime(2026, 3, 12, 9))  # child 3 days overdue

@@ -61,7 +61,9 @@ def test_three_tiers_front_service_warning_then_referral_with_consent(care, hosp
     warning.refresh_from_db()
     assert warning.status == "referred" and referral.status == "in_progress"
     fsm.transition(REFERRAL, referral.pk, "accept", actor=care["community_worker_a"])
-    done = fsm.transition(REFERRAL, referral.pk, "complete", actor=care["community_worker_a"], note="疗程结束，情绪平稳")
+    done = fsm.transition(
+        REFERRAL, referral.pk, "complete", actor=care["community_worker_a"], note="疗程结束，情绪平稳"
+    )
     assert done.obj.status == "done" and done.obj.outcome == "疗程结束，情绪平稳"
     moves = list(CareEvent.objects.filter(target=f"referral:{referral.pk}").values_list("action", "to_state"))
     assert moves == [("create", "in_progress"), ("accept", "accepted"), ("complete", "done")]

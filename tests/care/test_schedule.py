@@ -19,12 +19,12 @@ def task_of(archive):
     return next(t for t in schedule.tasks_for(schedule.Q(pk=archive.pk)))
 
 
-@pytest.mark.parametrize(
-    ("level", "days"), [("red", 7), ("yellow", 14), ("green", 30)]
-)
+@pytest.mark.parametrize(("level", "days"), [("red", 7), ("yellow", 14), ("green", 30)])
 def test_each_risk_level_sets_its_interval_from_the_last_visit(care, clock, level, days):
     elder = care["elder"]
-    risk_set(actor=care["community_worker_a"], archive_id=elder.pk, level_code=level, reason="复评") if level != "yellow" else None
+    risk_set(
+        actor=care["community_worker_a"], archive_id=elder.pk, level_code=level, reason="复评"
+    ) if level != "yellow" else None
     visit_record(actor=care["grid_worker_a"], archive_id=elder.pk, findings="身体尚可")
     task = task_of(elder)
     assert task.due_on == TODAY + dt.timedelta(days=days)
@@ -115,6 +115,8 @@ def test_a_schedule_interval_out_of_range_changes_nothing(care):
 
     for bad in (0, 400, "7", True):
         with pytest.raises(ValidationFailed) as refused:
-            schedule_set(actor=care["community_worker_a"], community_code=COMMUNITY_A, level_code="red", interval_days=bad)
+            schedule_set(
+                actor=care["community_worker_a"], community_code=COMMUNITY_A, level_code="red", interval_days=bad
+            )
         assert refused.value.field == "interval_days"
     assert not VisitSchedule.objects.exists()

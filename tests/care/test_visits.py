@@ -65,7 +65,8 @@ def test_a_need_becomes_an_appeal_in_one_tap(care):
     assert result.obj.status == "appealed"
     assert appeal.description == "【生活照料】需要帮忙买药" and appeal.area_code == care["elder"].area_code
     assert appeal.channel == "grid_report"
-    again = pytest.raises(ValidationFailed, fsm.transition, NEED, need.pk, "appeal", actor=care["grid_worker_a"])
+    with pytest.raises(ValidationFailed) as again:
+        fsm.transition(NEED, need.pk, "appeal", actor=care["grid_worker_a"])
     assert again.value.details["allowed"] == ["meet"]
 
 

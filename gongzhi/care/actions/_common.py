@@ -96,7 +96,8 @@ def choice(value: object, allowed: Iterable[str], *, field: str, label: str) -> 
     allowed = list(allowed)
     if not isinstance(value, str) or value not in allowed:
         raise ValidationFailed(
-            _("%(label)s「%(v)s」无效；可选：%(allowed)s") % {"label": label, "v": value, "allowed": "、".join(allowed)},
+            _("%(label)s「%(v)s」无效；可选：%(allowed)s")
+            % {"label": label, "v": value, "allowed": "、".join(allowed)},
             field=field,
         )
     return value

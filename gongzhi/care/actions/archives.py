@@ -24,10 +24,10 @@ from gongzhi.care.actions._common import (
 )
 from gongzhi.care.models import (
     ArchiveStatus,
-    Carer,
     CareArchive,
     CareEvent,
     CareNeed,
+    Carer,
     CarerKind,
     CareTag,
     NeedKind,
@@ -72,7 +72,7 @@ def holds(archive_of: Callable[[M], CareArchive]) -> Callable[[User, str, M], bo
 
 
 def _tags(codes: Iterable[object]) -> list[CareTag]:
-    wanted = [c for c in codes]
+    wanted = list(codes)
     if not wanted:
         raise ValidationFailed(_("请至少选择一个关爱标签"), field="tags")
     found = {t.code: t for t in CareTag.objects.filter(active=True, code__in=[str(c) for c in wanted])}
@@ -129,9 +129,7 @@ def archive_create(
     tag_rows = _tags(tags)
     is_child = any(t.is_child for t in tag_rows)
     if is_child and not rules.allows(actor, "care.children", resident.area_code):
-        raise PermissionDenied(
-            _("儿童关爱档案仅限儿童主任建立"), field="tags", details={"rule": "care.children"}
-        )
+        raise PermissionDenied(_("儿童关爱档案仅限儿童主任建立"), field="tags", details={"rule": "care.children"})
     level = risk_level(risk_level_code, field="risk_level")
     if not isinstance(consent, bool):
         raise ValidationFailed(_("consent 必须是布尔值"), field="consent")
@@ -289,9 +287,7 @@ def risk_set(*, actor: User, archive_id: int, level_code: str, reason: str) -> R
 
 
 @transaction.atomic
-def need_add(
-    *, actor: User, archive_id: int, kind: str, description: str, visit_id: int | None = None
-) -> CareNeed:
+def need_add(*, actor: User, archive_id: int, kind: str, description: str, visit_id: int | None = None) -> CareNeed:
     archive = lock_archive(archive_id)
     require_carer_or_manage(actor, archive)
     ((kind, text),) = _need_rows([{"kind": kind, "description": description}], field="need")
@@ -351,10 +347,16 @@ def _close(step: fsm.Step[CareArchive, User]) -> None:
 ARCHIVE: fsm.Lifecycle[CareArchive, User, CareEvent] = fsm.Lifecycle(
     model=CareArchive,
     moves={
-        "close": fsm.Move({ArchiveStatus.ACTIVE}, ArchiveStatus.CLOSED, "care.manage", _close, needs=("note",),
-                          label=gettext_lazy("结档")),
+        "close": fsm.Move(
+            {ArchiveStatus.ACTIVE},
+            ArchiveStatus.CLOSED,
+            "care.manage",
+            _close,
+            needs=("note",),
+            label=gettext_lazy("结档"),
+        ),
         "reopen": fsm.Move({ArchiveStatus.CLOSED}, ArchiveStatus.ACTIVE, "care.manage", label=gettext_lazy("重新建档")),
-    },  # fmt: skip
+    },
     state_field="status",
     updated_field="updated_at",
     write_event=_event_writer(lambda a: "archive", lambda a: a),
@@ -393,13 +395,21 @@ def _appeal(step: fsm.Step[CareNeed, User]) -> None:
 NEED: fsm.Lifecycle[CareNeed, User, CareEvent] = fsm.Lifecycle(
     model=CareNeed,
     moves={
-        "appeal": fsm.Move({NeedStatus.OPEN}, NeedStatus.APPEALED, CARER_OR_MANAGE, _appeal,
-                           accepts=frozenset({"category"}), label=gettext_lazy("转为诉求")),
-        "meet": fsm.Move({NeedStatus.OPEN, NeedStatus.APPEALED}, NeedStatus.MET, CARER_OR_MANAGE,
-                         label=gettext_lazy("已解决")),
-        "withdraw": fsm.Move({NeedStatus.OPEN}, NeedStatus.WITHDRAWN, CARER_OR_MANAGE, needs=("note",),
-                             label=gettext_lazy("不再需要")),
-    },  # fmt: skip
+        "appeal": fsm.Move(
+            {NeedStatus.OPEN},
+            NeedStatus.APPEALED,
+            CARER_OR_MANAGE,
+            _appeal,
+            accepts=frozenset({"category"}),
+            label=gettext_lazy("转为诉求"),
+        ),
+        "meet": fsm.Move(
+            {NeedStatus.OPEN, NeedStatus.APPEALED}, NeedStatus.MET, CARER_OR_MANAGE, label=gettext_lazy("已解决")
+        ),
+        "withdraw": fsm.Move(
+            {NeedStatus.OPEN}, NeedStatus.WITHDRAWN, CARER_OR_MANAGE, needs=("note",), label=gettext_lazy("不再需要")
+        ),
+    },
     write_event=_event_writer(lambda n: f"need:{n.pk}", lambda n: n.archive),
     authorize=fsm.rule_check(holds(lambda n: n.archive)),
     visible=lambda actor, n: access.is_assigned(actor, n.archive) or access.reaches_by_area(actor, n.archive),

@@ -44,7 +44,9 @@ def _slug(value: object, field: str = "code") -> str:
 
 
 @transaction.atomic
-def tag_save(*, actor: User, code: str, name: str, is_child: bool = False, order: int = 0, active: bool = True) -> CareTag:
+def tag_save(
+    *, actor: User, code: str, name: str, is_child: bool = False, order: int = 0, active: bool = True
+) -> CareTag:
     _require_configure(actor)
     code = _slug(code)
     name = clean_text(name, field="name", max_length=32, required=True)
@@ -95,7 +97,9 @@ def trigger_save(
 
 
 @transaction.atomic
-def schedule_set(*, actor: User, community_code: str, level_code: str, interval_days: int | None) -> VisitSchedule | None:
+def schedule_set(
+    *, actor: User, community_code: str, level_code: str, interval_days: int | None
+) -> VisitSchedule | None:
     """A community's own visit interval for a risk level; None removes it (the level's default applies)."""
     community = Area.objects.filter(code=str(community_code), level=AreaLevel.COMMUNITY).first()
     if community is None:

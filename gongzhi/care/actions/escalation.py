@@ -68,9 +68,7 @@ def escalate_overdue(*, at: dt.datetime | None = None, area_code: str = "") -> d
     )
     todo = [(t, lvl) for t, lvl in due if (t.archive_id, t.due_on, lvl) not in done]
     owners = _owners({t.area_code[:GRID_CODE_LENGTH] for t, lvl in todo if lvl == OWNER})
-    workers = _community_workers(
-        {t.area_code[: schedule.COMMUNITY_CODE_LENGTH] for t, lvl in todo if lvl == COMMUNITY}
-    )
+    workers = _community_workers({t.area_code[: schedule.COMMUNITY_CODE_LENGTH] for t, lvl in todo if lvl == COMMUNITY})
     escalated = notified = 0
     for task, level in todo:
         users = (
@@ -92,10 +90,15 @@ def escalate_overdue(*, at: dt.datetime | None = None, area_code: str = "") -> d
                 )
                 notify_many(
                     notes=[
-                        Note(user_id=u, kind="care.visit_overdue", title=title, link=link,
-                             data={"archive_id": task.archive_id, "due_on": task.due_on.isoformat(), "level": level})
+                        Note(
+                            user_id=u,
+                            kind="care.visit_overdue",
+                            title=title,
+                            link=link,
+                            data={"archive_id": task.archive_id, "due_on": task.due_on.isoformat(), "level": level},
+                        )
                         for u in users
-                    ]  # fmt: skip
+                    ]
                 )
         except IntegrityError:
             continue  # another sweep got there first

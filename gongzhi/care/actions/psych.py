@@ -89,11 +89,17 @@ def _note(step: fsm.Step[Any, User]) -> None:
 WARNING: fsm.Lifecycle[PsychWarning, User, CareEvent] = fsm.Lifecycle(
     model=PsychWarning,
     moves={
-        "close": fsm.Move({WarningStatus.OPEN}, WarningStatus.CLOSED, "care.warn", _note, needs=("note",),
-                          label=gettext_lazy("解除预警")),
+        "close": fsm.Move(
+            {WarningStatus.OPEN},
+            WarningStatus.CLOSED,
+            "care.warn",
+            _note,
+            needs=("note",),
+            label=gettext_lazy("解除预警"),
+        ),
         # Made by the platform when a referral is opened from the warning.
         "refer": fsm.Move({WarningStatus.OPEN}, WarningStatus.REFERRED, "care.refer", label=gettext_lazy("转介")),
-    },  # fmt: skip
+    },
     state_field="status",
     write_event=_event_writer(lambda w: f"warning:{w.pk}", lambda w: w.archive),
     authorize=fsm.rule_check(holds(lambda w: w.archive)),
@@ -126,9 +132,7 @@ def referral_create(
     override_reason = clean_text(override_reason, field="override_reason", max_length=300)
     if not consent:
         if not override_reason:
-            raise ValidationFailed(
-                _("转介须经本人或监护人同意；未经同意时，须由有权限的人员填写理由"), field="consent"
-            )
+            raise ValidationFailed(_("转介须经本人或监护人同意；未经同意时，须由有权限的人员填写理由"), field="consent")
         if not rules.allows(actor, "care.refer_override", archive.area_code):
             raise PermissionDenied(
                 _("您没有权限在未经同意的情况下转介"), field="override_reason",
@@ -170,15 +174,29 @@ _ACTIVE = {ReferralStatus.IN_PROGRESS, ReferralStatus.ACCEPTED}
 REFERRAL: fsm.Lifecycle[Referral, User, CareEvent] = fsm.Lifecycle(
     model=Referral,
     moves={
-        "accept": fsm.Move({ReferralStatus.IN_PROGRESS}, ReferralStatus.ACCEPTED, "care.refer",
-                           label=gettext_lazy("机构接收")),
-        "reject": fsm.Move({ReferralStatus.IN_PROGRESS}, ReferralStatus.REJECTED, "care.refer", _outcome,
-                           needs=("note",), label=gettext_lazy("机构未接收")),
-        "complete": fsm.Move({ReferralStatus.ACCEPTED}, ReferralStatus.DONE, "care.refer", _outcome,
-                             needs=("note",), label=gettext_lazy("干预完成")),
-        "revoke": fsm.Move(_ACTIVE, ReferralStatus.REVOKED, "care.refer", _outcome, needs=("note",),
-                           label=gettext_lazy("撤销转介")),
-    },  # fmt: skip
+        "accept": fsm.Move(
+            {ReferralStatus.IN_PROGRESS}, ReferralStatus.ACCEPTED, "care.refer", label=gettext_lazy("机构接收")
+        ),
+        "reject": fsm.Move(
+            {ReferralStatus.IN_PROGRESS},
+            ReferralStatus.REJECTED,
+            "care.refer",
+            _outcome,
+            needs=("note",),
+            label=gettext_lazy("机构未接收"),
+        ),
+        "complete": fsm.Move(
+            {ReferralStatus.ACCEPTED},
+            ReferralStatus.DONE,
+            "care.refer",
+            _outcome,
+            needs=("note",),
+            label=gettext_lazy("干预完成"),
+        ),
+        "revoke": fsm.Move(
+            _ACTIVE, ReferralStatus.REVOKED, "care.refer", _outcome, needs=("note",), label=gettext_lazy("撤销转介")
+        ),
+    },
     state_field="status",
     updated_field="updated_at",
     write_event=_event_writer(lambda r: f"referral:{r.pk}", lambda r: r.archive),

@@ -23,7 +23,9 @@ TERM = re.compile(r"^\d{4}(春|秋|spring|autumn)$")
 
 
 @transaction.atomic
-def plan_create(*, actor: User, archive_id: int, material: str = "", study: str = "", psychological: str = "") -> SupportPlan:
+def plan_create(
+    *, actor: User, archive_id: int, material: str = "", study: str = "", psychological: str = ""
+) -> SupportPlan:
     archive = lock_archive(archive_id)
     require_manage(actor, archive)
     if not archive.is_child:

@@ -65,7 +65,9 @@ def _age(resident: Resident, today: dt.date) -> int:
 
 
 class Command(BaseCommand):
-    help = "Demo care data: 长江瑞城's elderly with the 爱心管家 team and visits; 灵山卫's children with paired support."
+    help = (
+        "Demo care data: 长江瑞城's elderly with the 爱心管家 team and visits; 灵山卫's children with paired support."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=13, help="random seed of the visit history")
@@ -85,7 +87,9 @@ class Command(BaseCommand):
 
     def _stewards(self, community: Area) -> list[User]:
         names = list(
-            PartyMember.objects.filter(area_code__startswith=RUICHENG_COMMUNITY).order_by("id").values_list("name", flat=True)[:20]
+            PartyMember.objects.filter(area_code__startswith=RUICHENG_COMMUNITY)
+            .order_by("id")
+            .values_list("name", flat=True)[:20]
         )
         team = []
         for i in range(STEWARDS):
@@ -139,7 +143,7 @@ class Command(BaseCommand):
             made += 1
             interval = levels[level].interval_days
             # The history: visits every interval (give or take a day) up to a last one that sets today's state.
-            if in_micro and due_today["microgrid"] < 2 or not in_micro and due_today["grid"] < 3:
+            if (in_micro and due_today["microgrid"] < 2) or (not in_micro and due_today["grid"] < 3):
                 last_ago = interval  # due today
                 due_today["microgrid" if in_micro else "grid"] += 1
             elif i % 5 == 1:
@@ -147,7 +151,7 @@ class Command(BaseCommand):
             else:
                 last_ago = rng.randint(0, max(1, interval - 1))
             day = last_ago
-            history = []
+            history: list[int] = []
             while day < 95 and len(history) < 6:
                 history.append(day)
                 day += interval + rng.randint(-1, 1)
@@ -184,7 +188,9 @@ class Command(BaseCommand):
             username = f"jiedui{i + 1:02d}"
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User.objects.create_user(username=username, password=DEMO_PASSWORD, display_name=f"结对党员{i + 1:02d}")
+                user = User.objects.create_user(
+                    username=username, password=DEMO_PASSWORD, display_name=f"结对党员{i + 1:02d}"
+                )
                 membership_grant(actor=None, user=user, role=Role.PARTY_MEMBER, area=street)
             supporters.append(user)
         made = plans = 0
@@ -218,4 +224,8 @@ class Command(BaseCommand):
             visit_record(actor=partner, archive_id=archive.pk, findings=rng.choice(CHILD_FINDINGS),
                          visited_at=min(at, clock.now()))  # fmt: skip
         tasks = schedule.tasks_in_area(LINGSHANWEI)
-        return {"children archives": made, "support plans": plans, "children due": len([t for t in tasks if t.status != "later"])}
+        return {
+            "children archives": made,
+            "support plans": plans,
+            "children due": len([t for t in tasks if t.status != "later"]),
+        }

@@ -15,4 +15,6 @@ class Command(SweepCommand):
 
     def sweep(self, *, at: dt.datetime | None, options: dict[str, Any]) -> str | None:
         result = escalate_overdue(at=at)
-        return f"care visits: {result['overdue']} overdue, {result['escalated']} escalated, {result['notified']} notified"
+        return (
+            f"care visits: {result['overdue']} overdue, {result['escalated']} escalated, {result['notified']} notified"
+        )
