@@ -243,6 +243,8 @@ class TriggerEvent(models.Model):
         verbose_name = _("触发走访")
         verbose_name_plural = _("触发走访")
         ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["archive", "due_on"], condition=models.Q(visit__isnull=True),
+                                name="care_trigger_open")]  # fmt: skip
 
 
 class Visit(models.Model):

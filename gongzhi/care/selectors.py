@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.care import access, schedule
@@ -66,7 +66,7 @@ def archives_list(
             raise ValidationFailed(f"status: {'、'.join(ArchiveStatus.values)}", field="status")
         qs = qs.filter(status=status)
     ids = list(qs.values_list("pk", flat=True).distinct())
-    tasks = {t.archive_id: t for t in schedule.tasks_for(Q(pk__in=ids))} if ids else {}
+    tasks = {t.archive_id: t for t in schedule.tasks_for(archive_ids=ids)} if ids else {}
     if due:
         if due not in schedule.STATUS_LABELS:
             raise ValidationFailed(f"due: {'、'.join(schedule.STATUS_LABELS)}", field="due")
@@ -110,7 +110,7 @@ def archive_detail(archive: CareArchive) -> dict[str, Any]:
         ),
         "visits": list(Visit.objects.filter(archive=archive).select_related("visitor").prefetch_related("photos")[:50]),
         "triggers": list(TriggerEvent.objects.filter(archive=archive).select_related("trigger").order_by("-id")[:20]),
-        "task": next(iter(schedule.tasks_for(Q(pk=archive.pk))), None),
+        "task": next(iter(schedule.tasks_for(archive_ids=[archive.pk])), None),
         "plan": SupportPlan.objects.filter(archive=archive)
         .prefetch_related("supporters__carer__user", "reviews")
         .first(),

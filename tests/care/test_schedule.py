@@ -16,7 +16,7 @@ TODAY = dt.date(2026, 3, 2)
 
 
 def task_of(archive):
-    return next(t for t in schedule.tasks_for(schedule.Q(pk=archive.pk)))
+    return next(t for t in schedule.tasks_for(archive_ids=[archive.pk]))
 
 
 @pytest.mark.parametrize(("level", "days"), [("red", 7), ("yellow", 14), ("green", 30)])

@@ -10,7 +10,6 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -52,7 +51,7 @@ def escalate_overdue(*, at: dt.datetime | None = None, area_code: str = "") -> d
     """One pass: every active archive's task, and a notification for each level a visit is newly overdue for."""
     today = clock.today() if at is None else at.date()
     margin = margins()
-    tasks = [t for t in schedule.tasks_for(Q(area_code__startswith=area_code), today=today) if t.status == "overdue"]
+    tasks = [t for t in schedule.tasks_for(area_code=area_code, today=today) if t.status == "overdue"]
     due: list[tuple[schedule.Task, int]] = []
     for task in tasks:
         late = (today - task.due_on).days
