@@ -58,9 +58,12 @@ def test_a_grid_worker_records_a_visit_on_a_phone(live_server, browser, transact
         page.set_input_files(
             "#v-photos", files=[{"name": "v.jpg", "mimeType": "image/jpeg", "buffer": picture.getvalue()}]
         )
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390  # nothing wider than the phone
         page.screenshot(path=str(ARTIFACTS / "care-visit-phone.png"), full_page=True)
+        wide = page.evaluate(
+            "[...document.querySelectorAll('.care *')].filter(e => e.getBoundingClientRect().right > 390)"
+            ".map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + e.getBoundingClientRect().right)"
+        )
+        assert wide == []  # nothing wider than the phone
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/care/")
         assert "走访已记录" in page.content()

@@ -120,3 +120,17 @@ def test_a_schedule_interval_out_of_range_changes_nothing(care):
             )
         assert refused.value.field == "interval_days"
     assert not VisitSchedule.objects.exists()
+
+
+def test_the_area_summary_counts_what_the_tasks_say(care, clock):
+    from gongzhi.care.actions.archives import archive_create
+    from tests import factories
+
+    other = factories.ResidentFactory(household=care["elder"].resident.household, name="孙八")
+    archive_create(actor=care["community_worker_a"], resident_id=other.pk, tags=["very-old"], risk_level_code="green")
+    trigger_report(actor=care["grid_worker_a"], archive_id=care["elder"].pk, trigger_code="illness")
+    schedule_set(actor=care["community_worker_a"], community_code=COMMUNITY_A, level_code="red", interval_days=3)
+    for day in (2, 4, 6, 10, 20, 40):
+        clock.move_to(dt.datetime(2026, 3, 1, 9) + dt.timedelta(days=day))
+        tasks = schedule.tasks_in_area("370211001")
+        assert schedule.summary_in_area("370211001") == schedule.summary(tasks), day
