@@ -64,8 +64,10 @@ def test_a_grid_worker_records_a_visit_on_a_phone(live_server, browser, transact
             ".map(e => e.tagName + '#' + e.id + '.' + e.className + ':' + e.getBoundingClientRect().right)"
         )
         assert wide == []  # nothing wider than the phone
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/care/")
+        with page.expect_navigation():
+            page.click("button.wide[type=submit]")
+        errors = page.locator(".error").all_inner_texts()
+        assert errors == [] and page.url == f"{base}/care/", (page.url, errors)
         assert "走访已记录" in page.content()
         after = page.locator(f"[data-archive='{archive.pk}']").inner_text()
         assert "已超期" not in after and "7天内到期" in after  # the next visit is due in a week
