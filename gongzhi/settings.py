@@ -186,6 +186,7 @@ INSTALLED_APPS = [
     "gongzhi.inspections",
     "gongzhi.deliberation",
     "gongzhi.matching",
+    "gongzhi.care",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("volunteering/", include("gongzhi.volunteering.urls")),
     path("deliberation/", include("gongzhi.deliberation.urls")),
     path("matching/", include("gongzhi.matching.urls")),
+    path("care/", include("gongzhi.care.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),

@@ -38,13 +38,14 @@ else
     warn "还没有 seed_demo 命令，跳过演示数据 / the seed_demo command does not exist yet; no demo district loaded"
 fi
 # Each of these only adds what is missing, so a second run changes nothing.
-say "诉求分类、积分方案、志愿活动、议事协商、巡查、服务对接与 Open311 演示密钥 / categories, points scheme, volunteering, deliberation, patrol and matching demo, Open311 demo key"
+say "诉求分类、积分方案、志愿活动、议事协商、巡查、服务对接、关爱档案与 Open311 演示密钥 / categories, points scheme, volunteering, deliberation, patrol, matching and care demo, Open311 demo key"
 manage seed_categories -v 0
 manage seed_points --demo -v 0
 manage seed_volunteering -v 0
 manage seed_inspections -v 0
 manage seed_deliberation -v 0
 manage seed_matching -v 0
+manage seed_care -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then
@@ -73,8 +74,8 @@ say "启动后台任务进程 / starting the task worker (task_worker) and the p
 # task_worker is django-tasks-db's db_worker with a heartbeat, which /healthz checks (docs/operations.md).
 "$PY" manage.py task_worker &
 WORKER_PID=$!
-# Deadlines (7135 escalation), awards whose publicity ended, points past their scheme's expiry, and
-# notifications that still wait for delivery.
+# Deadlines (7135 escalation), awards whose publicity ended, points past their scheme's expiry,
+# notifications that still wait for delivery, and overdue care visits.
 "$PY" manage.py sweep_deadlines --interval 30 &
 WORKER_PID="$WORKER_PID $!"
 "$PY" manage.py post_due_awards --interval 300 &
@@ -87,8 +88,9 @@ WORKER_PID="$WORKER_PID $!"
 WORKER_PID="$WORKER_PID $!"
 # Rectification orders (整改单) past their deadline become overdue.
 "$PY" manage.py sweep_rectifications --interval 3600 &
-
 "$PY" manage.py sweep_deliberation --interval 60 &
+# Care visits overdue past their margin: to the grid's owner, then the community (docs/care.md).
+"$PY" manage.py sweep_care_visits --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"

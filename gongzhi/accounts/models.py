@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     PARTNER = "partner", _("共建单位")
     RESIDENT = "resident", _("居民")
     ADMIN = "admin", _("平台管理员")
+    CHILD_DIRECTOR = "child_director", _("儿童主任")
 
 
 class User(AbstractUser):

@@ -75,6 +75,14 @@ RULES: dict[str, frozenset[str]] = {
     "matching.grab": frozenset({R.VOLUNTEER}),
     "matching.fund": OFFICE,
     "matching.venture.apply": OFFICE | {R.PARTNER},
+    # Care (关爱): need to know. Assigned carers read their archives without any rule; these reach an area's.
+    "care.view": OFFICE,
+    "care.children": frozenset({R.CHILD_DIRECTOR, R.ADMIN}),
+    "care.manage": OFFICE | {R.CHILD_DIRECTOR},
+    "care.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "care.warn": STAFF | {R.CHILD_DIRECTOR},
+    "care.refer": OFFICE | {R.CHILD_DIRECTOR},
+    "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
 }
 
 

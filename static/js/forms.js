@@ -13,3 +13,11 @@
     if (question && !window.confirm(question)) e.preventDefault();
   });
 })();
+
+// <span class="dot" data-color="#d33">: a colour that comes from data (a care risk level's), set through the DOM
+// since a style attribute in the markup is refused by the policy.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-color]").forEach(function (el) {
+    el.style.backgroundColor = el.getAttribute("data-color");
+  });
+});

@@ -16,14 +16,16 @@ STAFF_BAR = (
     ["home", "appeals.tasks", "areas", "people.residents"],
     ["volunteering", "deliberation", "inspections", "matching", "points", "people.party"],
 )
+# Those who read care archives of an area (care.view) also get 关爱; a grid worker gets it once assigned as a carer.
+OFFICE_BAR = (STAFF_BAR[0], ["volunteering", "care", *STAFF_BAR[1][1:]])
 # persona → (tabs, under "more")
 BARS = {
-    "superuser": STAFF_BAR,
-    "admin": STAFF_BAR,
-    "street_staff": STAFF_BAR,
-    "other_street_staff": STAFF_BAR,
-    "community_worker_a": STAFF_BAR,
-    "community_worker_b": STAFF_BAR,
+    "superuser": OFFICE_BAR,
+    "admin": OFFICE_BAR,
+    "street_staff": OFFICE_BAR,
+    "other_street_staff": OFFICE_BAR,
+    "community_worker_a": OFFICE_BAR,
+    "community_worker_b": OFFICE_BAR,
     "grid_worker_a": STAFF_BAR,
     "grid_worker_a2": STAFF_BAR,
     "grid_worker_b": STAFF_BAR,

@@ -28,6 +28,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("volunteer", Role.VOLUNTEER, "370211002001", "富春江路社区"),
     DemoLogin("partner", Role.PARTNER, "370211001", "灵山卫街道（淘花园花卉园艺有限公司）"),
     DemoLogin("resident", Role.RESIDENT, "37021100200100101", "长江瑞城1号楼1单元101"),
+    DemoLogin("children", Role.CHILD_DIRECTOR, "370211001", "灵山卫街道（儿童主任，关爱儿童档案）"),
 )
 
 
