@@ -4,9 +4,11 @@ with a photo and a need found, and the list shows the next one, a week on. Scree
 import datetime as dt
 import io
 import os
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.utils import timezone
 from PIL import Image
 
@@ -25,6 +27,9 @@ def test_a_grid_worker_records_a_visit_on_a_phone(live_server, browser, transact
     from gongzhi.care.actions.archives import archive_create
     from gongzhi.care.models import CareArchive, CareNeed, Visit, VisitPhoto
 
+    # transactional_db empties every table after each test, the care lists the data migration seeded included:
+    # load them again as that migration does, so the test does not depend on running first.
+    import_module("gongzhi.care.migrations.care0002").load(django_apps, None)
     settings.MEDIA_ROOT = tmp_path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url
