@@ -216,8 +216,11 @@ class Command(BaseCommand):
             demand_move(actor=holder, demand_id=d.pk, action="fulfil", now=at, note=f"已送达并与居民合影：{title}",
                         data={"hours": rng.choice([1, 1.5, 2, 3])})  # fmt: skip
             at += dt.timedelta(hours=rng.randrange(2, 48))
-            # The resident has no login: the community worker who entered it records the resident's rating.
-            demand_move(actor=community, demand_id=d.pk, action="rate", now=at,
+            # A resident with a login (another demo seed may have given one) rates it; for one without, the
+            # community worker who entered it records the resident's rating.
+            d.refresh_from_db(fields=["requester"])
+            rater = d.requester or community
+            demand_move(actor=rater, demand_id=d.pk, action="rate", now=at,
                         data={"score": rng.choice([5, 5, 5, 4]), "comment": "谢谢党员同志"})  # fmt: skip
             made += 1
         made += self._open(community, residents, now)
