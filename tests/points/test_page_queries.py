@@ -78,6 +78,11 @@ def _count(user, path: str) -> int:
     return len(ctx.captured_queries)
 
 
+# Since the care app: the navigation bar asks once per page whether a user who reads no care archives is an
+# assigned carer (gongzhi/care/nav.py, one EXISTS); the figures above are the points pages' own.
+NAV_CARE_CHECK = 1
+
+
 @pytest.mark.parametrize("page", list(MOST))
 def test_each_points_page_runs_no_more_statements_than_before(district, scene, page):
     persona, most = MOST[page]
@@ -91,4 +96,4 @@ def test_each_points_page_runs_no_more_statements_than_before(district, scene, p
     with time_machine.travel(START + dt.timedelta(days=4, hours=1), tick=False):
         count = _count(user, path)
     print(f"QUERIES {page} {count}")
-    assert count <= most, (page, count)
+    assert count <= most + NAV_CARE_CHECK, (page, count)
