@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock, pii
-from gongzhi.core.models import AppendOnlyModel
+from gongzhi.core.append_only import AppendOnlyModel
 from gongzhi.people.models import PersonalDataMixin
 
 

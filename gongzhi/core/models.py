@@ -1,42 +1,15 @@
-from typing import Any, NoReturn, TypeVar
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
 
+# AppendOnlyError and AppendOnlyModel are also named here for code written before they moved to append_only.
+from gongzhi.core.append_only import AppendOnlyError as AppendOnlyError
+from gongzhi.core.append_only import AppendOnlyModel as AppendOnlyModel
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-_M = TypeVar("_M", bound=models.Model)
-
-
-class AppendOnlyQuerySet(models.QuerySet[_M]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("append-only rows cannot be updated")
-
-    def delete(self) -> NoReturn:
-        raise AppendOnlyError("append-only rows cannot be deleted")
-
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once; corrections are new rows."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("append-only rows cannot be updated")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AppendOnlyError("append-only rows cannot be deleted")
+# The ledger's tables live in their own module but belong to this app (Django finds models through this one).
+from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting  # noqa: F401
 
 
 class AuditEvent(AppendOnlyModel):
@@ -103,10 +76,6 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
-
-
-# The ledger's tables live in their own module but belong to this app.
-from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting  # noqa: E402, F401
 
 
 class HeartbeatKind(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
-from gongzhi.core.models import AppendOnlyModel
+from gongzhi.core.append_only import AppendOnlyModel
 
 
 class LedgerAccount(models.Model):

@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
-from gongzhi.core.models import AppendOnlyError
+from gongzhi.core.append_only import AppendOnlyError
 
 
 class NoticeKind(models.TextChoices):

@@ -10,37 +10,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, sqlnames
 from gongzhi.core.errors import NotFound, ValidationFailed
-from gongzhi.notifications.channels import Undeliverable, channel_names, get_channel
-from gongzhi.notifications.models import InboxMessage, OutboxMessage, OutboxStatus, new_delivery_key
+from gongzhi.notifications.channels import channel_names
+
+# The worker's side lives in delivery (the tasks call it, and this module enqueues the tasks); named here too.
+from gongzhi.notifications.delivery import BATCH_SIZE as BATCH_SIZE
+from gongzhi.notifications.delivery import deliver_due as deliver_due
+from gongzhi.notifications.delivery import deliver_pending as deliver_pending
+from gongzhi.notifications.delivery import retry_delay as retry_delay
+from gongzhi.notifications.models import InboxMessage, OutboxMessage, new_delivery_key
 
 if TYPE_CHECKING:
     from gongzhi.accounts.models import User
 
 logger = logging.getLogger("gongzhi.notifications")
 
-BATCH_SIZE = 100
 # Outbox rows per INSERT statement of a large notify_many.
 INSERT_BATCH = 2000
-MAX_ERROR_CHARS = 2000
 MAX_ID: int = 2**62
-
-
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
-def retry_delay(attempts: int) -> dt.timedelta:
-    """Exponential backoff after the n-th failed attempt: base, 2×base, 4×base … capped."""
-    base = _setting("NOTIFICATION_RETRY_BASE_SECONDS", 30)
-    cap = _setting("NOTIFICATION_RETRY_MAX_SECONDS", 3600)
-    return dt.timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
 def notify(
@@ -255,69 +247,6 @@ def _enqueue_due() -> None:
     from gongzhi.notifications.tasks import deliver_due_notifications_task
 
     deliver_due_notifications_task.enqueue()
-
-
-def deliver_pending(
-    *, ids: Iterable[int] | None = None, at: dt.datetime | None = None, limit: int = BATCH_SIZE
-) -> dict[str, int]:
-    """Deliver up to `limit` pending messages that are due (optionally only `ids`) in one transaction.
-
-    Rows are locked with SKIP LOCKED on PostgreSQL, so concurrent workers take disjoint rows and never deliver one
-    message twice; a worker that dies mid-batch rolls back, leaving its rows pending for the next run.
-    """
-    now = at or clock.now()
-    counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    with transaction.atomic():
-        rows = OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        if ids is not None:
-            rows = rows.filter(pk__in=list(ids))
-        batch = list(
-            rows.select_related("user")
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        for message in batch:
-            counts[_deliver_one(message, now)] += 1
-    return counts
-
-
-def deliver_due(*, at: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> dict[str, int]:
-    """Deliver every message due by `at` (default now), batch by batch; what fails is rescheduled for later."""
-    now = at or clock.now()
-    totals = {"delivered": 0, "retrying": 0, "failed": 0}
-    while True:
-        counts = deliver_pending(at=now, limit=batch_size)
-        for key, value in counts.items():
-            totals[key] += value
-        if sum(counts.values()) < batch_size:
-            return totals
-
-
-def _deliver_one(message: OutboxMessage, now: dt.datetime) -> str:
-    message.attempts += 1
-    try:
-        # A savepoint: a channel failing halfway (e.g. a database error in the inbox) undoes only its own writes.
-        with transaction.atomic():
-            get_channel(message.channel).send(message)
-    except Undeliverable as exc:
-        message.status = OutboxStatus.FAILED
-        message.last_error = str(exc)[:MAX_ERROR_CHARS]
-        outcome = "failed"
-    except Exception as exc:
-        message.last_error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
-        if message.attempts >= _setting("NOTIFICATION_MAX_ATTEMPTS", 8):
-            message.status = OutboxStatus.FAILED
-            outcome = "failed"
-        else:
-            message.next_attempt_at = now + retry_delay(message.attempts)
-            outcome = "retrying"
-        logger.warning("notification %s via %s failed: %s", message.pk, message.channel, message.last_error)
-    else:
-        message.status = OutboxStatus.DELIVERED
-        message.delivered_at = now
-        outcome = "delivered"
-    message.save(update_fields=["attempts", "status", "last_error", "next_attempt_at", "delivered_at"])
-    return outcome
 
 
 def inbox_mark_read(*, user: User, message_id: int) -> InboxMessage:

@@ -1,15 +1,15 @@
-"""Background delivery; thin, the actions do everything."""
+"""Background delivery; thin, delivery does everything."""
 
 from django_tasks import task
 
-from gongzhi.notifications import actions
+from gongzhi.notifications import delivery
 
 
 @task()
 def deliver_notifications_task(message_ids: list[int]) -> dict[str, int]:
-    return actions.deliver_pending(ids=message_ids)
+    return delivery.deliver_pending(ids=message_ids)
 
 
 @task()
 def deliver_due_notifications_task() -> dict[str, int]:
-    return actions.deliver_due()
+    return delivery.deliver_due()

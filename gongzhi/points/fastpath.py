@@ -63,7 +63,7 @@ def available() -> bool:
 
 
 def _system_code_sql(scheme_id: str, account_id: str, purpose: str) -> str:
-    # schemes.system_code(scheme, purpose, shard) with the shard system_account(spread=account id) picks, in SQL.
+    # PointsScheme.system_code(purpose, shard) with the shard system_account(spread=account id) picks, in SQL.
     return (
         f"%(system_prefix)s || {scheme_id} || ':' || {value(purpose)} || "
         f"CASE WHEN {account_id} %% {SYSTEM_SHARDS} = 0 THEN '' ELSE ':' || ({account_id} %% {SYSTEM_SHARDS}) END"
@@ -236,8 +236,6 @@ def redemption_place(
 ) -> RedemptionOrder | None:
     """One statement: lock the offer, check stock, post account → redemption (floor checked under the row locks),
     take the stock, insert the order and its audit row. None when nothing was written (run the ORM path then)."""
-    from gongzhi.points.actions.schemes import system_code
-
     at = clock.now()
     shard = account.pk % SYSTEM_SHARDS
     params = {
@@ -246,7 +244,7 @@ def redemption_place(
         "item": item.pk,
         "quantity": quantity,
         "holder": account.ledger_account_id,
-        "system_code": system_code(account.scheme, "redemption", shard),
+        "system_code": account.scheme.system_code("redemption", shard),
         "memo": memo,
         "code": pickup_code,
         "account": account.pk,

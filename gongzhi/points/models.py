@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core import clock
-from gongzhi.core.models import AppendOnlyModel
+from gongzhi.core.append_only import AppendOnlyModel
 
 POINTS_UNIT = "points"
 # Each system account is split into this many sub-accounts (shard 0 keeps the plain code). Every award and
@@ -73,8 +73,9 @@ class PointsScheme(models.Model):
         return self.name
 
     # Ledger account codes of the scheme's system accounts.
-    def system_code(self, purpose: str) -> str:
-        return f"{SYSTEM_CODE_PREFIX}{self.pk}:{purpose}"
+    def system_code(self, purpose: str, shard: int = 0) -> str:
+        base = f"{SYSTEM_CODE_PREFIX}{self.pk}:{purpose}"
+        return base if shard == 0 else f"{base}:{shard}"
 
 
 class Dimension(models.TextChoices):

@@ -151,7 +151,7 @@ def test_a_stale_version_is_refused(submit, duty):
 
 
 def test_events_are_append_only(submit, duty):
-    from gongzhi.core.models import AppendOnlyError
+    from gongzhi.core.append_only import AppendOnlyError
 
     event = submit().events.first()
     with pytest.raises(AppendOnlyError):

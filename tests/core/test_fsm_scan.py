@@ -26,7 +26,7 @@ ALLOWED = {
         "the sweep's batch form of the `escalate` move: it checks TRANSITIONS['escalate'] and raises "
         "APPEAL.refused like the helper, then escalates thousands of rows set-wise (docs/benchmarks.md)"
     ),
-    ("gongzhi/notifications/actions.py", "_deliver_one"): (
+    ("gongzhi/notifications/delivery.py", "_deliver_one"): (
         "an outbox message's delivery status (delivered/failed/retrying) kept by the delivery worker; "
         "a queue, not a lifecycle anyone moves"
     ),

@@ -5,8 +5,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
 
 from gongzhi.core import ledger
+from gongzhi.core.append_only import AppendOnlyError
 from gongzhi.core.errors import Conflict, NotFound, ValidationFailed
-from gongzhi.core.models import AppendOnlyError
 from gongzhi.core.models_ledger import LedgerAccount, LedgerTransaction, Posting
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from gongzhi.appeals.actions import appeal_photo_add
+from gongzhi.core.append_only import AppendOnlyError
 from gongzhi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from gongzhi.core.models import AppendOnlyError
 from gongzhi.noticeboard.actions import notice_publish, notice_withdraw, scrub
 from gongzhi.noticeboard.models import Notice
 from tests.conftest import COMMUNITY_A, COMMUNITY_B, STREET

@@ -59,8 +59,8 @@ def test_unknown_field_is_refused(district, resident_in_a, as_user):
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(district, resident_in_a):
+    from gongzhi.core.append_only import AppendOnlyError
     from gongzhi.core.audit import audit_record
-    from gongzhi.core.models import AppendOnlyError
 
     event = audit_record(actor=district["admin"], action="test.event", target=resident_in_a)
     event.action = "forged"

@@ -33,8 +33,7 @@ SYSTEM_PURPOSES = {"issuance": _("积分发行"), "redemption": _("积分兑换"
 
 
 def system_code(scheme: PointsScheme, purpose: str, shard: int = 0) -> str:
-    base = scheme.system_code(purpose)
-    return base if shard == 0 else f"{base}:{shard}"
+    return scheme.system_code(purpose, shard)
 
 
 def _system_accounts(scheme: PointsScheme) -> dict[str, ledger.LedgerAccount]:
