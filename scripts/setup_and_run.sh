@@ -22,6 +22,8 @@ manage() { "$PY" manage.py "$@"; }
 
 say "收集静态文件 / collectstatic"
 manage collectstatic --noinput -v 0
+# A PostgreSQL DATABASE_URL naming a database that does not exist yet: create it (nothing for SQLite).
+"$PY" scripts/ensure_database.py || die "PostgreSQL 数据库不可用（见上）/ the PostgreSQL database is not usable (see above)"
 say "数据库迁移 / migrate"
 manage migrate --noinput -v 0
 manage createcachetable -v 0
