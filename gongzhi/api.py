@@ -23,6 +23,7 @@ from gongzhi.noticeboard.api import router as board_router
 from gongzhi.notifications.api import router as notifications_router
 from gongzhi.people.api import router as people_router
 from gongzhi.points.api import router as points_router
+from gongzhi.privacy.api import router as privacy_router
 from gongzhi.rosters.api import router as rosters_router
 from gongzhi.volunteering.api import router as volunteering_router
 
@@ -118,3 +119,4 @@ api.add_router("/inspections", inspections_router)
 
 api.add_router("/", deliberation_router)
 api.add_router("/care", care_router)
+api.add_router("/privacy", privacy_router)

@@ -190,6 +190,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",
+    "gongzhi.privacy",
     "gongzhi.web",
 ]
 
@@ -337,6 +338,42 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# Retention (PIPL art. 19, 网络安全法 art. 21; docs/operations.md "Retention"): the daily `sweep_retention` deletes
+# uploaded roster workbooks and their error workbooks this many days after the import finished, leftover export
+# files this many hours after they were written, and audit events older than AUDIT_RETENTION_DAYS (0: kept for
+# ever). The Cybersecurity Law keeps network logs at least six months, so a shorter audit setting stops start-up.
+AUDIT_RETENTION_MIN_DAYS = 184  # six months, the longest six calendar months can be (July to December)
+
+
+def retention_days(name: str, default: int, *, minimum: int = 1, zero_keeps: bool = False) -> int:
+    """A retention setting in whole days (hours for exports), refused with a message naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} 必须是整数，而不是 {raw!r} / {name} must be a whole number, not {raw!r}"
+        ) from None
+    if zero_keeps and value == 0:
+        return 0
+    if value < minimum:
+        if name == "AUDIT_RETENTION_DAYS":
+            raise ImproperlyConfigured(
+                f"AUDIT_RETENTION_DAYS={value} 短于法定最短期限：《网络安全法》第二十一条要求网络日志留存不少于六个月，"
+                f"请设置至少 {minimum} 天，或 0（永久保留）/ AUDIT_RETENTION_DAYS={value} is shorter than the legal "
+                f"minimum: the Cybersecurity Law (art. 21) keeps network logs at least six months; set at least "
+                f"{minimum} days, or 0 to keep them for ever"
+            )
+        raise ImproperlyConfigured(
+            f"{name}={value} 无效，至少为 {minimum} / {name}={value} is not valid: at least {minimum}"
+        )
+    return value
+
+
+AUDIT_RETENTION_DAYS = retention_days("AUDIT_RETENTION_DAYS", 0, minimum=AUDIT_RETENTION_MIN_DAYS, zero_keeps=True)
+UPLOAD_RETENTION_DAYS = retention_days("UPLOAD_RETENTION_DAYS", 30)
+EXPORT_RETENTION_HOURS = retention_days("EXPORT_RETENTION_HOURS", 24)
 
 # /healthz answers 503 when no task worker (`manage.py task_worker`) has beaten for this many seconds; 0 reports
 # the heartbeat without judging it. Only with the database task backend (TASKS_BACKEND); the worker beats every 10 s.

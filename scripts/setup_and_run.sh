@@ -94,6 +94,9 @@ WORKER_PID="$WORKER_PID $!"
 # Care visits overdue past their margin: to the grid's owner, then the community (docs/care.md).
 "$PY" manage.py sweep_care_visits --interval 3600 &
 WORKER_PID="$WORKER_PID $!"
+# Retention (PIPL): roster uploads after UPLOAD_RETENTION_DAYS, left-over exports, old audit events (docs/operations.md).
+"$PY" manage.py sweep_retention --interval 86400 &
+WORKER_PID="$WORKER_PID $!"
 
 say "启动 Web 服务 / starting gunicorn on $URL"
 # gunicorn reads gunicorn.conf.py here: /metrics adds up its workers' counts (PROMETHEUS_MULTIPROC_DIR=var/prometheus).

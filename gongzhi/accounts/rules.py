@@ -83,6 +83,8 @@ RULES: dict[str, frozenset[str]] = {
     "care.warn": STAFF | {R.CHILD_DIRECTOR},
     "care.refer": OFFICE | {R.CHILD_DIRECTOR},
     "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
+    # PIPL: a resident's request to correct their data is handled by the office staff above their area.
+    "privacy.handle": OFFICE,
 }
 
 

@@ -72,6 +72,8 @@ def _retry_good_rows(step: ImportStep) -> None:
     job = step.obj
     if job.error_count >= job.total_rows:
         raise Conflict(_("这个文件没有正确的行可以导入"))
+    if not job.file:  # rosters/retention.py deleted it after UPLOAD_RETENTION_DAYS
+        raise Conflict(_("上传文件已按保留期限删除，请重新上传"))
     job.mode = ImportMode.GOOD_ROWS
     job.processed_rows = job.created_count = job.updated_count = job.unchanged_count = 0
     job.message = ""

@@ -77,4 +77,5 @@ class ImportJob(models.Model):
 
     @property
     def can_commit_good_rows(self) -> bool:
-        return self.status == ImportStatus.REJECTED and self.error_count < self.total_rows
+        # Not once rosters/retention.py has deleted the upload.
+        return self.status == ImportStatus.REJECTED and self.error_count < self.total_rows and bool(self.file)

@@ -177,6 +177,7 @@ def home(request: UserRequest) -> HttpResponse:
         "staff_memberships": staff,
         "summary": _scope_summary(user) if staff or user.is_superuser else None,
         "can_confirm": bool(rules.scope_codes(user, "registrations.confirm")),
+        "can_corrections": bool(rules.scope_codes(user, "privacy.handle")),
         "can_rosters": bool(rules.scope_codes(user, "people.import") or rules.scope_codes(user, "people.export")),
         "can_party": bool(rules.scope_codes(user, "party.view")),
         "is_admin": user.is_superuser or any(m.role == Role.ADMIN for m in memberships),
