@@ -191,6 +191,7 @@ INSTALLED_APPS = [
     "gongzhi.noticeboard",
     "gongzhi.open311",
     "gongzhi.web",
+    "gongzhi.carelink",
 ]
 
 MIDDLEWARE = [

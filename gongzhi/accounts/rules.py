@@ -83,6 +83,7 @@ RULES: dict[str, frozenset[str]] = {
     "care.warn": STAFF | {R.CHILD_DIRECTOR},
     "care.refer": OFFICE | {R.CHILD_DIRECTOR},
     "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "care.to_demand": STAFF,  # hand a care need to the matching flow (a micro-wish or an errand), gongzhi.carelink
 }
 
 
