@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--photo", action="store_true", help="one 1280×960 JPEG per inspection")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one request")
+    parser.add_argument("--due-runs", type=int, default=100, help="then GET /api/v1/inspections/due this often")
     args = parser.parse_args()
     if urlparse(args.database_url).scheme in ("postgres", "postgresql"):
         from ledger_bench import ensure_database
@@ -203,6 +204,29 @@ def main() -> None:
         f"p95={cpus[int(len(cpus) * 0.95)]:.1f} ms"
     )
     print(f"RESULT database floor ({count} x SELECT 1 in a transaction): p50={floor[len(floor) // 2]:.1f} ms")
+    # The due list, computed per request (selectors.due_list): the worker's places just inspected, as the phone's
+    # first screen asks for it (mine=false: every place in reach; include_later: every place × template row).
+    for query in ("mine=false&include_later=true", "mine=false"):
+        due_times: list[float] = []
+        due_statements = 0
+        rows = 0
+        for n in range(args.due_runs + 5):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(f"/api/v1/inspections/due?{query}")
+                elapsed = time.perf_counter() - started
+            assert response.status_code == 200, response.content[:300]
+            if n >= 5:
+                due_times.append(elapsed * 1000)
+                due_statements = len(queries.captured_queries)
+                rows = len(response.json())
+        due_times.sort()
+        print(
+            f"RESULT inspections due list ({query}, {len(places)} places, {connection.vendor}): n={len(due_times)} "
+            f"rows={rows} p50={due_times[len(due_times) // 2]:.1f} ms "
+            f"p99={due_times[min(len(due_times) - 1, round(0.99 * (len(due_times) - 1)))]:.1f} ms "
+            f"statements={due_statements}"
+        )
     with open("/proc/loadavg") as f:
         print(f"RESULT load average while measuring: {f.read().split()[0]}")
 

@@ -192,6 +192,7 @@ INSTALLED_APPS = [
     "gongzhi.open311",
     "gongzhi.privacy",
     "gongzhi.web",
+    "gongzhi.carelink",
 ]
 
 MIDDLEWARE = [

@@ -85,6 +85,7 @@ RULES: dict[str, frozenset[str]] = {
     "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
     # PIPL: a resident's request to correct their data is handled by the office staff above their area.
     "privacy.handle": OFFICE,
+    "care.to_demand": STAFF,  # hand a care need to the matching flow (a micro-wish or an errand), gongzhi.carelink
 }
 
 

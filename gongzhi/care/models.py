@@ -170,6 +170,7 @@ class NeedKind(models.TextChoices):
 class NeedStatus(models.TextChoices):
     OPEN = "open", _("待解决")
     APPEALED = "appealed", _("已转诉求")
+    MATCHED = "matched", _("已转服务需求")  # a micro-wish or an errand of matching (gongzhi.carelink)
     MET = "met", _("已解决")
     WITHDRAWN = "withdrawn", _("不再需要")
 

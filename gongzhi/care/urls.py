@@ -14,4 +14,5 @@ urlpatterns = [
     path("needs/<int:need_id>/<slug:action>/", views.need_move, name="need_move"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("config/", views.configuration, name="config"),
+    path("config/<slug:what>/", views.configuration_save, name="config_save"),
 ]

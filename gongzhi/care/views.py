@@ -12,17 +12,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
 from gongzhi.accounts import rules
+from gongzhi.areas.models import Area, AreaLevel
 from gongzhi.care import access, schedule, selectors
 from gongzhi.care.actions import archives as A
+from gongzhi.care.actions import config as C
 from gongzhi.care.actions.psych import warning_raise
 from gongzhi.care.actions.visits import visit_record
-from gongzhi.care.models import CareTag, NeedKind, RiskLevel
+from gongzhi.care.models import CareTag, NeedKind, RiskLevel, TriggerGroup
 from gongzhi.core import clock, fsm
-from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 
@@ -179,9 +182,74 @@ def photo(request: UserRequest, photo_id: int) -> FileResponse:
     return FileResponse(row.image.open("rb"), content_type=row.content_type)
 
 
+def _config_context(user: Any) -> dict[str, Any]:
+    context = selectors.config()
+    context["may_configure"] = bool(rules.scope_codes(user, "care.configure"))
+    context["communities"] = list(
+        Area.objects.filter(rules.scope_q(user, "care.manage", field="code"), level=AreaLevel.COMMUNITY).order_by(
+            "code"
+        )
+    )
+    context["groups"] = TriggerGroup.choices
+    return context
+
+
 @page()
 @require_GET
 def configuration(request: UserRequest) -> HttpResponse:
+    """The care lists; street staff edit tags, risk levels and triggers here, a community its visit schedule (the
+    same actions and rules as POST /api/v1/care/config/…)."""
     if not (_may_list(request.user) or rules.scope_codes(request.user, "care.manage")):
         raise PermissionDenied(_("您的角色不能使用这个页面"), details={"rule": "care.view"})
-    return render(request, "care/config.html", selectors.config())
+    return render(request, "care/config.html", _config_context(request.user))
+
+
+def _number(value: str | None) -> int | str | None:
+    """A form's number: an int when it is one, else the text as typed (the action names the field in its error)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return int(value) if value.isdigit() else value
+
+
+CONFIG_SAVED = {
+    "tag": gettext_lazy("关爱标签已保存"),
+    "risk_level": gettext_lazy("风险等级已保存"),
+    "trigger": gettext_lazy("走访触发事件已保存"),
+    "schedule": gettext_lazy("社区走访周期已保存"),
+}
+
+
+@page()
+@require_POST
+def configuration_save(request: UserRequest, what: str) -> HttpResponse:
+    """One form of the configuration page: a tag, a risk level, a trigger or a community's schedule."""
+    if what not in CONFIG_SAVED:
+        raise NotFound(_("您要找的页面不存在"))
+    p = request.POST
+    actor = request.user
+    try:
+        if what == "tag":
+            C.tag_save(actor=actor, code=p.get("code", ""), name=p.get("name", ""), is_child=p.get("is_child") == "on",
+                       order=_number(p.get("order")) or 0, active=p.get("active") == "on")  # type: ignore[arg-type]  # fmt: skip
+        elif what == "risk_level":
+            C.risk_level_save(
+                actor=actor, code=p.get("code", ""), name=p.get("name", ""), rank=_number(p.get("rank")),  # type: ignore[arg-type]
+                interval_days=_number(p.get("interval_days")), color=p.get("color") or "#999999",  # type: ignore[arg-type]
+                active=p.get("active") == "on",
+            )  # fmt: skip
+        elif what == "trigger":
+            C.trigger_save(
+                actor=actor, code=p.get("code", ""), name=p.get("name", ""), group=p.get("group", ""),
+                within_days=_number(p.get("within_days")), order=_number(p.get("order")) or 0,  # type: ignore[arg-type]
+                active=p.get("active") == "on",
+            )  # fmt: skip
+        else:
+            C.schedule_set(actor=actor, community_code=p.get("community_code", ""), level_code=p.get("risk_level", ""),
+                           interval_days=_number(p.get("interval_days")))  # type: ignore[arg-type]  # fmt: skip
+    except DomainError as exc:
+        text = str(exc.message)
+        messages.error(request, f"{exc.field}: {text}" if exc.field and exc.field not in text else text)
+    else:
+        messages.success(request, str(CONFIG_SAVED[what]))
+    return redirect(reverse("care:config"))

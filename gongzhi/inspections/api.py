@@ -243,6 +243,7 @@ class TemplateIn(Schema):
     severity_threshold: int = 2
     rectify_days: int = 7
     items: list[dict[str, Any]]
+    base_version: int | None = Field(None, description="the version edited: 409 when another was published since")
 
 
 @router.post(

@@ -92,13 +92,23 @@ def due_list(
     when it was never inspected. Ordered by urgency (overdue, today, within 7 days)."""
     today = today or timezone.localdate(clock.now())
     templates = list(ChecklistTemplate.objects.filter(is_current=True).order_by("code"))
-    rows = list(places)
-    last: dict[tuple[int, str], dt.datetime] = {
-        (r["place_id"], r["template__code"]): r["last"]
-        for r in Inspection.objects.filter(place__in=[p.pk for p in rows])
-        .values("place_id", "template__code")
+    # Only what the list shows (the page and the API read these fields): no related rows, no contact to decrypt.
+    rows = list(
+        places.select_related(None).only("pk", "name", "kind", "address", "area_code", "created_at", "is_active")
+    )
+    # The last inspection per place and template *version*, over the places' ids as a subquery (no parameter per
+    # place, no join to the templates); versions are folded into their code here, from a small id → code map.
+    code_of = dict(ChecklistTemplate.objects.values_list("pk", "code"))
+    last: dict[tuple[int, str], dt.datetime] = {}
+    for place_id, template_id, done_at in (
+        Inspection.objects.filter(place_id__in=places.values("pk"))
+        .values_list("place_id", "template_id")
         .annotate(last=Max("done_at"))
-    }
+        .values_list("place_id", "template_id", "last")
+    ):
+        key = (place_id, code_of.get(template_id, ""))
+        if key not in last or done_at > last[key]:
+            last[key] = done_at
     out: list[Due] = []
     for place in rows:
         for template in templates:

@@ -13,5 +13,7 @@ urlpatterns = [
     path("rectifications/", views.rectifications, name="rectifications"),
     path("rectifications/<int:rectification_id>/act/", views.rectification_action, name="rectification_action"),
     path("rollup/", views.rollup, name="rollup"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/<slug:code>/edit/", views.template_edit, name="template_edit"),
     path("export.xlsx", views.export, name="export"),
 ]

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongzhi.accounts import rules
 from gongzhi.areas.models import Area
@@ -24,9 +24,10 @@ from gongzhi.core.errors import DomainError, NotFound, ValidationFailed
 from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
 from gongzhi.inspections import exports, selectors
+from gongzhi.inspections.actions.checklists import template_publish
 from gongzhi.inspections.actions.places import place_get
 from gongzhi.inspections.actions.rectifications import RECTIFICATION, rectification_act
-from gongzhi.inspections.models import OPEN_RECTIFICATION, PlaceKind, RectificationState
+from gongzhi.inspections.models import OPEN_RECTIFICATION, ItemKind, PlaceKind, RectificationState, Severity
 
 PER_PAGE = 50
 
@@ -235,3 +236,171 @@ def rollup(request: UserRequest) -> HttpResponse:
 def export(request: UserRequest) -> Any:
     area = _area(request, "inspections.export")
     return exports.response(actor=request.user, area=area, unmasked=request.GET.get("unmasked") == "1", request=request)
+
+
+# --- checklist templates: the list and the editor (publishing a new version, as POST /api/v1/inspections/templates)
+
+EXTRA_ROWS = 3
+ITEM_FIELDS = ("key", "text", "kind", "severity", "choices", "condition", "appeal_category", "order")
+
+
+def _may_configure(user: Any) -> bool:
+    return bool(rules.scope_codes(user, "inspections.configure"))
+
+
+@page("inspections.view")
+@require_GET
+def templates(request: UserRequest) -> HttpResponse:
+    return render(
+        request,
+        "inspections/templates.html",
+        {"templates": selectors.templates_current(), "may_configure": _may_configure(request.user), "tab": "templates"},
+    )
+
+
+def _condition_text(condition: dict[str, Any] | None) -> str:
+    if not condition:
+        return ""
+    if "result" in condition:
+        return f"{condition['item']}={condition['result']}"
+    value = condition.get("value")
+    shown = "true" if value is True else "false" if value is False else str(value)
+    return f"{condition['item']}:{shown}"
+
+
+def _condition_of(text: str) -> dict[str, Any] | None:
+    """`item=fail` (a result of an earlier item) or `item:value` (its value: true/false, a number or a choice)."""
+    text = text.strip()
+    if not text:
+        return None
+    if "=" in text:
+        item, result = text.split("=", 1)
+        return {"item": item.strip(), "result": result.strip()}
+    if ":" in text:
+        item, raw = text.split(":", 1)
+        raw = raw.strip()
+        value: Any = raw
+        if raw in ("true", "false"):
+            value = raw == "true"
+        else:
+            try:
+                value = int(raw)
+            except ValueError:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+        return {"item": item.strip(), "value": value}
+    return {"item": text}  # refused by the action, naming the item's condition
+
+
+def _rows_of_template(template: Any) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "key": i.key, "text": i.text, "kind": i.kind, "required": i.required, "severity": str(i.severity),
+            "choices": " | ".join(i.choices or []), "condition": _condition_text(i.condition),
+            "appeal_category": i.appeal_category, "order": str(n + 1), "delete": False,
+        }
+        for n, i in enumerate(template.items.all())
+    ]  # fmt: skip
+    return rows + [_blank_row(len(rows) + k + 1) for k in range(EXTRA_ROWS)]
+
+
+def _blank_row(order: int) -> dict[str, Any]:
+    return {"key": "", "text": "", "kind": "yes_no", "required": True, "severity": "1", "choices": "",
+            "condition": "", "appeal_category": "", "order": str(order), "delete": False}  # fmt: skip
+
+
+def _posted_rows(post: Any) -> list[dict[str, Any]]:
+    count = min(int(post.get("rows") or 0) if str(post.get("rows") or "").isdigit() else 0, 220)
+    rows = []
+    for i in range(count):
+        row: dict[str, Any] = {f: (post.get(f"item-{i}-{f}") or "").strip() for f in ITEM_FIELDS}
+        row["required"] = post.get(f"item-{i}-required") == "on"
+        row["delete"] = post.get(f"item-{i}-delete") == "on"
+        rows.append(row)
+    return rows
+
+
+def _number(text: str) -> int | str:
+    return int(text) if text.isdigit() else text
+
+
+def _items_of_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[int]]:
+    """The action's items from the kept rows (not deleted, not blank), in the order asked; and each item's row."""
+    kept = [(n, r) for n, r in enumerate(rows) if not r["delete"] and (r["key"] or r["text"])]
+    kept.sort(key=lambda nr: (int(nr[1]["order"]) if nr[1]["order"].isdigit() else 10_000, nr[0]))
+    items = []
+    for _n, r in kept:
+        item: dict[str, Any] = {"key": r["key"], "text": r["text"], "kind": r["kind"], "required": r["required"],
+                                "severity": _number(r["severity"])}  # fmt: skip
+        if r["choices"]:
+            item["choices"] = [c.strip() for c in r["choices"].split("|") if c.strip()]
+        condition = _condition_of(r["condition"])
+        if condition is not None:
+            item["condition"] = condition
+        if r["appeal_category"]:
+            item["appeal_category"] = r["appeal_category"]
+        items.append(item)
+    return items, [n for n, _r in kept]
+
+
+@page("inspections.configure")
+@require_http_methods(["GET", "POST"])
+def template_edit(request: UserRequest, code: str) -> HttpResponse:
+    """Edit a template as a form; saving publishes the next version (the same `template_publish` and rule as the
+    API) and the inspections done with earlier versions keep theirs."""
+    current = selectors.templates_current().filter(code=code).first()
+    if current is None:
+        raise NotFound(_("巡查清单不存在：%(id)s") % {"id": code}, field="code")
+    error: DomainError | None = None
+    error_row: int | None = None
+    if request.method == "POST":
+        p = request.POST
+        rows = _posted_rows(p)
+        header = {
+            "name": p.get("name", ""), "committee": p.get("committee", ""),
+            "place_kinds": p.getlist("place_kinds"), "frequency_days": _number(p.get("frequency_days", "").strip()),
+            "severity_threshold": _number(p.get("severity_threshold", "").strip()),
+            "rectify_days": _number(p.get("rectify_days", "").strip()),
+        }  # fmt: skip
+        items, item_rows = _items_of_rows(rows)
+        try:
+            template = template_publish(
+                actor=request.user, code=code, items=items, base_version=_number(p.get("base_version", "").strip()),  # type: ignore[arg-type]
+                **header,  # type: ignore[arg-type]
+            )  # fmt: skip
+        except DomainError as exc:
+            error = exc
+            where = exc.field or ""
+            if where.startswith("items[") and "]" in where:
+                index = where[6 : where.index("]")]
+                if index.isdigit() and int(index) < len(item_rows):
+                    error_row = item_rows[int(index)]
+        else:
+            messages.success(request, _("已发布「%(name)s」v%(v)d") % {"name": template.name, "v": template.version})
+            return redirect(reverse("inspections:templates"))
+        form = {**header, "base_version": p.get("base_version", "")}
+    else:
+        rows = _rows_of_template(current)
+        form = {
+            "name": current.name, "committee": current.committee, "place_kinds": list(current.place_kinds),
+            "frequency_days": current.frequency_days, "severity_threshold": current.severity_threshold,
+            "rectify_days": current.rectify_days, "base_version": current.version,
+        }  # fmt: skip
+    return render(
+        request,
+        "inspections/template_edit.html",
+        {
+            "current": current,
+            "form": form,
+            "rows": rows,
+            "row_count": len(rows),
+            "error": error,
+            "error_row": error_row,
+            "kinds": ItemKind.choices,
+            "severities": Severity.choices,
+            "place_kinds": PlaceKind.choices,
+            "tab": "templates",
+        },
+    )

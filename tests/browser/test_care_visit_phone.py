@@ -29,7 +29,7 @@ def test_a_grid_worker_records_a_visit_on_a_phone(live_server, browser, transact
 
     # transactional_db empties every table after each test, the care lists the data migration seeded included:
     # load them again as that migration does, so the test does not depend on running first.
-    import_module("gongzhi.care.migrations.care0002").load(django_apps, None)
+    import_module("gongzhi.care.migrations.0002_seed_lists").load(django_apps, None)
     settings.MEDIA_ROOT = tmp_path
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = live_server.url

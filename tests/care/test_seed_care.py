@@ -41,3 +41,17 @@ def test_seed_care_fills_the_demo_once(demo):
 def test_needs_the_demo_first(db):
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("seed_care", stdout=io.StringIO())
+
+
+def test_seed_carelink_hands_a_few_needs_to_matching_once(demo):
+    from gongzhi.carelink.models import NeedDemand
+
+    call_command("seed_matching", stdout=io.StringIO())
+    call_command("seed_care", stdout=io.StringIO())
+    call_command("seed_carelink", stdout=io.StringIO())
+    links = NeedDemand.objects.select_related("demand", "need")
+    assert links.count() == 3
+    assert {link.demand.kind for link in links} == {"errand", "wish"}
+    assert all(link.need.status == "matched" for link in links)
+    call_command("seed_carelink", stdout=io.StringIO())
+    assert NeedDemand.objects.count() == 3

@@ -392,6 +392,16 @@ def _appeal(step: fsm.Step[CareNeed, User]) -> None:
     step.extra["appeal"] = submitted.appeal
 
 
+def _to_demand(step: fsm.Step[CareNeed, User]) -> None:
+    """The need was handed to the matching flow. Care imports no matching code: the bridge above both
+    (`gongzhi.carelink`) creates the demand and makes this move naming it, in one transaction."""
+    demand_id = step.data.get("demand_id")
+    if isinstance(demand_id, bool) or not isinstance(demand_id, int):
+        raise ValidationFailed(_("demand_id 必须是整数"), field="demand_id")
+    step.event_data["demand"] = demand_id
+    step.event_data["demand_kind"] = str(step.data.get("demand_kind") or "")
+
+
 NEED: fsm.Lifecycle[CareNeed, User, CareEvent] = fsm.Lifecycle(
     model=CareNeed,
     moves={
@@ -403,8 +413,20 @@ NEED: fsm.Lifecycle[CareNeed, User, CareEvent] = fsm.Lifecycle(
             accepts=frozenset({"category"}),
             label=gettext_lazy("转为诉求"),
         ),
+        "to_demand": fsm.Move(
+            {NeedStatus.OPEN},
+            NeedStatus.MATCHED,
+            CARER_OR_MANAGE,
+            _to_demand,
+            needs=("demand_id",),
+            accepts=frozenset({"demand_id", "demand_kind"}),
+            label=gettext_lazy("转为服务需求"),
+        ),
         "meet": fsm.Move(
-            {NeedStatus.OPEN, NeedStatus.APPEALED}, NeedStatus.MET, CARER_OR_MANAGE, label=gettext_lazy("已解决")
+            {NeedStatus.OPEN, NeedStatus.APPEALED, NeedStatus.MATCHED},
+            NeedStatus.MET,
+            CARER_OR_MANAGE,
+            label=gettext_lazy("已解决"),
         ),
         "withdraw": fsm.Move(
             {NeedStatus.OPEN}, NeedStatus.WITHDRAWN, CARER_OR_MANAGE, needs=("note",), label=gettext_lazy("不再需要")

@@ -50,6 +50,7 @@ def tag_save(
     _require_configure(actor)
     code = _slug(code)
     name = clean_text(name, field="name", max_length=32, required=True)
+    order = _days(order, "order", low=0, high=999)
     if CareTag.objects.exclude(code=code).filter(name=name).exists():
         raise ValidationFailed(_("名称已被其他标签使用"), field="name")
     tag, _created = CareTag.objects.update_or_create(
@@ -88,6 +89,7 @@ def trigger_save(
     name = clean_text(name, field="name", max_length=64, required=True)
     group = choice(group, TriggerGroup.values, field="group", label=_("类别"))
     within_days = _days(within_days, "within_days", low=0, high=30)
+    order = _days(order, "order", low=0, high=999)
     trigger, _created = VisitTrigger.objects.update_or_create(
         code=code,
         defaults={"name": name, "group": group, "within_days": within_days, "order": order, "active": bool(active)},

@@ -13,7 +13,7 @@ from gongzhi.accounts import rules
 from gongzhi.accounts.models import User
 from gongzhi.appeals.models import Category
 from gongzhi.core.audit import audit_record
-from gongzhi.core.errors import PermissionDenied, ValidationFailed
+from gongzhi.core.errors import Conflict, PermissionDenied, ValidationFailed
 from gongzhi.core.text import clean_text as _text
 from gongzhi.inspections.models import ChecklistItem, ChecklistTemplate, ItemKind, PlaceKind, Result, Severity
 
@@ -116,6 +116,17 @@ def _condition(raw: Any, earlier: dict[str, ChecklistItem], *, where: str) -> di
     return {"item": raw["item"], **({"result": raw["result"]} if "result" in raw else {"value": raw["value"]})}
 
 
+def _item_spec(item: ChecklistItem) -> tuple[Any, ...]:
+    return (item.key, item.text, item.kind, item.required, list(item.choices or []), item.condition, item.severity,
+            item.appeal_category)  # fmt: skip
+
+
+def _same(current: ChecklistTemplate, header: tuple[Any, ...], rows: list[ChecklistItem]) -> bool:
+    now = (current.name, current.committee, sorted(current.place_kinds), current.frequency_days,
+           current.severity_threshold, current.rectify_days)  # fmt: skip
+    return now == header and [_item_spec(i) for i in current.items.all()] == [_item_spec(r) for r in rows]
+
+
 @transaction.atomic
 def template_publish(
     *,
@@ -129,9 +140,14 @@ def template_publish(
     severity_threshold: int = Severity.SERIOUS,
     rectify_days: int = 7,
     system: bool = False,
+    base_version: int | None = None,
 ) -> ChecklistTemplate:
     """Publish the next version of the template `code`; the one before stops being current (it stays for the
-    inspections done with it). `system` is the seed command's publishing (no actor)."""
+    inspections done with it). `system` is the seed command's publishing (no actor).
+
+    `base_version` is the version the editor started from (the edit page always sends it): when another version was
+    published since — a second tap on "publish", or a colleague's edit — nothing is written (409). A version that
+    changes nothing of the current one is refused too."""
     if not system and not rules.scope_codes(actor, "inspections.configure"):
         raise PermissionDenied(_("您没有权限发布巡查清单"), details={"rule": "inspections.configure"})
     if not isinstance(code, str) or not KEY.match(code):
@@ -145,6 +161,19 @@ def template_publish(
     rectify_days = _int(rectify_days, field="rectify_days", low=1, high=180)
     rows = _items(items)
     last = ChecklistTemplate.objects.select_for_update().filter(code=code).aggregate(v=Max("version"))["v"] or 0
+    if base_version is not None:
+        base_version = _int(base_version, field="base_version", low=0, high=2**31)
+        if base_version != last:
+            raise Conflict(
+                _("清单「%(code)s」已有新版本 v%(v)d，请刷新后再修改") % {"code": code, "v": last},
+                field="base_version",
+                details={"version": last},
+            )
+    current = ChecklistTemplate.objects.filter(code=code, is_current=True).prefetch_related("items").first()
+    header = (name, committee, sorted(set(place_kinds)), frequency_days, severity_threshold,
+              rectify_days)  # fmt: skip
+    if current is not None and _same(current, header, rows):
+        raise ValidationFailed(_("与当前版本 v%(v)d 完全相同，未发布新版本") % {"v": current.version}, field="items")
     ChecklistTemplate.objects.filter(code=code, is_current=True).update(is_current=False)
     template = ChecklistTemplate.objects.create(
         code=code,

@@ -45,5 +45,9 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # This file was first named `care0002.py` (not numbered, so `makemigrations` numbered the next one 0001). A
+    # database that applied it has ("care", "care0002") in django_migrations: `replaces` makes Django count this
+    # migration as applied there (and record it), instead of running it again; a new database runs it once.
+    replaces = [("care", "care0002")]
     dependencies = [("care", "0001_initial")]
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]
