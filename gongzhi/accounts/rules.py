@@ -83,6 +83,12 @@ RULES: dict[str, frozenset[str]] = {
     "care.warn": STAFF | {R.CHILD_DIRECTOR},
     "care.refer": OFFICE | {R.CHILD_DIRECTOR},
     "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
+    # Awards (评选表彰): staff of an area see its results; the street configures, computes, confirms and publishes;
+    # residents nominate and vote in their own community (gongzhi.awards.selectors reads it from the membership).
+    "awards.view": STAFF,
+    "awards.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "awards.confirm": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "awards.participate": frozenset({R.RESIDENT}),
 }
 
 
