@@ -16,4 +16,4 @@ def _shows(user: User) -> bool:
     return user.has_perm("awards.view") or user.has_perm("awards.participate")
 
 
-register(NavEntry("awards", pgettext_lazy("nav", "评选"), "awards:home", "★", order=48, shows=_shows))
+register(NavEntry("awards", pgettext_lazy("nav", "评选"), "awards:home", "✪", order=48, shows=_shows))
