@@ -113,7 +113,9 @@ def result_move_page(request: UserRequest, result_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(name)s：%(action)s") % {"name": result.subject_name, "action": RESULT.label(action)})
+        messages.success(
+            request, _("%(name)s：%(action)s") % {"name": result.subject_name, "action": RESULT.label(action)}
+        )
     return redirect("awards:scheme", scheme_id=result.scheme_id)
 
 
@@ -198,10 +200,12 @@ def scheme_new(request: UserRequest) -> HttpResponse:
         "kinds": SchemeKind.choices,
         "periods": PeriodKind.choices,
         "kind": kind,
-        "streets": Area.objects.filter(level="street").filter(
-            rules.scope_q(request.user, selectors.CONFIGURE, "code")
-        ).order_by("code")[:50],
-        "defaults": {k: json.dumps(scoring.default_config(k), ensure_ascii=False) for k in ("party_stars", "grid_stars")},
+        "streets": Area.objects.filter(level="street")
+        .filter(rules.scope_q(request.user, selectors.CONFIGURE, "code"))
+        .order_by("code")[:50],
+        "defaults": {
+            k: json.dumps(scoring.default_config(k), ensure_ascii=False) for k in ("party_stars", "grid_stars")
+        },
         "form": request.POST,
         "this_year": clock.today().year,
     }

@@ -150,7 +150,9 @@ def test_a_resident_nominates_and_votes_and_a_retry_with_the_same_key_counts_onc
 
 def test_a_resident_of_another_community_neither_sees_nor_votes_for_the_nomination(district, residents, at):
     scheme = honour_scheme(district)
-    nom = nomination_create(actor=district["resident_a"], scheme_id=scheme.pk, nominee_name="王家", reason="和睦友爱的家庭")
+    nom = nomination_create(
+        actor=district["resident_a"], scheme_id=scheme.pk, nominee_name="王家", reason="和睦友爱的家庭"
+    )
     b = api_client_for(district["resident_b"])
     assert b.get(f"/api/v1/awards/schemes/{scheme.pk}/nominations").json() == []
     refused = post(b, f"/api/v1/awards/nominations/{nom.pk}/votes")

@@ -34,7 +34,12 @@ def test_a_nomination_is_in_the_nominators_community_with_its_reason(district, h
 
 @pytest.mark.parametrize(
     "name, reason, field",
-    [("", "很好的家庭，值得推荐", "nominee_name"), ("李家", "", "reason"), ("李家", "好", "reason"), ("李" * 65, "很好的家庭", "nominee_name")],
+    [
+        ("", "很好的家庭，值得推荐", "nominee_name"),
+        ("李家", "", "reason"),
+        ("李家", "好", "reason"),
+        ("李" * 65, "很好的家庭", "nominee_name"),
+    ],
 )
 def test_a_nomination_without_name_or_reason_is_refused(district, honour, name, reason, field):
     scheme, _wang = honour
@@ -75,7 +80,9 @@ def test_one_vote_per_resident_per_honour(district, honour):
 
 def test_voting_outside_the_window_is_refused(district, honour, at):
     scheme, wang = honour
-    early = honour_scheme(district, name="敬老孝亲", opens=NOW + dt.timedelta(days=1), closes=NOW + dt.timedelta(days=5))
+    early = honour_scheme(
+        district, name="敬老孝亲", opens=NOW + dt.timedelta(days=1), closes=NOW + dt.timedelta(days=5)
+    )
     son = nomination_create(actor=district["resident_a"], scheme_id=early.pk, nominee_name="孝顺的小刘",
                             reason="每天照顾独居老人")  # fmt: skip
     with pytest.raises(ValidationFailed) as err:
@@ -128,8 +135,12 @@ def test_an_honour_is_computed_only_after_the_vote_ranked_by_votes_per_community
 @pytest.mark.django_db(transaction=True)
 def test_two_votes_of_one_resident_at_the_same_moment_count_once(district, residents, at):
     scheme = honour_scheme(district)
-    wang = nomination_create(actor=district["resident_a"], scheme_id=scheme.pk, nominee_name="王家", reason="和睦友爱的家庭")
-    li = nomination_create(actor=neighbour(district, "x"), scheme_id=scheme.pk, nominee_name="李家", reason="热心公益的一家人")
+    wang = nomination_create(
+        actor=district["resident_a"], scheme_id=scheme.pk, nominee_name="王家", reason="和睦友爱的家庭"
+    )
+    li = nomination_create(
+        actor=neighbour(district, "x"), scheme_id=scheme.pk, nominee_name="李家", reason="热心公益的一家人"
+    )
     user = district["resident_a"]
     results = run_together(*[lambda n=n: vote_cast(actor=user, nomination_id=n.pk) for n in (wang, li) * 4])
     assert sum(isinstance(r, Vote) for r in results) == 1

@@ -18,8 +18,15 @@ def test_the_demo_gets_published_results_and_an_open_vote_and_a_rerun_changes_no
     call_command("seed_awards", stdout=io.StringIO())
     counts = (Scheme.objects.count(), Result.objects.count(), Nomination.objects.count(), Notice.objects.count())
     call_command("seed_awards", stdout=io.StringIO())
-    assert (Scheme.objects.count(), Result.objects.count(), Nomination.objects.count(), Notice.objects.count()) == counts
-    assert Scheme.objects.filter(kind="party_stars").count() == 2 and Scheme.objects.filter(kind="grid_stars").count() == 2
+    assert (
+        Scheme.objects.count(),
+        Result.objects.count(),
+        Nomination.objects.count(),
+        Notice.objects.count(),
+    ) == counts
+    assert (
+        Scheme.objects.filter(kind="party_stars").count() == 2 and Scheme.objects.filter(kind="grid_stars").count() == 2
+    )
     for scheme in Scheme.objects.exclude(kind="honour"):
         results = scheme.results.count()
         assert results and scheme.results.filter(state=ResultState.PUBLISHED).count() == min(10, results)

@@ -24,7 +24,9 @@ def computed(district, facts):
 
 @pytest.fixture
 def points(district):
-    s = points_scheme_create(actor=district["street_staff"], area=district.areas[STREET], name="积分", opening_balance=0)
+    s = points_scheme_create(
+        actor=district["street_staff"], area=district.areas[STREET], name="积分", opening_balance=0
+    )
     catalogue_install(actor=district["street_staff"], scheme=s)
     return s
 
