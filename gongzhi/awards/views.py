@@ -60,9 +60,8 @@ def scheme_detail(request: UserRequest, scheme_id: int) -> HttpResponse:
     state = request.GET.get("state") or None
     results = list(selectors.results_for(user=user, scheme=scheme, state=state)[:500])
     for r in results:
-        r.moves = [(n, RESULT.label(n)) for n in RESULT.allowed(r, user)] if rules.allows(
-            user, selectors.VIEW, r.area_code
-        ) else []  # fmt: skip
+        moves = RESULT.allowed(r, user) if rules.allows(user, selectors.VIEW, r.area_code) else []
+        r.moves = [(n, RESULT.label(n)) for n in moves]  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "awards/scheme.html",

@@ -113,8 +113,8 @@ def test_an_honour_is_computed_only_after_the_vote_ranked_by_votes_per_community
     scheme, wang = honour
     li = nomination_create(actor=neighbour(district, "n3"), scheme_id=scheme.pk, nominee_name="李家",
                            reason="热心公益的一家人")  # fmt: skip
-    zhou = nomination_create(actor=neighbour(district, "n4"), scheme_id=scheme.pk, nominee_name="周家",
-                             reason="垃圾分类示范户")  # fmt: skip
+    nomination_create(actor=neighbour(district, "n4"), scheme_id=scheme.pk, nominee_name="周家",
+                      reason="垃圾分类示范户")  # fmt: skip
     b = factories.UserFactory(username="b1", role="resident", at=district.areas[MICRO_B])
     chen = nomination_create(actor=b, scheme_id=scheme.pk, nominee_name="陈家", reason="邻里互助好家庭")
     voters = [neighbour(district, f"v{i}") for i in range(5)]

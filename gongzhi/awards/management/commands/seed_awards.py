@@ -85,7 +85,9 @@ class Command(BaseCommand):
                                    votes_close_at=start + dt.timedelta(days=21), winners_per_community=2,
                                    points_rule="local-honour")  # fmt: skip
         families = list(
-            Resident.objects.filter(area_code__startswith=COMMUNITY).exclude(pk=resident.resident_id).order_by("id")[:3]
+            Resident.objects.filter(area_code__startswith=COMMUNITY)
+            .exclude(pk=resident.resident_id or 0)
+            .order_by("id")[:3]
         )
         for person, reason in zip(families, REASONS, strict=False):
             nominee = f"{person.name}家庭"
