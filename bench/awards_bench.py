@@ -67,7 +67,7 @@ def build(members: int) -> None:
     for i, user in enumerate(users):
         com = communities[i % len(communities)]
         pm.append(PartyMember(name=f"党员{i}", name_pinyin="", name_initials="", kind="self_managed",
-                              organization_id=orgs[com.pk], area=com, area_code=com.code, user=user))  # fmt: skip
+                              organization=orgs[com.pk], area=com, area_code=com.code, user=user))  # fmt: skip
     PartyMember.objects.bulk_create(pm, batch_size=1000)
     pm = list(PartyMember.objects.filter(area_code__startswith=STREET).order_by("id"))
     by_com = {g.code[:12]: [] for g in grids}
@@ -102,7 +102,7 @@ def build(members: int) -> None:
     vols = list(Volunteer.objects.filter(area_code__startswith=STREET).values_list("pk", "area_code"))
     activities = []
     for g in grids:
-        for k in range(20):
+        for _k in range(20):
             t = when()
             activities.append(Activity(title="活动", area=g, area_code=g.code, organiser=staff, starts_at=t,
                                        ends_at=t + dt.timedelta(hours=3), place="广场", capacity=500,
