@@ -14,6 +14,7 @@ from gongzhi.accounts.auth import api_auth
 from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
+from gongzhi.awards.api import router as awards_router
 from gongzhi.care.api import router as care_router
 from gongzhi.carelink.api import router as carelink_router
 from gongzhi.core.errors import DomainError
@@ -122,3 +123,4 @@ api.add_router("/", deliberation_router)
 api.add_router("/care", care_router)
 api.add_router("/privacy", privacy_router)
 api.add_router("/care", carelink_router)
+api.add_router("/", awards_router)

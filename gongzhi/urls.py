@@ -18,6 +18,7 @@ urlpatterns = [
     path("care/", include("gongzhi.care.urls")),
     path("privacy/", include("gongzhi.privacy.urls")),
     path("care/links/", include("gongzhi.carelink.urls")),
+    path("awards/", include("gongzhi.awards.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),

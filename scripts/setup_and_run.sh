@@ -49,6 +49,7 @@ manage seed_deliberation -v 0
 manage seed_matching -v 0
 manage seed_care -v 0
 manage seed_carelink -v 0
+manage seed_awards -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
 if "$PY" - "$HOST" "$PORT" <<'EOF'; then

@@ -86,6 +86,12 @@ RULES: dict[str, frozenset[str]] = {
     # PIPL: a resident's request to correct their data is handled by the office staff above their area.
     "privacy.handle": OFFICE,
     "care.to_demand": STAFF,  # hand a care need to the matching flow (a micro-wish or an errand), gongzhi.carelink
+    # Awards (评选表彰): staff of an area see its results; the street configures, computes, confirms and publishes;
+    # residents nominate and vote in their own community (gongzhi.awards.selectors reads it from the membership).
+    "awards.view": STAFF,
+    "awards.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "awards.confirm": frozenset({R.STREET_STAFF, R.ADMIN}),
+    "awards.participate": frozenset({R.RESIDENT}),
 }
 
 

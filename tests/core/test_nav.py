@@ -14,7 +14,7 @@ from tests.test_i18n import english_catalogue  # noqa: F401
 
 STAFF_BAR = (
     ["home", "appeals.tasks", "areas", "people.residents"],
-    ["volunteering", "deliberation", "inspections", "matching", "points", "people.party"],
+    ["volunteering", "deliberation", "inspections", "matching", "awards", "points", "people.party"],
 )
 # Those who read care archives of an area (care.view) also get 关爱; a grid worker gets it once assigned as a carer.
 OFFICE_BAR = (STAFF_BAR[0], ["volunteering", "care", *STAFF_BAR[1][1:]])
@@ -34,8 +34,8 @@ BARS = {
     "party_member_a": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "people.party"]),
     "volunteer_a": (["home", "appeals.mine", "volunteering", "deliberation", "matching"], []),
     "partner": (["home", "appeals.mine", "volunteering", "deliberation", "matching"], []),
-    "resident_a": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "points"]),
-    "resident_b": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "points"]),
+    "resident_a": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "awards", "points"]),
+    "resident_b": (["home", "appeals.mine", "volunteering", "deliberation"], ["matching", "awards", "points"]),
     "nobody": (["home", "appeals.mine", "volunteering", "matching"], []),
 }
 
@@ -112,6 +112,7 @@ def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, fo
         "deliberation",
         "inspections",
         "matching",
+        "awards",
         "points",
         "people.party",
         "new2",
