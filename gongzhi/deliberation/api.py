@@ -9,19 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.params.functions import Path as PathParam
 
 from gongzhi.accounts.auth import api_auth
 from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
-from gongzhi.deliberation import selectors
-from gongzhi.deliberation.actions import evaluation, items, meetings, topics, votes
+from gongzhi.deliberation import selectors, summary
+from gongzhi.deliberation.actions import evaluation, items, meetings, records, topics, votes
 from gongzhi.deliberation.lifecycles import TOPIC
 from gongzhi.deliberation.models import (
     ActionItem,
+    AgendaComment,
     AgendaItem,
     Meeting,
+    Minutes,
     Registration,
     SignIn,
     Topic,
@@ -663,6 +666,8 @@ class ActionOut(Schema):
     state: str
     overdue: bool
     updates: list[UpdateOut]
+    notice_id: int | None = Field(None, description="its notice on the board once done")
+    follow_ups: list[dict[str, Any]] = Field(default_factory=list, description="appeals and demands it opened")
 
     @staticmethod
     def build(a: ActionItem) -> ActionOut:
@@ -683,6 +688,10 @@ class ActionOut(Schema):
             updates=[
                 UpdateOut(percent=u.percent, note=u.note, at=u.at, photo=u.photo.url if u.photo else "")
                 for u in a.updates.all()
+            ],
+            notice_id=a.notice_id,
+            follow_ups=[
+                {"kind": f.kind, "target_id": f.target_id, "label": f.label, "url": f.url} for f in a.follow_ups.all()
             ],
         )
 
@@ -919,3 +928,267 @@ class NoteIn(Schema):
 @idempotent("deliberation.weekly.resolve")
 def resolve_weekly(request: ApiRequest, data: NoteIn, weekly_id: int = _id("weekly_id")) -> WeeklyOut:
     return WeeklyOut.build(evaluation.weekly_resolve(actor=request.auth, weekly_id=weekly_id, note=data.note))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comments on agenda items, minutes and corrections, follow-ups of action items, the complaint-rate summary
+
+
+class CommentOut(Schema):
+    id: int
+    agenda_item_id: int
+    author: str
+    body: str
+    state: str
+    hidden_reason: str
+    created_at: dt.datetime
+
+    @staticmethod
+    def build(c: AgendaComment) -> CommentOut:
+        return CommentOut(
+            id=c.pk,
+            agenda_item_id=c.item_id,
+            author=c.author.display_name or c.author.username,
+            body=c.body,
+            state=c.state,
+            hidden_reason=c.hidden_reason,
+            created_at=c.created_at,
+        )
+
+
+class CommentIn(Schema):
+    body: str = Field(..., max_length=1000)
+
+
+class HideIn(Schema):
+    reason: str = Field(..., max_length=500)
+
+
+@router.get(
+    "/deliberation/agenda/{agenda_item_id}/comments",
+    response=list[CommentOut],
+    summary="Comments on an agenda item (staff also see hidden ones)",
+)
+def list_comments(request: ApiRequest, agenda_item_id: int = _id("agenda_item_id")) -> list[CommentOut]:
+    item = AgendaItem.objects.select_related("meeting").filter(pk=agenda_item_id).first()
+    if item is None:
+        from django.utils.translation import gettext as _
+
+        from gongzhi.core.errors import NotFound
+
+        raise NotFound(_("议程不存在：%(id)s") % {"id": agenda_item_id}, field="agenda_item_id")
+    selectors.meeting_get(user=request.auth, meeting_id=item.meeting_id)
+    return [CommentOut.build(c) for c in records.comments_visible(user=request.auth, item=item)]
+
+
+@router.post(
+    "/deliberation/agenda/{agenda_item_id}/comments",
+    response={201: CommentOut},
+    summary="Comment on an agenda item before the meeting; honours Idempotency-Key",
+)
+@idempotent("deliberation.comments.create")
+def post_comment(
+    request: ApiRequest, data: CommentIn, agenda_item_id: int = _id("agenda_item_id")
+) -> Status[CommentOut]:
+    comment = records.comment_post(actor=request.auth, agenda_item_id=agenda_item_id, body=data.body)
+    return Status(201, CommentOut.build(comment))
+
+
+@router.post(
+    "/deliberation/comments/{comment_id}/hide",
+    response=CommentOut,
+    summary="Hide a comment, with a reason (deliberation.manage, audited); honours Idempotency-Key",
+)
+@idempotent("deliberation.comments.hide")
+def hide_comment(request: ApiRequest, data: HideIn, comment_id: int = _id("comment_id")) -> CommentOut:
+    return CommentOut.build(records.comment_hide(actor=request.auth, comment_id=comment_id, reason=data.reason))
+
+
+class CorrectionOut(Schema):
+    id: int
+    user: str
+    text: str
+    state: str
+    answer: str
+    created_at: dt.datetime
+
+
+class MinutesOut(Schema):
+    id: int
+    meeting_id: int
+    state: str
+    state_label: str
+    body: str
+    decisions: list[str]
+    photo: str
+    notice_id: int | None
+    published_at: dt.datetime | None
+    corrections: list[CorrectionOut]
+
+    @staticmethod
+    def build(m: Minutes) -> MinutesOut:
+        return MinutesOut(
+            id=m.pk,
+            meeting_id=m.meeting_id,
+            state=m.state,
+            state_label=str(m.get_state_display()),
+            body=m.body,
+            decisions=list(m.decisions),
+            photo=m.photo.url if m.photo else "",
+            notice_id=m.notice_id,
+            published_at=m.published_at,
+            corrections=[
+                CorrectionOut(
+                    id=c.pk,
+                    user=c.user.display_name or c.user.username,
+                    text=c.text,
+                    state=c.state,
+                    answer=c.answer,
+                    created_at=c.created_at,
+                )
+                for c in m.corrections.select_related("user")
+            ],
+        )
+
+
+class MinutesIn(Schema):
+    body: str = Field(..., max_length=20000)
+    decisions: list[str] | None = Field(None, max_length=50, description="default: the published votes' outcomes")
+
+
+class MinutesMoveIn(Schema):
+    action: str = Field(..., max_length=32, description="revise (data.body, data.decisions), approve or publish")
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CorrectionIn(Schema):
+    text: str = Field(..., max_length=2000)
+
+
+@router.get("/deliberation/meetings/{meeting_id}/minutes", response=MinutesOut, summary="A meeting's minutes")
+def get_minutes(request: ApiRequest, meeting_id: int = _id("meeting_id")) -> MinutesOut:
+    from django.utils.translation import gettext as _
+
+    from gongzhi.core.errors import NotFound
+
+    meeting = selectors.meeting_get(user=request.auth, meeting_id=meeting_id)
+    minutes = records.minutes_for(user=request.auth, meeting=meeting)
+    if minutes is None:
+        raise NotFound(_("这次会议的纪要尚未公示"), field="meeting_id")
+    return MinutesOut.build(minutes)
+
+
+@router.post(
+    "/deliberation/meetings/{meeting_id}/minutes",
+    response={201: MinutesOut},
+    summary="Draft a held meeting's minutes (decisions listed); honours Idempotency-Key",
+)
+@idempotent("deliberation.minutes.create")
+def draft_minutes(request: ApiRequest, data: MinutesIn, meeting_id: int = _id("meeting_id")) -> Status[MinutesOut]:
+    minutes = records.minutes_draft(actor=request.auth, meeting_id=meeting_id, **data.model_dump())
+    return Status(201, MinutesOut.build(minutes))
+
+
+@router.post(
+    "/deliberation/minutes/{minutes_id}/transitions",
+    response=MinutesOut,
+    summary="revise, approve, publish (on the notice board); honours Idempotency-Key",
+)
+@idempotent("deliberation.minutes.transition")
+def move_minutes(request: ApiRequest, data: MinutesMoveIn, minutes_id: int = _id("minutes_id")) -> MinutesOut:
+    minutes = records.minutes_move(actor=request.auth, minutes_id=minutes_id, action=data.action, data=data.data)
+    return MinutesOut.build(minutes)
+
+
+@router.post(
+    "/deliberation/minutes/{minutes_id}/photo",
+    response=MinutesOut,
+    summary="The minutes' photo (JPEG/PNG/WebP ≤ 10 MB, kept without EXIF/GPS), while a draft",
+)
+def minutes_photo(request: ApiRequest, photo: File[UploadedFile], minutes_id: int = _id("minutes_id")) -> MinutesOut:
+    return MinutesOut.build(records.minutes_photo_set(actor=request.auth, minutes_id=minutes_id, photo=photo))
+
+
+@router.post(
+    "/deliberation/minutes/{minutes_id}/corrections",
+    response={201: CorrectionOut},
+    summary="An attendee proposes a correction of the draft; honours Idempotency-Key",
+)
+@idempotent("deliberation.corrections.create")
+def propose_correction(
+    request: ApiRequest, data: CorrectionIn, minutes_id: int = _id("minutes_id")
+) -> Status[CorrectionOut]:
+    c = records.correction_propose(actor=request.auth, minutes_id=minutes_id, text=data.text)
+    return Status(
+        201,
+        CorrectionOut(
+            id=c.pk, user=c.user.display_name or c.user.username, text=c.text, state=c.state, answer=c.answer,
+            created_at=c.created_at,
+        ),
+    )  # fmt: skip
+
+
+@router.post(
+    "/deliberation/corrections/{correction_id}/transitions",
+    response=CorrectionOut,
+    summary="accept or decline (with a note) a correction; honours Idempotency-Key",
+)
+@idempotent("deliberation.corrections.transition")
+def move_correction(
+    request: ApiRequest, data: TransitionIn, correction_id: int = _id("correction_id")
+) -> CorrectionOut:
+    c = records.correction_move(actor=request.auth, correction_id=correction_id, action=data.action, note=data.note)
+    return CorrectionOut(
+        id=c.pk, user=c.user.display_name or c.user.username, text=c.text, state=c.state, answer=c.answer,
+        created_at=c.created_at,
+    )  # fmt: skip
+
+
+class FollowUpIn(Schema):
+    kind: str = Field(..., description="appeal or demand")
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="appeal: description, category, area_code; demand: item_id, kind, title, description, resident_id",
+    )
+
+
+class FollowUpOut(Schema):
+    id: int
+    action_id: int
+    kind: str
+    target_id: int
+    label: str
+    url: str
+    created_at: dt.datetime
+
+
+@router.post(
+    "/deliberation/actions/{action_id}/follow-ups",
+    response={201: FollowUpOut},
+    summary="An action item opens an appeal or a service demand; honours Idempotency-Key",
+)
+@idempotent("deliberation.actions.follow_up")
+def follow_up(request: ApiRequest, data: FollowUpIn, action_id: int = _id("action_id")) -> Status[FollowUpOut]:
+    f = records.action_follow_up(actor=request.auth, action_id=action_id, kind=data.kind, fields=data.fields)
+    return Status(
+        201,
+        FollowUpOut(
+            id=f.pk, action_id=f.item_id, kind=f.kind, target_id=f.target_id, label=f.label, url=f.url,
+            created_at=f.created_at,
+        ),
+    )  # fmt: skip
+
+
+class SummaryFilters(Schema):
+    area: str = Field(..., pattern=AREA)
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+
+@router.get(
+    "/deliberation/summary",
+    response=dict[str, Any],
+    summary="Appeals resolved through deliberation and the area's complaint rate before and after",
+)
+def complaint_summary(request: ApiRequest, f: Query[SummaryFilters]) -> dict[str, Any]:
+    return summary.complaint_summary(user=request.auth, area_code=f.area, start=f.from_, end=f.to)

@@ -10,6 +10,11 @@ the weekly topic and surveys. Each move is checked by its named rule over the ro
 | action item | progress (→ done at 100 %), rollup (a parent from its sub-items), reopen |
 | weekly topic | resolve |
 | survey | open, close |
+| agenda comment | hide (with a reason) |
+| minutes | revise, approve, publish (on the notice board) |
+| minutes correction | accept, decline |
+
+A published vote, a finished action item and published minutes go on the notice board (`board.py`).
 """
 
 from __future__ import annotations
@@ -25,12 +30,18 @@ from gongzhi.core import fsm
 from gongzhi.core.audit import audit_record
 from gongzhi.core.errors import PermissionDenied, ValidationFailed
 from gongzhi.core.models import AuditEvent
-from gongzhi.deliberation import notify, selectors, tally
+from gongzhi.deliberation import board, notify, selectors, tally
 from gongzhi.deliberation.models import (
     ActionItem,
     ActionState,
+    AgendaComment,
+    CommentState,
+    CorrectionState,
     Meeting,
     MeetingState,
+    Minutes,
+    MinutesCorrection,
+    MinutesState,
     ProgressUpdate,
     Registration,
     RegistrationState,
@@ -314,7 +325,9 @@ def _publish(step: VoteStep) -> None:
         tie_rule=vote.tie_rule,
     )
     vote.result, vote.outcome, vote.published_at = result.as_dict(), result.outcome, step.now
-    step.fields |= {"result", "outcome", "published_at"}
+    vote.notice = board.vote_result(vote)
+    step.fields |= {"result", "outcome", "published_at", "notice"}
+    step.event_data["notice_id"] = vote.notice.pk
     step.event_data["result"] = result.as_dict()
     if vote.topic_id is not None and result.outcome != "no_quorum":
         topic = Topic.objects.filter(pk=vote.topic_id).only("state").first()
@@ -386,7 +399,9 @@ def _set_progress(step: ActionStep, percent: int, photo: Any = None) -> None:
     if percent == 100:
         step.target = ActionState.DONE
         item.done_at = step.now
-        step.fields.add("done_at")
+        item.notice = board.action_done(item, step.note)
+        step.fields |= {"done_at", "notice"}
+        step.event_data["notice_id"] = item.notice.pk
     ProgressUpdate.objects.create(
         item=item, percent=percent, note=step.note, photo=photo or "", by=step.actor, at=step.now
     )
@@ -512,6 +527,145 @@ SURVEY_LIFECYCLE: fsm.Lifecycle[Survey, User, AuditEvent] = fsm.Lifecycle(
     authorize=_authorize,
     noun=gettext_lazy("问卷"),
     pk_field="survey_id",
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comments on agenda items, minutes and their corrections
+
+
+def _hide_comment(step: fsm.Step[AgendaComment, User]) -> None:
+    step.obj.hidden_reason = step.note[:500]
+    step.fields.add("hidden_reason")
+    step.event_data["author"] = step.obj.author_id
+
+
+COMMENT: fsm.Lifecycle[AgendaComment, User, AuditEvent] = fsm.Lifecycle(
+    model=AgendaComment,
+    moves={
+        "hide": fsm.Move(
+            {CommentState.VISIBLE},
+            CommentState.HIDDEN,
+            MANAGE,
+            _hide_comment,
+            needs=("note",),
+            label=gettext_lazy("隐藏"),
+        )
+    },
+    write_event=_event("comment"),
+    authorize=_authorize,
+    visible=lambda actor, c: selectors.visible_to(actor, c.area_code),
+    noun=gettext_lazy("议程意见"),
+    not_found=gettext_lazy("意见不存在：%(id)s"),
+    pk_field="comment_id",
+    field_labels={"note": gettext_lazy("隐藏理由")},
+    field_messages={"note": gettext_lazy("隐藏意见时请说明理由")},
+)
+
+MinutesStep = fsm.Step[Minutes, "User"]
+
+
+def _revise(step: MinutesStep) -> None:
+    from gongzhi.core.text import clean_text
+
+    minutes = step.obj
+    if "body" in step.data:
+        minutes.body = clean_text(step.data["body"], field="body", max_length=20000, required=True)
+        step.fields.add("body")
+    if "decisions" in step.data:
+        minutes.decisions = decisions_list(step.data["decisions"])
+        step.fields.add("decisions")
+    if not step.fields:
+        raise ValidationFailed(_("请给出要修改的纪要正文（body）或决定事项（decisions）"), field="body")
+
+
+def decisions_list(raw: Any) -> list[str]:
+    from gongzhi.core.text import clean_text
+
+    if not isinstance(raw, list) or len(raw) > 50:
+        raise ValidationFailed(_("decisions 必须是决定事项（文字）的列表，最多 50 条"), field="decisions")
+    out = []
+    for i, text in enumerate(raw):
+        if not isinstance(text, str):
+            raise ValidationFailed(_("decisions 的每一条都必须是文字"), field=f"decisions.{i}")
+        cleaned = clean_text(text, field=f"decisions.{i}", max_length=500)
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+def _approve(step: MinutesStep) -> None:
+    pending = MinutesCorrection.objects.filter(minutes=step.obj, state=CorrectionState.PROPOSED).count()
+    if pending:
+        raise ValidationFailed(
+            _("还有 %(n)s 条更正待处理，请先采纳或说明不采纳的理由") % {"n": pending}, field="corrections"
+        )
+    step.obj.approved_by = step.actor
+    step.fields.add("approved_by")
+
+
+def _publish_minutes(step: MinutesStep) -> None:
+    minutes = step.obj
+    minutes.published_at = step.now
+    minutes.notice = board.minutes_published(minutes)
+    step.fields |= {"published_at", "notice"}
+    step.event_data["notice_id"] = minutes.notice.pk
+
+
+MINUTES: fsm.Lifecycle[Minutes, User, AuditEvent] = fsm.Lifecycle(
+    model=Minutes,
+    moves={
+        "revise": fsm.Move(
+            {MinutesState.DRAFT},
+            fsm.STAY,
+            MANAGE,
+            _revise,
+            accepts=frozenset({"body", "decisions"}),
+            label=gettext_lazy("修改纪要"),
+        ),
+        "approve": fsm.Move({MinutesState.DRAFT}, MinutesState.APPROVED, MANAGE, _approve, label=gettext_lazy("审定")),
+        "publish": fsm.Move(
+            {MinutesState.APPROVED}, MinutesState.PUBLISHED, MANAGE, _publish_minutes, label=gettext_lazy("公示")
+        ),
+    },
+    write_event=_event("minutes"),
+    authorize=_authorize,
+    visible=lambda actor, m: selectors.visible_to(actor, m.area_code),
+    locked=lambda: Minutes.objects.select_related("meeting"),
+    lock_of=("self",),
+    noun=gettext_lazy("会议纪要"),
+    not_found=gettext_lazy("会议纪要不存在：%(id)s"),
+    pk_field="minutes_id",
+)
+
+
+def _answer(step: fsm.Step[MinutesCorrection, User]) -> None:
+    step.obj.answer = step.note[:500]
+    step.fields.add("answer")
+
+
+CORRECTION: fsm.Lifecycle[MinutesCorrection, User, AuditEvent] = fsm.Lifecycle(
+    model=MinutesCorrection,
+    moves={
+        "accept": fsm.Move(
+            {CorrectionState.PROPOSED}, CorrectionState.ACCEPTED, MANAGE, _answer, label=gettext_lazy("采纳")
+        ),
+        "decline": fsm.Move(
+            {CorrectionState.PROPOSED},
+            CorrectionState.DECLINED,
+            MANAGE,
+            _answer,
+            needs=("note",),
+            label=gettext_lazy("不采纳"),
+        ),
+    },
+    write_event=_event("correction"),
+    authorize=_authorize,
+    visible=lambda actor, c: selectors.visible_to(actor, c.area_code),
+    noun=gettext_lazy("纪要更正"),
+    not_found=gettext_lazy("更正不存在：%(id)s"),
+    pk_field="correction_id",
+    field_labels={"note": gettext_lazy("理由")},
 )
 
 

@@ -328,6 +328,9 @@ class Vote(models.Model):
     result = models.JSONField(_("结果"), default=dict, blank=True)
     outcome = models.CharField(_("表决结果"), max_length=12, choices=Outcome.choices, blank=True)
     published_at = models.DateTimeField(_("公布时间"), null=True, blank=True)
+    notice = models.ForeignKey(
+        "noticeboard.Notice", verbose_name=_("公示"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), default=clock.now)
 
     class Meta:
@@ -418,6 +421,9 @@ class ActionItem(models.Model):
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     reminded_before = models.BooleanField(default=False, editable=False)
     reminded_after = models.BooleanField(default=False, editable=False)
+    notice = models.ForeignKey(
+        "noticeboard.Notice", verbose_name=_("公示"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("创建时间"), default=clock.now)
 
     class Meta:
@@ -556,3 +562,133 @@ class SurveyResponse(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answers = models.JSONField(default=dict)  # question id → option index, list of indexes, 1–5 or text
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Comments on agenda items (before the meeting), minutes (after it), follow-ups of action items
+
+
+class CommentState(models.TextChoices):
+    VISIBLE = "visible", _("显示")
+    HIDDEN = "hidden", _("已隐藏")
+
+
+class AgendaComment(models.Model):
+    """A resident's comment on an agenda item before the meeting; staff may hide it (with a reason, audited)."""
+
+    item = models.ForeignKey(AgendaItem, verbose_name=_("议程"), on_delete=models.CASCADE, related_name="comments")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发言人"), on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(_("意见"))
+    state = models.CharField(_("状态"), max_length=8, choices=CommentState.choices, default=CommentState.VISIBLE)
+    hidden_reason = models.CharField(_("隐藏理由"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("议程意见")
+        verbose_name_plural = _("议程意见")
+        ordering = ["created_at", "id"]
+
+
+class MinutesState(models.TextChoices):
+    DRAFT = "draft", _("草稿（征求更正）")
+    APPROVED = "approved", _("已审定")
+    PUBLISHED = "published", _("已公示")
+
+
+class Minutes(models.Model):
+    """会议纪要: drafted by staff with the decisions listed, corrected by attendees, approved, then published."""
+
+    meeting = models.OneToOneField(Meeting, verbose_name=_("会议"), on_delete=models.PROTECT, related_name="minutes")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    body = models.TextField(_("纪要正文"))
+    decisions = models.JSONField(_("决定事项"), default=list)
+    photo = models.ImageField(_("照片"), upload_to="deliberation/minutes/%Y/%m/", blank=True)
+    state = models.CharField(_("状态"), max_length=10, choices=MinutesState.choices, default=MinutesState.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("起草人"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审定人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    notice = models.ForeignKey(
+        "noticeboard.Notice", verbose_name=_("公示"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("起草时间"), default=clock.now)
+    published_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会议纪要")
+        verbose_name_plural = _("会议纪要")
+
+
+class CorrectionState(models.TextChoices):
+    PROPOSED = "proposed", _("待处理")
+    ACCEPTED = "accepted", _("已采纳")
+    DECLINED = "declined", _("未采纳")
+
+
+class MinutesCorrection(models.Model):
+    """A correction of the draft minutes proposed by someone who attended (signed in)."""
+
+    minutes = models.ForeignKey(Minutes, verbose_name=_("纪要"), on_delete=models.CASCADE, related_name="corrections")
+    area_code = models.CharField(_("区域编码"), max_length=17, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("更正内容"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=CorrectionState.choices, default=CorrectionState.PROPOSED
+    )
+    answer = models.CharField(_("处理说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("纪要更正")
+        verbose_name_plural = _("纪要更正")
+        ordering = ["created_at", "id"]
+
+
+class FollowUpKind(models.TextChoices):
+    APPEAL = "appeal", _("诉求")
+    DEMAND = "demand", _("服务需求")
+
+
+class ActionFollowUp(models.Model):
+    """An appeal or a service demand an action item opened. An appeal is a foreign key (appeals sit below
+    deliberation); a demand is kept by id and label only, since matching sits beside deliberation and neither
+    knows the other (the bridge in gongzhi.web.bridges opens it; docs/deliberation.md)."""
+
+    item = models.ForeignKey(
+        ActionItem, verbose_name=_("落实事项"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    kind = models.CharField(_("类型"), max_length=8, choices=FollowUpKind.choices)
+    appeal = models.OneToOneField(
+        "appeals.Appeal",
+        verbose_name=_("诉求"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deliberation_action",
+    )
+    target_id = models.BigIntegerField(_("编号"))
+    label = models.CharField(_("名称"), max_length=200)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    asked = models.CharField(_("转办内容"), max_length=200, blank=True)  # refuses the same follow-up twice
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("落实事项转办")
+        verbose_name_plural = _("落实事项转办")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "target_id"], name="follow_up_target_once")]

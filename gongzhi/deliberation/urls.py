@@ -11,4 +11,5 @@ urlpatterns = [
     path("votes/<int:vote_id>/receipt/", views.vote_receipt, name="receipt"),
     path("actions/<int:action_id>/", views.action, name="action"),
     path("surveys/<int:survey_id>/", views.survey, name="survey"),
+    path("complaints/", views.complaints, name="complaints"),
 ]

@@ -22,8 +22,8 @@ from gongzhi.core import clock
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.pages import page
 from gongzhi.core.types import UserRequest
-from gongzhi.deliberation import selectors
-from gongzhi.deliberation.actions import evaluation, items, meetings, topics, votes
+from gongzhi.deliberation import selectors, summary
+from gongzhi.deliberation.actions import evaluation, items, meetings, records, topics, votes
 from gongzhi.deliberation.lifecycles import TOPIC
 from gongzhi.deliberation.models import ActionItem, Registration, Survey, SurveyParticipant, TopicSupport, Vote
 from gongzhi.volunteering import codes
@@ -174,6 +174,8 @@ def meeting(request: UserRequest, meeting_id: int) -> HttpResponse:
             elif op == "invite":
                 n = meetings.meeting_invite(actor=user, meeting_id=m.pk, groups=request.POST.getlist("groups"))
                 messages.success(request, _("已邀请 %(n)s 人") % {"n": n})
+            else:
+                _meeting_records(request, m, op)
         except (DomainError, ValueError) as exc:
             messages.error(request, str(getattr(exc, "message", _("输入有误"))))
         return redirect("deliberation:meeting", meeting_id=m.pk)
@@ -188,9 +190,15 @@ def meeting(request: UserRequest, meeting_id: int) -> HttpResponse:
             }
         )
     registration = Registration.objects.filter(meeting=m, user=user).exclude(state="cancelled").first()
+    agenda = list(m.agenda.all())
+    minutes = records.minutes_for(user=user, meeting=m)
     context: dict[str, Any] = {
         "meeting": m,
-        "agenda": list(m.agenda.all()),
+        "agenda": agenda,
+        "comments": [(a, records.comments_visible(user=user, item=a)) for a in agenda],
+        "may_comment": m.state in records.COMMENTABLE,
+        "minutes": minutes,
+        "corrections": list(minutes.corrections.select_related("user")) if minutes else [],
         "votes": vote_rows,
         "registration": registration,
         "chair": chair,
@@ -207,6 +215,47 @@ def meeting(request: UserRequest, meeting_id: int) -> HttpResponse:
     return render(request, "deliberation/meeting.html", context)
 
 
+def _meeting_records(request: UserRequest, m: Any, op: str) -> None:
+    """The meeting page's comments and minutes (the same actions as the API)."""
+    user = request.user
+    post = request.POST
+    if op == "comment":
+        records.comment_post(actor=user, agenda_item_id=int(post.get("agenda_item_id") or 0), body=post.get("body"))
+        messages.success(request, _("意见已发表"))
+    elif op == "hide":
+        records.comment_hide(actor=user, comment_id=int(post.get("comment_id") or 0), reason=post.get("reason", ""))
+        messages.success(request, _("意见已隐藏"))
+    elif op == "minutes_draft":
+        lines = [line for line in post.get("decisions", "").splitlines() if line.strip()]
+        minutes = records.minutes_draft(actor=user, meeting_id=m.pk, body=post.get("body"), decisions=lines or None)
+        if request.FILES.get("photo") is not None:
+            records.minutes_photo_set(actor=user, minutes_id=minutes.pk, photo=request.FILES["photo"])
+        messages.success(request, _("纪要草稿已保存，参会人可以提出更正"))
+    elif op == "minutes_move":
+        action = post.get("action", "")
+        data: dict[str, Any] = {}
+        if action == "revise":
+            data = {
+                "body": post.get("body", ""),
+                "decisions": [line for line in post.get("decisions", "").splitlines() if line.strip()],
+            }
+        records.minutes_move(actor=user, minutes_id=int(post.get("minutes_id") or 0), action=action, data=data)
+        messages.success(request, _("已更新"))
+    elif op == "correction":
+        records.correction_propose(actor=user, minutes_id=int(post.get("minutes_id") or 0), text=post.get("text"))
+        messages.success(request, _("更正已提交"))
+    elif op == "correction_move":
+        records.correction_move(
+            actor=user,
+            correction_id=int(post.get("correction_id") or 0),
+            action=post.get("action", ""),
+            note=post.get("note", ""),
+        )
+        messages.success(request, _("已更新"))
+    else:
+        raise ValueError(op)
+
+
 @page()
 @require_http_methods(["GET", "POST"])
 def action(request: UserRequest, action_id: int) -> HttpResponse:
@@ -216,7 +265,18 @@ def action(request: UserRequest, action_id: int) -> HttpResponse:
         raise NotFound(_("落实事项不存在：%(id)s") % {"id": action_id})
     if request.method == "POST":
         try:
-            if request.POST.get("op") == "progress":
+            if request.POST.get("op") == "follow_up":
+                kind = request.POST.get("kind", "")
+                fields: dict[str, Any] = {"description": request.POST.get("description", "")}
+                if kind == "demand":
+                    fields = {
+                        "item_id": int(request.POST.get("item_id") or 0),
+                        "title": request.POST.get("title", ""),
+                        "description": request.POST.get("description", ""),
+                        "resident_id": int(request.POST["resident_id"]) if request.POST.get("resident_id") else None,
+                    }
+                records.action_follow_up(actor=user, action_id=item.pk, kind=kind, fields=fields)
+            elif request.POST.get("op") == "progress":
                 items.action_progress(
                     actor=user,
                     action_id=item.pk,
@@ -245,6 +305,8 @@ def action(request: UserRequest, action_id: int) -> HttpResponse:
             "overdue": selectors.is_overdue(item),
             "may_act": rules.allows(user, "deliberation.act", item.area_code) or item.owner_user_id == user.pk,
             "rated": item.ratings.filter(user=user).exists(),
+            "follow_ups": list(item.follow_ups.all()),
+            "may_follow_up": selectors.may_manage(user, item.area_code) and item.state != "done",
             "ratings": item.ratings.count(),
             "satisfied": item.ratings.filter(satisfied=True).count(),
         },
@@ -312,3 +374,16 @@ def vote_receipt(request: UserRequest, vote_id: int) -> HttpResponse:
     counted = votes.receipt_check(vote_id=vote.pk, code=request.GET.get("code", "")[:100])
     messages.info(request, _("该回执对应的选票已计入") if counted else _("没有找到该回执对应的选票"))
     return redirect("deliberation:meeting", meeting_id=vote.meeting_id)
+
+
+@page(selectors.MANAGE)
+@require_GET
+def complaints(request: UserRequest) -> HttpResponse:
+    """Staff: appeals resolved through deliberation and the area's complaint rate before and after."""
+    user = request.user
+    communities = _communities(user)
+    area = request.GET.get("area") or (communities[0] if communities else _home_area(user))
+    data = summary.complaint_summary(
+        user=user, area_code=area, start=request.GET.get("from") or None, end=request.GET.get("to") or None
+    )
+    return render(request, "deliberation/complaints.html", {"s": data, "communities": communities})

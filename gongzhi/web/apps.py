@@ -6,3 +6,8 @@ class WebConfig(AppConfig):
     name = "gongzhi.web"
     label = "web"
     verbose_name = _("页面")
+
+    def ready(self) -> None:
+        from gongzhi.web import bridges
+
+        bridges.register()

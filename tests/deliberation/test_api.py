@@ -188,3 +188,46 @@ def test_two_members_of_a_household_voting_at_the_same_instant_make_one_ballot(d
         )
     assert sum(1 for r in results if isinstance(r, votes.Receipt)) == 1
     assert Ballot.objects.filter(vote=vote).count() == 1 and BallotChoice.objects.filter(vote=vote).count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_on_a_frozen_vote_ballots_share_the_lock_and_a_household_still_votes_once(district, areas):
+    """After the first ballot the rules are frozen and ballots take a share lock (they do not queue on each other):
+    two members of a household at the same instant still make one ballot, and a close racing them (FOR UPDATE)
+    neither fails nor loses a ballot: each accepted ballot has its choice row, and the vote ends closed."""
+    import time_machine
+
+    from gongzhi.deliberation.actions import meetings, votes
+    from tests.deliberation.conftest import resident_user
+    from tests.factories import HouseholdFactory
+
+    first, home = (
+        HouseholdFactory(area=areas[MICRO_A], number="PG-0"),
+        HouseholdFactory(area=areas[MICRO_A], number="PG-2"),
+    )
+    starter = resident_user(areas, first, "丙")
+    a, b = resident_user(areas, home, "丁"), resident_user(areas, home, "戊")
+    with time_machine.travel(T0, tick=True):
+        m = meetings.meeting_create(
+            actor=district["community_worker_a"], kind="grid_hall", title="t", area_code=COMMUNITY_A,
+            starts_at=T0, ends_at=T0 + dt.timedelta(hours=2),
+        )  # fmt: skip
+        meetings.meeting_invite(
+            actor=district["community_worker_a"], meeting_id=m.pk, user_ids=[starter.pk, a.pk, b.pk]
+        )
+        vote = make_vote(district, m, basis="household")
+        votes.ballot_cast(actor=starter, vote_id=vote.pk, choice_value="yes")
+        vote.refresh_from_db()
+        assert vote.rules_locked
+        results = run_together(
+            lambda: votes.ballot_cast(actor=a, vote_id=vote.pk, choice_value="yes"),
+            lambda: votes.ballot_cast(actor=b, vote_id=vote.pk, choice_value="no"),
+            lambda: votes.vote_move(actor=district["community_worker_a"], vote_id=vote.pk, action="close"),
+        )
+    receipts = [r for r in results[:2] if isinstance(r, votes.Receipt)]
+    assert len(receipts) <= 1 and not isinstance(results[2], Exception), results
+    assert Ballot.objects.filter(vote=vote).count() == 1 + len(receipts)
+    assert BallotChoice.objects.filter(vote=vote).count() == 1 + len(receipts)
+    vote.refresh_from_db()
+    assert vote.state == "closed"

@@ -21,6 +21,14 @@ def test_the_demo_history(db, tmp_path):
     assert (
         selectors.topics_for(resident).exists() and selectors.topics_for(User.objects.get(username="street")).exists()
     )
-    before = Meeting.objects.count()
+    # Comments before each council day (one hidden, with its reason), minutes after it: published on the board
+    # with an attendee's correction, the latest still a draft; an action item opened an appeal.
+    from gongzhi.deliberation.models import ActionFollowUp, AgendaComment, Minutes
+
+    assert AgendaComment.objects.filter(state="hidden").exclude(hidden_reason="").count() == 1
+    assert Minutes.objects.filter(state="published", notice__isnull=False).count() == 14
+    assert Minutes.objects.filter(state="draft").count() == 1
+    assert ActionFollowUp.objects.filter(kind="appeal").count() == 1
+    before = (Meeting.objects.count(), AgendaComment.objects.count(), Minutes.objects.count())
     call_command("seed_deliberation", verbosity=0)
-    assert Meeting.objects.count() == before
+    assert (Meeting.objects.count(), AgendaComment.objects.count(), Minutes.objects.count()) == before

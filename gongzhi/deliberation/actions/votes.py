@@ -9,12 +9,13 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongzhi.core import clock, fsm
 from gongzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongzhi.core.sqlnames import col, table
 from gongzhi.core.text import clean_text
 from gongzhi.deliberation import selectors
 from gongzhi.deliberation.actions._common import choice, integer
@@ -128,6 +129,30 @@ def _digest(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+def _locked_for_ballot(vote_id: int) -> Vote | None:
+    """The vote row, locked against a change of its rules or state for the rest of the ballot's transaction.
+
+    Once the rules are frozen (the first ballot), ballots take a share lock on PostgreSQL: they do not queue on
+    each other, while a rules change or a move of the vote (close, record …, which lock FOR UPDATE) still waits
+    for every ballot in flight, and a ballot after it sees the new state. The first ballot, which flips
+    `rules_locked`, locks FOR UPDATE (two share holders could not both upgrade). `rules_locked` never turns
+    back, so a share lock taken on a frozen vote stays right. SQLite serialises writers anyway.
+    """
+    if connection.vendor == "postgresql":
+        # Read the flag without a lock first: a share lock must not be upgraded later (two would deadlock).
+        frozen = Vote.objects.filter(pk=vote_id).values_list("rules_locked", flat=True).first()
+        if frozen is None:
+            return None
+        if frozen:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT 1 FROM {table(Vote)} WHERE {col(Vote, 'pk')} = %s FOR SHARE",  # noqa: S608 (names from the model)
+                    [vote_id],
+                )
+            return Vote.objects.filter(pk=vote_id).first()
+    return Vote.objects.select_for_update().filter(pk=vote_id).first()
+
+
 @transaction.atomic
 def ballot_cast(*, actor: User, vote_id: int, choice_value: Any) -> Receipt:
     """One ballot: invited, before the deadline, once per person (or once per household, the first counting).
@@ -136,7 +161,7 @@ def ballot_cast(*, actor: User, vote_id: int, choice_value: Any) -> Receipt:
     the unique indexes on (vote, user) and (vote, household) decide two members of a household voting at once.
     """
     picked = choice(choice_value, Choice.values, field="choice")
-    vote = Vote.objects.select_for_update().filter(pk=vote_id).first()
+    vote = _locked_for_ballot(vote_id)
     if vote is None:
         raise NotFound(_("表决不存在：%(id)s") % {"id": vote_id}, field="vote_id")
     invited = Invitation.objects.filter(meeting_id=vote.meeting_id, user=actor).values_list("household_id", flat=True)

@@ -137,3 +137,12 @@ def demand_create(
         data={"kind": kind, "item": item.pk, "for_resident": resident.pk},
     )  # fmt: skip
     return demand
+
+
+def demand_timeline_note(*, demand: Demand, actor: User | None, action: str, note: str, data: dict[str, Any]) -> None:
+    """One entry on a demand's record that does not move its state (e.g. "由议事落实事项发起" when a deliberation
+    action item opened it, written by the bridge in gongzhi.web.bridges)."""
+    DemandEvent.objects.create(
+        demand=demand, action=action[:24], from_state=demand.state, to_state=demand.state, actor=actor,
+        note=note[:1000], data=data, at=clock.now(),
+    )  # fmt: skip

@@ -27,19 +27,24 @@ from gongzhi.appeals.models import Appeal
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, fsm
 from gongzhi.core.errors import DomainError
-from gongzhi.deliberation.actions import evaluation, items, meetings, topics, votes
+from gongzhi.deliberation.actions import evaluation, items, meetings, records, topics, votes
 from gongzhi.deliberation.lifecycles import TOPIC
 from gongzhi.deliberation.models import (
     ActionItem,
+    AgendaComment,
     AgendaItem,
     Ballot,
     Meeting,
+    Minutes,
+    MinutesCorrection,
     ProgressUpdate,
+    SignIn,
     Survey,
     Topic,
     Vote,
     WeeklyTopic,
 )
+from gongzhi.noticeboard.models import Notice
 from gongzhi.people.models import Resident
 
 COMMUNITY = "370211002001"  # 富春江路社区
@@ -135,6 +140,7 @@ class Command(BaseCommand):
         micro = Area.objects.filter(code__startswith=GRID, level="microgrid").order_by("code").first() or grid_area
         today = clock.today()
         made = {"sessions": 0, "topics": 0, "votes": 0, "ballots": 0, "actions": 0, "ratings": 0, "appeals": 0}
+        made |= {"comments": 0, "minutes": 0}
         months = []
         y, m = today.year, today.month
         for _ in range(SESSIONS):
@@ -201,10 +207,21 @@ class Command(BaseCommand):
                 published_at=held_at + dt.timedelta(hours=2),
             )
             Ballot.objects.filter(vote=vote).update(cast_at=held_at + dt.timedelta(minutes=40))
+            Notice.objects.filter(pk__in=[vote.notice_id]).update(published_at=held_at + dt.timedelta(hours=2))
             Topic.objects.filter(pk=topic.pk).update(created_at=held_at - dt.timedelta(days=20))
-            for name in ("open", "start", "end"):
+            made["comments"] += self._comments(chair, voters, meeting, held_at, hide=i == 3)
+            for name in ("open", "start"):
                 meetings.meeting_move(actor=chair, meeting_id=meeting.pk, action=name)
+            # The list sign-in of a past session (the action accepts sign-ins only around the meeting's own time).
+            SignIn.objects.bulk_create(
+                [
+                    SignIn(meeting=meeting, user=v, method="list", recorded_by=chair, signed_at=held_at)
+                    for v in voters[:12]
+                ]
+            )
+            meetings.meeting_move(actor=chair, meeting_id=meeting.pk, action="end")
             Meeting.objects.filter(pk=meeting.pk).update(created_at=held_at - dt.timedelta(days=10))
+            made["minutes"] += self._minutes(chair, voters, meeting, held_at, final=i < len(months) - 1)
             if i < 7:
                 Appeal.objects.filter(deliberation_link__topic=topic).update(created_at=held_at - dt.timedelta(days=25))
             if vote.outcome == "passed":
@@ -215,6 +232,54 @@ class Command(BaseCommand):
         self._open_now(chair, voters)
         self._survey(chair, voters)
         return made
+
+    def _comments(self, chair: User, voters: list[User], meeting: Meeting, held_at: dt.datetime, *, hide: bool) -> int:
+        """Residents' comments on the agenda before the council day (one hidden by staff, with its reason)."""
+        item = meeting.agenda.order_by("position", "id").first()
+        if item is None:
+            return 0
+        said = ["同意，早办早好", "希望费用公开透明", "施工时间请避开午休"]
+        made = [
+            records.comment_post(actor=voter, agenda_item_id=item.pk, body=text)
+            for voter, text in zip(voters[1:4], said, strict=False)
+        ]
+        if hide:
+            extra = records.comment_post(
+                actor=voters[4], agenda_item_id=item.pk, body="物业经理电话 13900000000 打不通"
+            )
+            records.comment_hide(actor=chair, comment_id=extra.pk, reason="含有个人电话，已转物业处理")
+            made.append(extra)
+        AgendaComment.objects.filter(pk__in=[c.pk for c in made]).update(created_at=held_at - dt.timedelta(days=2))
+        return len(made)
+
+    def _minutes(self, chair: User, voters: list[User], meeting: Meeting, held_at: dt.datetime, *, final: bool) -> int:
+        """The minutes: drafted after the session with the vote's outcome, an attendee's correction, approved and
+        published on the board (the latest session's still a draft, open for corrections)."""
+        minutes = records.minutes_draft(
+            actor=chair,
+            meeting_id=meeting.pk,
+            body=f"{meeting.title}于{held_at:%Y年%m月%d日}在社区议事厅召开，居民代表、物业和街道执法中队到会，"
+            "逐项听取意见后进行表决。",
+        )
+        correction = records.correction_propose(
+            actor=voters[1], minutes_id=minutes.pk, text="请补充：业委会主任列席会议"
+        )
+        if final:
+            records.correction_move(actor=chair, correction_id=correction.pk, action="accept", note="已补充")
+            records.minutes_move(
+                actor=chair,
+                minutes_id=minutes.pk,
+                action="revise",
+                data={"body": minutes.body + "业委会主任列席会议。"},
+            )
+            records.minutes_move(actor=chair, minutes_id=minutes.pk, action="approve")
+            minutes = records.minutes_move(actor=chair, minutes_id=minutes.pk, action="publish")
+            Minutes.objects.filter(pk=minutes.pk).update(
+                created_at=held_at + dt.timedelta(days=1), published_at=held_at + dt.timedelta(days=3)
+            )
+            Notice.objects.filter(pk__in=[minutes.notice_id]).update(published_at=held_at + dt.timedelta(days=3))
+        MinutesCorrection.objects.filter(pk=correction.pk).update(created_at=held_at + dt.timedelta(days=2))
+        return 1
 
     def _act(self, chair: User, voters: list[User], vote: Vote, held_at: dt.datetime, *, last: bool) -> int:
         today = clock.today()
@@ -235,6 +300,20 @@ class Command(BaseCommand):
             parent_id=parent.pk,
         )
         items.action_progress(actor=chair, action_id=child.pk, percent=50, note="已现场核查，制定方案")
+        micro = (
+            Area.objects.filter(code__startswith=GRID, level="microgrid")
+            .order_by("code")
+            .values_list("code", flat=True)
+            .first()
+            or GRID
+        )
+        if last:  # the open item turns a finding into an appeal (the appeal's timeline names the item)
+            records.action_follow_up(
+                actor=chair,
+                action_id=child.pk,
+                kind="appeal",
+                fields={"description": "现场核查发现消防通道被占用，需执法中队依法清理", "area_code": micro},
+            )
         if not last:
             items.action_progress(actor=chair, action_id=child.pk, percent=100, note="已完成，现场拍照留存")
             for k, voter in enumerate(voters[:5]):
@@ -247,6 +326,8 @@ class Command(BaseCommand):
             done_at=held_at + dt.timedelta(days=20)
         )
         ProgressUpdate.objects.filter(item_id__in=[parent.pk, child.pk]).update(at=held_at + dt.timedelta(days=10))
+        notices = ActionItem.objects.filter(pk__in=[parent.pk, child.pk], notice__isnull=False).values("notice_id")
+        Notice.objects.filter(pk__in=notices).update(published_at=held_at + dt.timedelta(days=20))
         return 2
 
     def _forums(self, chair: User, voters: list[User], months: list[tuple[int, int]]) -> int:
