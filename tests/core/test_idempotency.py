@@ -24,8 +24,9 @@ def test_every_endpoint_that_says_it_honours_the_key_wears_the_wrapper():
     wrapped = {p for p, op in operations() if getattr(op.view_func, "idempotent_endpoint", None)}
     assert said == wrapped
     # appeals, awards, redemptions, sign-ups, check-ins (5); 26 writes of deliberation; 3 of patrol; matching's
-    # demands, moves, resources, donations, ventures, venture moves and spendings (7); 22 writes of care
-    assert len(wrapped) == 63
+    # demands, moves, resources, donations, ventures, venture moves and spendings (7); 22 writes of care; matching's
+    # projects, project moves, claims, check-offs, agreements and joint meetings (6)
+    assert len(wrapped) == 69
 
 
 def post(client, url, body, key):
