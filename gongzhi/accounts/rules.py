@@ -78,8 +78,6 @@ RULES: dict[str, frozenset[str]] = {
     "matching.projects": OFFICE,
     "matching.project.claim": OFFICE | {R.PARTNER},
     "matching.project.checkoff": OFFICE | {R.PARTNER},
-    "matching.workshop": OFFICE,
-    "matching.workshop.serve": OFFICE | {R.GRID_WORKER},
     # Care (关爱): need to know. Assigned carers read their archives without any rule; these reach an area's.
     "care.view": OFFICE,
     "care.children": frozenset({R.CHILD_DIRECTOR, R.ADMIN}),
