@@ -281,3 +281,20 @@ def test_the_api_records_agreements_and_meetings(people, partners, as_user):
                         "held_on": str(today), "topic": "x"}), content_type="application/json")  # fmt: skip
     assert forbidden.status_code == 403
     assert len(staff.get("/api/v1/matching/meetings").json()) == 1
+
+
+def test_the_staff_page_records_a_project_and_explains_a_bad_one(client, people, partners):
+    client.force_login(people["community_worker_a"])
+    assert client.get("/matching/projects/").status_code == 200
+    ok = client.post("/matching/projects/", {"form": "project", "area": COMMUNITY_A, "title": "楼道微更新",
+                                             "partner_ids": [str(partners[0].pk)], "milestones": "粉刷\n装灯",
+                                             "public": "on"})  # fmt: skip
+    assert ok.status_code == 302
+    p = Project.objects.get(title="楼道微更新")
+    assert p.milestones.count() == 2 and p.public
+    bad = client.post("/matching/projects/", {"form": "project", "area": COMMUNITY_A, "title": ""})
+    assert bad.status_code == 422 and "title" in bad.content.decode()
+    client.force_login(people["community_worker_b"])
+    assert client.post("/matching/projects/", {"form": "project", "area": COMMUNITY_A, "title": "x"}).status_code == 403
+    assert client.get(f"/matching/projects/{p.pk}/").status_code == 404
+    assert Project.objects.count() == 1
