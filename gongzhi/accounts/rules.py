@@ -75,6 +75,9 @@ RULES: dict[str, frozenset[str]] = {
     "matching.grab": frozenset({R.VOLUNTEER}),
     "matching.fund": OFFICE,
     "matching.venture.apply": OFFICE | {R.PARTNER},
+    "matching.projects": OFFICE,
+    "matching.project.claim": OFFICE | {R.PARTNER},
+    "matching.project.checkoff": OFFICE | {R.PARTNER},
     # Care (关爱): need to know. Assigned carers read their archives without any rule; these reach an area's.
     "care.view": OFFICE,
     "care.children": frozenset({R.CHILD_DIRECTOR, R.ADMIN}),

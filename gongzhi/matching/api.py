@@ -15,7 +15,7 @@ from gongzhi.core.idempotency import idempotent
 from gongzhi.core.types import ApiRequest
 from gongzhi.matching import selectors
 from gongzhi.matching.actions import catalogue as catalogue_actions
-from gongzhi.matching.actions import fund
+from gongzhi.matching.actions import fund, projects
 from gongzhi.matching.actions.demands import demand_create, wish_cap_fen, wish_cap_set
 from gongzhi.matching.actions.flow import DEMAND, demand_move
 from gongzhi.matching.actions.resources import resource_create, resource_review
@@ -660,3 +660,272 @@ def create_spending(
     left = selectors.venture_left_fen(venture_id=s.venture_id)
     return Status(201, SpendingOut(id=s.pk, venture_id=s.venture_id, amount_yuan=_yuan(s.amount_fen) or "0.00",
                                    purpose=s.purpose, left_yuan=_yuan(left) or "0.00"))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------------ project list
+
+
+class MilestoneIn(Schema):
+    title: str = Field(..., min_length=1, max_length=100)
+    due_on: dt.date | None = None
+
+
+class ProjectIn(Schema):
+    area: str = Field(..., pattern=AREA)
+    title: str = Field(..., min_length=1, max_length=100)
+    summary: str = Field("", max_length=1000)
+    partner_ids: list[int] = Field(default_factory=list, max_length=50)
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=30)
+    public: bool = True
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+
+
+class MilestoneOut(Schema):
+    id: int
+    title: str
+    due_on: dt.date | None
+    done_at: dt.datetime | None
+    evidence_note: str
+    evidence_photos: list[str]
+
+
+class ProjectPartnerOut(Schema):
+    partner_id: int
+    name: str
+    claimed_at: dt.datetime | None
+
+
+class ProjectOut(Schema):
+    id: int
+    title: str
+    summary: str
+    area_code: str
+    state: str
+    public: bool
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    partners: list[ProjectPartnerOut]
+    milestones: list[MilestoneOut]
+    done: int
+    total: int
+
+
+def _project_out(p: Any) -> ProjectOut:
+    milestones = [MilestoneOut(id=m.pk, title=m.title, due_on=m.due_on, done_at=m.done_at,
+                               evidence_note=m.evidence_note, evidence_photos=m.evidence_photos)
+                  for m in p.milestones.all()]  # fmt: skip
+    return ProjectOut(
+        id=p.pk, title=p.title, summary=p.summary, area_code=p.area_code, state=p.state, public=p.public,
+        starts_on=p.starts_on, ends_on=p.ends_on,
+        partners=[ProjectPartnerOut(partner_id=r.partner_id, name=r.partner.name, claimed_at=r.claimed_at)
+                  for r in p.partner_rows.all()],
+        milestones=milestones, done=sum(1 for m in milestones if m.done_at), total=len(milestones),
+    )  # fmt: skip
+
+
+class ProjectFilters(Schema):
+    area: str = Field("", pattern=r"^(\d{6,17})?$")
+    state: str = Field("", max_length=10)
+
+
+@router.get(
+    "/matching/projects", response=list[ProjectOut], summary="The project list (项目清单) in the caller's scope"
+)
+def list_projects(request: ApiRequest, f: Query[ProjectFilters]) -> list[ProjectOut]:
+    return [_project_out(p) for p in selectors.projects_list(user=request.auth, area_code=f.area, state=f.state)[:200]]
+
+
+@router.post(
+    "/matching/projects",
+    response={201: ProjectOut},
+    summary="Create a co-construction project with partners and milestones; honours Idempotency-Key",
+)
+@idempotent("matching.projects.create")
+def create_project(request: ApiRequest, data: ProjectIn) -> Status[ProjectOut]:
+    p = projects.project_create(
+        actor=request.auth, area_code=data.area, title=data.title, summary=data.summary, partner_ids=data.partner_ids,
+        milestones=[m.dict() for m in data.milestones], public=data.public, starts_on=data.starts_on,
+        ends_on=data.ends_on,
+    )  # fmt: skip
+    return Status(201, _project_out(selectors.project_get(user=request.auth, project_id=p.pk)))
+
+
+@router.get("/matching/projects/{project_id}", response=ProjectOut, summary="One co-construction project")
+def get_project(request: ApiRequest, project_id: int = PathParam(..., ge=1, le=MAX_ID)) -> ProjectOut:
+    return _project_out(selectors.project_get(user=request.auth, project_id=project_id))
+
+
+class ProjectMoveIn(Schema):
+    action: str = Field(..., max_length=16, description="start, complete (all milestones checked off), cancel (note)")
+    note: str = Field("", max_length=1000)
+
+
+@router.post(
+    "/matching/projects/{project_id}/transitions",
+    response=ProjectOut,
+    summary="Start, check off as a whole (整体销号) or cancel a project; honours Idempotency-Key",
+)
+@idempotent("matching.projects.transition")
+def move_project(
+    request: ApiRequest, data: ProjectMoveIn, project_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> ProjectOut:
+    projects.project_move(actor=request.auth, project_id=project_id, action=data.action, note=data.note)
+    return _project_out(selectors.project_get(user=request.auth, project_id=project_id))
+
+
+class ClaimIn(Schema):
+    partner_id: int | None = Field(None, ge=1, le=MAX_ID, description="staff only: the partner claiming")
+
+
+@router.post(
+    "/matching/projects/{project_id}/claims",
+    response={201: ProjectOut},
+    summary="A partner claims (认领) a project under its agreement; honours Idempotency-Key",
+)
+@idempotent("matching.projects.claim")
+def claim_project(
+    request: ApiRequest, data: ClaimIn, project_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[ProjectOut]:
+    projects.project_claim(actor=request.auth, project_id=project_id, partner_id=data.partner_id)
+    return Status(201, _project_out(selectors.project_get(user=request.auth, project_id=project_id)))
+
+
+@router.post("/matching/projects/{project_id}/milestones", response={201: MilestoneOut}, summary="Add a milestone")
+def add_milestone(
+    request: ApiRequest, data: MilestoneIn, project_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> Status[MilestoneOut]:
+    m = projects.milestone_add(actor=request.auth, project_id=project_id, title=data.title, due_on=data.due_on)
+    return Status(201, MilestoneOut(id=m.pk, title=m.title, due_on=m.due_on, done_at=m.done_at,
+                                    evidence_note=m.evidence_note, evidence_photos=m.evidence_photos))  # fmt: skip
+
+
+class CheckOffIn(Schema):
+    note: str = Field(..., min_length=1, max_length=1000)
+    photos: list[str] = Field(default_factory=list, max_length=9)
+
+
+@router.post(
+    "/matching/milestones/{milestone_id}/check-off",
+    response=MilestoneOut,
+    summary="Check off (销号) a milestone with evidence; honours Idempotency-Key",
+)
+@idempotent("matching.milestones.check_off")
+def check_off(
+    request: ApiRequest, data: CheckOffIn, milestone_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> MilestoneOut:
+    m = projects.milestone_check_off(actor=request.auth, milestone_id=milestone_id, note=data.note, photos=data.photos)
+    return MilestoneOut(id=m.pk, title=m.title, due_on=m.due_on, done_at=m.done_at, evidence_note=m.evidence_note,
+                        evidence_photos=m.evidence_photos)  # fmt: skip
+
+
+class AgreementIn(Schema):
+    partner_id: int = Field(..., ge=1, le=MAX_ID)
+    area: str = Field(..., pattern=AREA)
+    signed_on: dt.date
+    valid_until: dt.date
+    commitments: str = Field("", max_length=1000)
+
+
+class AgreementOut(Schema):
+    id: int
+    partner_id: int
+    partner: str
+    area_code: str
+    signed_on: dt.date
+    valid_until: dt.date
+    commitments: str
+
+
+def _agreement_out(a: Any) -> AgreementOut:
+    return AgreementOut(id=a.pk, partner_id=a.partner_id, partner=a.partner.name, area_code=a.area_code,
+                        signed_on=a.signed_on, valid_until=a.valid_until, commitments=a.commitments)  # fmt: skip
+
+
+@router.get("/matching/agreements", response=list[AgreementOut], summary="Co-construction agreements (共建协议)")
+def list_agreements(request: ApiRequest) -> list[AgreementOut]:
+    return [_agreement_out(a) for a in selectors.agreements_list(user=request.auth)[:500]]
+
+
+@router.post(
+    "/matching/agreements",
+    response={201: AgreementOut},
+    summary="Record a co-construction agreement; honours Idempotency-Key",
+)
+@idempotent("matching.agreements.create")
+def create_agreement(request: ApiRequest, data: AgreementIn) -> Status[AgreementOut]:
+    a = projects.agreement_create(actor=request.auth, partner_id=data.partner_id, area_code=data.area,
+                                  signed_on=data.signed_on, valid_until=data.valid_until,
+                                  commitments=data.commitments)  # fmt: skip
+    return Status(201, _agreement_out(a))
+
+
+class UnclaimedQuery(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+
+
+@router.get(
+    "/matching/agreements/unclaimed",
+    response=list[AgreementOut],
+    summary="Partners with a running agreement that have claimed no project this year (staff)",
+)
+def unclaimed(request: ApiRequest, q: Query[UnclaimedQuery]) -> list[AgreementOut]:
+    return [_agreement_out(a) for a in selectors.partners_without_claim(user=request.auth, year=q.year)]
+
+
+class DecisionIn(Schema):
+    text: str = Field(..., min_length=1, max_length=500)
+    project_id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class MeetingIn(Schema):
+    area: str = Field(..., pattern=AREA)
+    held_on: dt.date
+    topic: str = Field(..., min_length=1, max_length=200)
+    minutes: str = Field("", max_length=2000)
+    present_partner_ids: list[int] = Field(default_factory=list, max_length=50)
+    decisions: list[DecisionIn] = Field(default_factory=list, max_length=30)
+
+
+class AttendanceOut(Schema):
+    partner_id: int
+    partner: str
+    present: bool
+
+
+class MeetingOut(Schema):
+    id: int
+    area_code: str
+    month: dt.date
+    held_on: dt.date
+    topic: str
+    minutes: str
+    attendance: list[AttendanceOut]
+    decisions: list[DecisionIn]
+
+
+def _meeting_out(m: Any) -> MeetingOut:
+    return MeetingOut(
+        id=m.pk, area_code=m.area_code, month=m.month, held_on=m.held_on, topic=m.topic, minutes=m.minutes,
+        attendance=[AttendanceOut(partner_id=a.partner_id, partner=a.partner.name, present=a.present)
+                    for a in m.attendance.all()],
+        decisions=[DecisionIn(text=d.text, project_id=d.project_id) for d in m.decisions.all()],
+    )  # fmt: skip
+
+
+@router.get("/matching/meetings", response=list[MeetingOut], summary="Monthly joint meetings (联席会)")
+def list_meetings(request: ApiRequest) -> list[MeetingOut]:
+    return [_meeting_out(m) for m in selectors.meetings_list(user=request.auth)]
+
+
+@router.post(
+    "/matching/meetings",
+    response={201: MeetingOut},
+    summary="Record the month's joint meeting with attendance and decisions; honours Idempotency-Key",
+)
+@idempotent("matching.meetings.create")
+def create_meeting(request: ApiRequest, data: MeetingIn) -> Status[MeetingOut]:
+    m = projects.meeting_record(actor=request.auth, area_code=data.area, held_on=data.held_on, topic=data.topic,
+                                minutes=data.minutes, present_partner_ids=data.present_partner_ids,
+                                decisions=[d.dict() for d in data.decisions])  # fmt: skip
+    return Status(201, _meeting_out(selectors.meetings_list(user=request.auth, area_code=m.area_code, limit=1)[0]))

@@ -424,3 +424,174 @@ class Spending(models.Model):
         verbose_name = _("项目支出")
         verbose_name_plural = _("项目支出")
         constraints = [models.CheckConstraint(condition=Q(amount_fen__gte=1), name="matching_spending_positive")]
+
+
+# ------------------------------------------------------------------------------------------------- project list
+
+
+class ProjectState(models.TextChoices):
+    PLANNED = "planned", _("筹备中")
+    ACTIVE = "active", _("推进中")
+    DONE = "done", _("已销号")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class Project(models.Model):
+    """项目清单: a co-construction project (共建项目) of a community with its partners; milestones are checked off
+    (销号) with evidence, and the project is checked off when all of them are. Public projects show a timeline."""
+
+    title = models.CharField(_("项目名称"), max_length=100)
+    summary = models.CharField(_("项目简介"), max_length=1000, blank=True)
+    area = models.ForeignKey("areas.Area", verbose_name=_("所属区域"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    state = models.CharField(_("状态"), max_length=10, choices=ProjectState.choices, default=ProjectState.PLANNED)
+    public = models.BooleanField(_("公开进度"), default=True)
+    starts_on = models.DateField(_("开始日期"), null=True, blank=True)
+    ends_on = models.DateField(_("计划完成"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+    updated_at = models.DateTimeField(_("更新时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("共建项目")
+        verbose_name_plural = _("项目清单")
+        constraints = [models.UniqueConstraint(fields=["area", "title"], name="matching_project_unique")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProjectPartner(models.Model):
+    """A partner on a project; `claimed_at` when the partner claimed (认领) it under its agreement."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="partner_rows")
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("认领人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("项目共建单位")
+        verbose_name_plural = _("项目共建单位")
+        constraints = [models.UniqueConstraint(fields=["project", "partner"], name="matching_projpartner_unique")]
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("节点"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    due_on = models.DateField(_("计划日期"), null=True, blank=True)
+    done_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("销号人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    evidence_note = models.CharField(_("销号说明"), max_length=1000, blank=True)
+    evidence_photos = models.JSONField(_("佐证材料"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("项目节点")
+        verbose_name_plural = _("项目节点")
+        ordering = ["order", "id"]
+
+
+class Agreement(models.Model):
+    """共建协议: a partner and a community agree on 阵地共建、资源共融、服务共享、问题共解 for a period; the partner
+    claims at least one project of the community each year it runs."""
+
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.ForeignKey("areas.Area", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    signed_on = models.DateField(_("签订日期"))
+    valid_until = models.DateField(_("有效期止"))
+    commitments = models.CharField(_("共建内容"), max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("共建协议")
+        verbose_name_plural = _("共建协议")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "area", "signed_on"], name="matching_agreement_unique"),
+            models.CheckConstraint(condition=Q(valid_until__gte=models.F("signed_on")), name="matching_agreement_span"),
+        ]
+
+
+class JointMeeting(models.Model):
+    """联席会: the monthly joint meeting of a community and its partners (one record per community and month)."""
+
+    area = models.ForeignKey("areas.Area", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("区域编码"), max_length=17, db_index=True, editable=False)
+    month = models.DateField(_("月份"))  # the first of the month
+    held_on = models.DateField(_("召开日期"))
+    topic = models.CharField(_("议题"), max_length=200)
+    minutes = models.CharField(_("会议纪要"), max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("联席会")
+        verbose_name_plural = _("联席会")
+        ordering = ["-month", "id"]
+        constraints = [models.UniqueConstraint(fields=["area", "month"], name="matching_meeting_month")]
+
+
+class MeetingAttendance(models.Model):
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="attendance")
+    partner = models.ForeignKey(
+        "people.Partner", verbose_name=_("共建单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    present = models.BooleanField(_("出席"))
+
+    class Meta:
+        verbose_name = _("出席情况")
+        verbose_name_plural = _("出席情况")
+        constraints = [models.UniqueConstraint(fields=["meeting", "partner"], name="matching_attendance_unique")]
+
+
+class MeetingDecision(models.Model):
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="decisions")
+    text = models.CharField(_("决定事项"), max_length=500)
+    project = models.ForeignKey(
+        Project, verbose_name=_("相关项目"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("会议决定")
+        verbose_name_plural = _("会议决定")
+        ordering = ["id"]
+
+
+class CoBuildEvent(models.Model):
+    """Append-only: one row per write of the project list, the agreements and the joint meetings."""
+
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    subject = models.CharField(_("对象"), max_length=12)  # project, milestone, agreement, meeting
+    subject_id = models.BigIntegerField(_("对象编号"))
+    action = models.CharField(_("操作"), max_length=24)
+    from_state = models.CharField(_("原状态"), max_length=10, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=10, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    note = models.CharField(_("说明"), max_length=1000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("共建记录")
+        verbose_name_plural = _("共建记录")
+        ordering = ["at", "id"]

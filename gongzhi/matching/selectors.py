@@ -19,11 +19,17 @@ from gongzhi.core.errors import NotFound
 from gongzhi.matching.actions.flow import CLAIM, GRAB, can_see
 from gongzhi.matching.models import (
     OPEN_STATES,
+    Agreement,
+    CoBuildEvent,
     Demand,
     DemandKind,
     DemandState,
     Donation,
     FundPool,
+    JointMeeting,
+    Project,
+    ProjectPartner,
+    ProjectState,
     Resource,
     ServiceCategory,
     ServiceItem,
@@ -331,3 +337,124 @@ def venture_left_fen(*, venture_id: int) -> int:
     """What is left of a venture's budget (its ledger account's balance, read afresh)."""
     left = Venture.objects.filter(pk=venture_id).values_list("account__balance", flat=True).first()
     return int(left or 0)
+
+
+# ------------------------------------------------------------------------------------------------ project list
+
+
+def _partner_of(user: User) -> int | None:
+    from gongzhi.matching.actions.projects import actor_partner
+
+    partner = actor_partner(user)
+    return partner.pk if partner is not None else None
+
+
+def project_scope_q(user: User) -> Q:
+    """Staff see their area's projects; a partner login the projects it is on."""
+    partner_id = _partner_of(user)
+    mine = Q(partner_rows__partner_id=partner_id) if partner_id else rules.nothing_q()
+    return rules.scope_q(user, VIEW) | rules.scope_q(user, "matching.projects") | mine
+
+
+def projects_list(*, user: User, area_code: str = "", state: str = "") -> QuerySet[Project]:
+    ids = Project.objects.filter(project_scope_q(user)).values("pk")
+    qs = Project.objects.filter(pk__in=ids)
+    if area_code:
+        qs = qs.filter(area_code__startswith=area_code)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.prefetch_related("milestones", "partner_rows__partner").order_by("-created_at", "-id")
+
+
+def project_get(*, user: User, project_id: int) -> Project:
+    project = projects_list(user=user).filter(pk=project_id).first()
+    if project is None:
+        raise NotFound(_("共建项目不存在：%(id)s") % {"id": project_id}, field="project_id")
+    return project
+
+
+def public_project(*, project_id: int) -> Project:
+    """A public project's timeline for anyone (no login): its milestones and what was checked off, no names."""
+    project = (
+        Project.objects.filter(pk=project_id, public=True)
+        .exclude(state=ProjectState.CANCELLED)
+        .prefetch_related("milestones", "partner_rows__partner")
+        .first()
+    )
+    if project is None:
+        raise NotFound(_("共建项目不存在：%(id)s") % {"id": project_id}, field="project_id")
+    return project
+
+
+def public_projects(*, area_code: str) -> QuerySet[Project]:
+    return (
+        Project.objects.filter(public=True, area_code__startswith=area_code)
+        .exclude(state=ProjectState.CANCELLED)
+        .prefetch_related("milestones")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    action: str
+    label: str
+    note: str
+
+
+TIMELINE_LABELS = {
+    "create": gettext_lazy("立项"),
+    "start": gettext_lazy("启动"),
+    "claim": gettext_lazy("共建单位认领"),
+    "check_off": gettext_lazy("节点销号"),
+    "complete": gettext_lazy("整体销号"),
+    "decision": gettext_lazy("联席会决定"),
+    "milestone_add": gettext_lazy("新增节点"),
+}
+
+
+def project_timeline(project: Project) -> list[TimelineEntry]:
+    """The project's progress in time order, as the public page shows it (no actor names)."""
+    out = []
+    for e in CoBuildEvent.objects.filter(project=project, action__in=list(TIMELINE_LABELS)).order_by("at", "id"):
+        note = e.note
+        if e.action in ("check_off", "milestone_add"):
+            note = f"{e.data.get('title', '')}：{e.note}" if e.note else str(e.data.get("title", ""))
+        elif e.action == "claim":
+            note = str(e.data.get("partner_name", ""))
+        out.append(TimelineEntry(at=e.at, action=e.action, label=str(TIMELINE_LABELS[e.action]), note=note))
+    return out
+
+
+def agreements_list(*, user: User, area_code: str = "") -> QuerySet[Agreement]:
+    qs = Agreement.objects.filter(rules.scope_q(user, "matching.projects") | rules.scope_q(user, VIEW))
+    if area_code:
+        qs = qs.filter(area_code__startswith=area_code)
+    return qs.select_related("partner").order_by("area_code", "partner__name", "-signed_on")
+
+
+def partners_without_claim(*, user: User, year: int) -> list[Agreement]:
+    """The agreements running in `year` whose partner has claimed no project of that community in that year: the
+    partners staff must follow up (每年认领1个共建项目)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    agreements = list(
+        Agreement.objects.filter(rules.scope_q(user, "matching.projects"), signed_on__lte=last, valid_until__gte=first)
+        .select_related("partner")
+        .order_by("area_code", "partner__name")
+    )
+    start = dt.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+    end = dt.datetime(year + 1, 1, 1, tzinfo=timezone.get_current_timezone())
+    claims = list(
+        ProjectPartner.objects.filter(claimed_at__gte=start, claimed_at__lt=end).values_list(
+            "partner_id", "project__area_code"
+        )
+    )
+    return [a for a in agreements if not any(p == a.partner_id and code.startswith(a.area_code) for p, code in claims)]
+
+
+def meetings_list(*, user: User, area_code: str = "", limit: int = 24) -> list[JointMeeting]:
+    qs = JointMeeting.objects.filter(rules.scope_q(user, "matching.projects") | rules.scope_q(user, VIEW))
+    if area_code:
+        qs = qs.filter(area_code__startswith=area_code)
+    return list(qs.prefetch_related("attendance__partner", "decisions__project").order_by("-month", "-id")[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.matching import views
+from gongzhi.matching import views, views_projects
 
 app_name = "matching"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("lists/", views.lists, name="lists"),
     path("resources/", views.resources, name="resources"),
     path("pools/", views.pools, name="pools"),
+    path("projects/", views_projects.project_list, name="projects"),
+    path("projects/<int:project_id>/", views_projects.project_detail, name="project"),
+    path("projects/<int:project_id>/act/", views_projects.project_act, name="project_act"),
+    path("public/projects/<int:project_id>/", views_projects.public_timeline, name="public_project"),
 ]

@@ -25,8 +25,9 @@ def test_every_endpoint_that_says_it_honours_the_key_wears_the_wrapper():
     assert said == wrapped
     # appeals, awards, redemptions, sign-ups, check-ins (5); 33 writes of deliberation; 3 of patrol; matching's
     # demands, moves, resources, donations, ventures, venture moves and spendings (7); 22 writes of care; a care
-    # need handed to matching (1, carelink); awards' nominations and votes (2)
-    assert len(wrapped) == 73
+    # need handed to matching (1, carelink); awards' nominations and votes (2); matching's projects, project moves,
+    # claims, check-offs, agreements and joint meetings (6)
+    assert len(wrapped) == 79
 
 
 def post(client, url, body, key):

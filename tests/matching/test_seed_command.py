@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from gongzhi.accounts.models import User
+from gongzhi.core import clock
 from gongzhi.matching import selectors
 from gongzhi.matching.models import Demand, DemandEvent, Resource
 from gongzhi.people.demo.loader import seed_demo
@@ -40,6 +41,22 @@ def test_the_demo_logins_each_see_their_part(db):
     assert report.donated_fen == 11_000_000 and sum(v.venture.state == "approved" for v in report.ventures) == 7
     assert all(v.spent_fen + v.left_fen == v.budget_fen for v in report.ventures)
 
-    counts = (Resource.objects.count(), Demand.objects.count(), DemandEvent.objects.count())
+    # the project list (seed 003): three projects, one checked off, one under way; agreements; monthly meetings
+    from gongzhi.matching.models import CoBuildEvent, JointMeeting, Project
+
+    community = user("community")
+    assert sorted(Project.objects.values_list("state", flat=True)) == ["active", "done", "planned"]
+    assert JointMeeting.objects.count() >= 5
+    unclaimed = selectors.partners_without_claim(user=community, year=clock.today().year)
+    assert 1 <= len(unclaimed) < len(selectors.agreements_list(user=community))
+    assert {p.title for p in selectors.projects_list(user=user("partner"))} >= {"红色引领、绿沃家园"}
+
+    counts = (
+        Resource.objects.count(),
+        Demand.objects.count(),
+        DemandEvent.objects.count(),
+        CoBuildEvent.objects.count(),
+    )
     call_command("seed_matching", stdout=io.StringIO())
-    assert (Resource.objects.count(), Demand.objects.count(), DemandEvent.objects.count()) == counts
+    assert (Resource.objects.count(), Demand.objects.count(), DemandEvent.objects.count(),
+            CoBuildEvent.objects.count()) == counts  # fmt: skip

@@ -25,12 +25,12 @@ from django.db import transaction
 from gongzhi.accounts.models import User
 from gongzhi.core import clock
 from gongzhi.core.errors import DomainError
-from gongzhi.matching.actions import fund
+from gongzhi.matching.actions import fund, projects
 from gongzhi.matching.actions.catalogue import catalogue_seed
 from gongzhi.matching.actions.demands import demand_create
 from gongzhi.matching.actions.flow import demand_move
 from gongzhi.matching.actions.resources import resource_create
-from gongzhi.matching.models import Demand, FundPool, Resource, ServiceItem
+from gongzhi.matching.models import Demand, FundPool, Project, Resource, ServiceItem
 from gongzhi.people.models import Partner, PartyMember, Resident
 from gongzhi.volunteering.models import Team, Volunteer
 
@@ -105,7 +105,69 @@ class Command(BaseCommand):
         made["resources"] = 0 if Resource.objects.exists() else self._resources()
         made["demands"] = 0 if Demand.objects.exists() else self._demands(rng)
         made["ventures"] = 0 if FundPool.objects.exists() else self._fund()
+        made["projects"] = 0 if Project.objects.exists() else self._projects()
         return made
+
+    # ------------------------------------------------------------------------------------------- project list
+
+    def _projects(self) -> int:
+        """Seed 003 (郑州路社区): 红色合伙人 sign agreements, each claims a project a year, a joint meeting every
+        month; seed 004: the project list checked off (销号) milestone by milestone. Told in 富春江路社区."""
+        community = self._user("community")
+        own = Partner.objects.filter(pk__in=self._user("partner").memberships.filter(partner__isnull=False)
+                                     .values("partner_id"))  # fmt: skip
+        others = Partner.objects.exclude(pk__in=own.values("pk")).order_by("pk")
+        partners = [*own, *others[: 6 - own.count()]]
+        if len(partners) < 3:
+            return 0
+        now = clock.now()
+        today = clock.today()
+        for p in partners:
+            projects.agreement_create(actor=community, partner_id=p.pk, area_code=COMMUNITY,
+                                      signed_on=today - dt.timedelta(days=430), valid_until=today + dt.timedelta(days=665),
+                                      commitments="阵地共建、资源共融、服务共享、问题共解")  # fmt: skip
+        done = projects.project_create(
+            actor=community, area_code=COMMUNITY, title="老旧楼院环境治理", at=now - dt.timedelta(days=400),
+            summary="垃圾分类、违章拆除与楼院整治，居民参与式治理", partner_ids=[partners[1].pk],
+            milestones=["需求调查与入户走访", "违章搭建拆除", "楼院环境整治验收"],
+        )  # fmt: skip
+        projects.project_claim(actor=community, project_id=done.pk, partner_id=partners[1].pk,
+                               at=now - dt.timedelta(days=395))  # fmt: skip
+        projects.project_move(actor=community, project_id=done.pk, action="start", now=now - dt.timedelta(days=390))
+        for i, m in enumerate(done.milestones.all()):
+            projects.milestone_check_off(actor=community, milestone_id=m.pk, note=f"{m.title}已完成，照片存档",
+                                         photos=[f"matching/projects/{done.pk}-{i + 1}.jpg"],
+                                         at=now - dt.timedelta(days=330 - 60 * i))  # fmt: skip
+        projects.project_move(actor=community, project_id=done.pk, action="complete", now=now - dt.timedelta(days=200))
+        garden = projects.project_create(
+            actor=community, area_code=COMMUNITY, title="红色引领、绿沃家园", at=now - dt.timedelta(days=120),
+            summary="家庭厨余资源化—社区花园共建—社区环境教育—参与式治理",
+            partner_ids=[partners[0].pk, partners[2].pk],
+            milestones=[{"title": "阳光育苗站建成"}, {"title": "落叶堆肥池启用"}, {"title": "5个社区花园建成"},
+                        {"title": "网格挂牌认领管理", "due_on": today + dt.timedelta(days=60)}],
+        )  # fmt: skip
+        projects.project_claim(actor=community, project_id=garden.pk, partner_id=partners[0].pk,
+                               at=now - dt.timedelta(days=min(110, today.timetuple().tm_yday - 1)))  # fmt: skip
+        projects.project_move(actor=community, project_id=garden.pk, action="start", now=now - dt.timedelta(days=100))
+        for i, m in enumerate(list(garden.milestones.all())[:3]):
+            projects.milestone_check_off(actor=community, milestone_id=m.pk, note=f"{m.title}，居民志愿者参与",
+                                         at=now - dt.timedelta(days=80 - 25 * i))  # fmt: skip
+        projects.project_create(actor=community, area_code=COMMUNITY, title="助老助学微课堂", at=now - dt.timedelta(days=10),
+                                summary="为老年人、青少年开设的公益课堂", partner_ids=[partners[3].pk],
+                                milestones=["课程设计", "招募志愿讲师", "开课"])  # fmt: skip
+        month = today.replace(day=1)
+        topics = ["社区花园认领", "厨余堆肥培训", "楼院整治回头看", "共建项目年度认领", "夏季安全", "重阳敬老"]
+        for back in range(6):
+            first = (month - dt.timedelta(days=28 * back + 1)).replace(day=1) if back else month
+            held = first.replace(day=10)
+            if held > today:
+                continue
+            present = [p.pk for i, p in enumerate(partners) if (i + back) % 4]
+            projects.meeting_record(actor=community, area_code=COMMUNITY, held_on=held, topic=topics[back],
+                                    present_partner_ids=present, minutes="各共建单位通报本月认领项目进展",
+                                    decisions=[{"text": f"{topics[back]}：分工落实到网格", "project_id": garden.pk},
+                                               "下月联席会通报进展"])  # fmt: skip
+        return Project.objects.count()
 
     # ------------------------------------------------------------------------------------------- fund pool
 
