@@ -15,6 +15,7 @@ from gongzhi.appeals.api import router as appeals_router
 from gongzhi.appeals.measures_api import router as appeals_measures_router
 from gongzhi.areas.api import router as areas_router
 from gongzhi.care.api import router as care_router
+from gongzhi.command.api import router as command_router
 from gongzhi.core.errors import DomainError
 from gongzhi.deliberation.api import router as deliberation_router
 from gongzhi.inspections.api import router as inspections_router
@@ -118,3 +119,4 @@ api.add_router("/inspections", inspections_router)
 
 api.add_router("/", deliberation_router)
 api.add_router("/care", care_router)
+api.add_router("/command", command_router)

@@ -187,6 +187,7 @@ INSTALLED_APPS = [
     "gongzhi.deliberation",
     "gongzhi.matching",
     "gongzhi.care",
+    "gongzhi.command",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",
