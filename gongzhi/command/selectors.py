@@ -70,7 +70,9 @@ def _stock(qs: QuerySet[Any], area: Area) -> dict[str, Any]:
     return {"value": qs.filter(code_range_q(area.code, "area_code")).count(), "previous": None, "series": []}
 
 
-def _card(key: str, label: str, group: str, figure: dict[str, Any], *, unit: str = "", kind: str = "count") -> dict[str, Any]:
+def _card(
+    key: str, label: str, group: str, figure: dict[str, Any], *, unit: str = "", kind: str = "count"
+) -> dict[str, Any]:
     value, previous = figure["value"], figure["previous"]
     return {
         "key": key,
