@@ -12,12 +12,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from gongzhi.appeals import measures
-from gongzhi.appeals.models import FINISHED_STATES, Appeal, State
+from gongzhi.appeals.models import FINISHED_STATES, Appeal, State, Summons
 from gongzhi.areas.models import Area
 from gongzhi.areas.selectors import code_range_q
 from gongzhi.core import clock
@@ -202,3 +202,117 @@ def cards(*, area: Area, period: Period) -> dict[str, Any]:
         "cards": out,
         "computed_at": clock.now(),
     }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Alerts: what needs someone now. Each item is a reference (appeal number, order id) and an area, never a person.
+
+ALERT_LIMIT = 50
+
+
+def _area_names(codes: set[str]) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def alerts(*, area: Area) -> dict[str, Any]:
+    """Appeals past three times their limit, reworked (reopened) appeals still open, summons not reported in past
+    their time, and rectifications past their deadline, over the area's subtree as things stand now."""
+    now = clock.now()
+    today = clock.today()
+    in_area = code_range_q(area.code, "area_code")
+    open_appeals = Appeal.objects.filter(in_area, due_at__lt=now).exclude(state__in=FINISHED_STATES)
+    triple: list[dict[str, Any]] = []
+    for number, code, dispatched, due in open_appeals.values_list(
+        "number", "area_code", "dispatched_at", "due_at"
+    ).order_by("due_at"):
+        start = dispatched or due
+        if due is not None and start is not None and now - start > 3 * (due - start) and due > start:
+            triple.append({"ref": number, "area_code": code, "since": due})
+    reopened = list(
+        Appeal.objects.filter(in_area, rework_count__gt=0)
+        .exclude(state__in=FINISHED_STATES)
+        .order_by("-updated_at")
+        .values_list("number", "area_code", "updated_at")[: ALERT_LIMIT + 1]
+    )
+    reopened_count = Appeal.objects.filter(in_area, rework_count__gt=0).exclude(state__in=FINISHED_STATES).count()
+    summons = Summons.objects.filter(in_area, reported_at__isnull=True, report_by__lt=now)
+    summons_rows = list(
+        summons.order_by("report_by").values_list("appeal__number", "area_code", "report_by")[:ALERT_LIMIT]
+    )
+    late = Rectification.objects.filter(in_area, state__in=OPEN_RECTIFICATION, deadline__lt=today)
+    late_rows = list(late.order_by("deadline").values_list("pk", "area_code", "deadline")[:ALERT_LIMIT])
+    groups = [
+        ("appeals_triple_overdue", _("诉求超过时限三倍"), len(triple), triple[:ALERT_LIMIT]),
+        (
+            "appeals_reopened",
+            _("返工诉求未办结"),
+            reopened_count,
+            [{"ref": n, "area_code": c, "since": t} for n, c, t in reopened[:ALERT_LIMIT]],
+        ),
+        (
+            "summons_not_reported",
+            _("吹哨未按时报到"),
+            summons.count(),
+            [{"ref": n, "area_code": c, "since": t} for n, c, t in summons_rows],
+        ),
+        (
+            "rectifications_overdue",
+            _("整改逾期"),
+            late.count(),
+            [{"ref": f"R{pk}", "area_code": c, "since": d} for pk, c, d in late_rows],
+        ),
+    ]
+    names = _area_names({item["area_code"] for *_rest, items in groups for item in items})
+    out = []
+    for key, label, count, items in groups:
+        for item in items:
+            item["area_name"] = names.get(item["area_code"], "")
+        out.append({"key": key, "label": label, "count": count, "items": items})
+    return {"area": area, "alerts": out, "computed_at": now}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# League tables: the child areas by the appeal measures, and the departments by summons punctuality.
+
+LEAGUE_COLUMNS = (
+    "received",
+    "closure_rate",
+    "on_time_rate",
+    "response_rate",
+    "satisfaction_rate",
+    "summons_punctuality",
+    "complaints_per_1000",
+)
+
+
+def leagues(*, area: Area, period: Period, sort: str = "") -> dict[str, Any]:
+    result = measures.measures_for(area=area, period=period, sort=sort, include_trend=False)
+    children = [
+        {"code": c["code"], "name": c["name"], "level": c["level"], **{k: c[k] for k in LEAGUE_COLUMNS}}
+        for c in result["children"]
+    ]
+    start, end = period.bounds()
+    now = clock.now()
+    rows = (
+        Summons.objects.filter(code_range_q(area.code, "area_code"), summoned_at__gte=start, summoned_at__lt=end)
+        .values("department_id", "department__name")
+        .annotate(
+            summons=Count("pk"),
+            due=Count("pk", filter=Q(report_by__lte=now) | Q(reported_at__isnull=False)),
+            on_time=Count("pk", filter=Q(reported_at__isnull=False, reported_at__lte=F("report_by"))),
+        )
+        .order_by("department__name")
+    )
+    departments = [
+        {
+            "id": r["department_id"],
+            "name": r["department__name"],
+            "summons": r["summons"],
+            "due": r["due"],
+            "on_time": r["on_time"],
+            "punctuality": r["on_time"] / r["due"] if r["due"] else None,
+        }
+        for r in rows
+    ]
+    departments.sort(key=lambda d: (d["punctuality"] is None, -(d["punctuality"] or 0), d["name"]))
+    return {"area": area, "period": period, "children": children, "departments": departments}
