@@ -16,6 +16,7 @@ urlpatterns = [
     path("deliberation/", include("gongzhi.deliberation.urls")),
     path("matching/", include("gongzhi.matching.urls")),
     path("care/", include("gongzhi.care.urls")),
+    path("command/", include("gongzhi.command.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),
