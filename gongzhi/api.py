@@ -17,6 +17,7 @@ from gongzhi.areas.api import router as areas_router
 from gongzhi.awards.api import router as awards_router
 from gongzhi.care.api import router as care_router
 from gongzhi.carelink.api import router as carelink_router
+from gongzhi.command.api import router as command_router
 from gongzhi.core.errors import DomainError
 from gongzhi.deliberation.api import router as deliberation_router
 from gongzhi.inspections.api import router as inspections_router
@@ -124,3 +125,4 @@ api.add_router("/care", care_router)
 api.add_router("/privacy", privacy_router)
 api.add_router("/care", carelink_router)
 api.add_router("/", awards_router)
+api.add_router("/command", command_router)

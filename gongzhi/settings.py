@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "gongzhi.matching",
     "gongzhi.care",
     "gongzhi.awards",
+    "gongzhi.command",
     "gongzhi.notifications",
     "gongzhi.noticeboard",
     "gongzhi.open311",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("privacy/", include("gongzhi.privacy.urls")),
     path("care/links/", include("gongzhi.carelink.urls")),
     path("awards/", include("gongzhi.awards.urls")),
+    path("command/", include("gongzhi.command.urls")),
     path("notifications/", include("gongzhi.notifications.urls")),
     path("points/", include("gongzhi.points.urls")),
     path("open311/v2/", include("gongzhi.open311.urls")),

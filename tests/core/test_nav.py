@@ -14,7 +14,7 @@ from tests.test_i18n import english_catalogue  # noqa: F401
 
 STAFF_BAR = (
     ["home", "appeals.tasks", "areas", "people.residents"],
-    ["volunteering", "deliberation", "inspections", "matching", "awards", "points", "people.party"],
+    ["volunteering", "deliberation", "inspections", "matching", "awards", "points", "people.party", "command"],
 )
 # Those who read care archives of an area (care.view) also get 关爱; a grid worker gets it once assigned as a carer.
 OFFICE_BAR = (STAFF_BAR[0], ["volunteering", "care", *STAFF_BAR[1][1:]])
@@ -115,6 +115,7 @@ def test_four_more_apps_still_leave_five_tabs_in_the_registry_order(district, fo
         "awards",
         "points",
         "people.party",
+        "command",
         "new2",
         "new3",
     ]
