@@ -83,6 +83,8 @@ RULES: dict[str, frozenset[str]] = {
     "care.warn": STAFF | {R.CHILD_DIRECTOR},
     "care.refer": OFFICE | {R.CHILD_DIRECTOR},
     "care.refer_override": frozenset({R.STREET_STAFF, R.ADMIN}),
+    # Two-factor sign-in: removing a user's lost authenticator (gongzhi.accounts.otp_actions.otp_reset, audited).
+    "accounts.otp_reset": frozenset({R.ADMIN}),
 }
 
 
