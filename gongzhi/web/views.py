@@ -8,9 +8,9 @@ Domain errors a view raises become the error page in the user's language (core.m
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
