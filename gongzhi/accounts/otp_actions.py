@@ -204,3 +204,14 @@ def otp_reset(*, actor: User, user: User, reason: str, request: HttpRequest | No
 
 def recovery_codes_left(user: User) -> int:
     return RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
+
+
+@transaction.atomic
+def otp_enrol_known_secret(*, actor: User | None, user: User, secret: str) -> TotpDevice:
+    """Enrol `user` with a secret the caller chose (the demo seed's published one); refused in production."""
+    if settings.PRODUCTION:
+        raise PermissionDenied(_("生产环境不能使用预设密钥"))
+    TotpDevice.objects.filter(user=user).delete()
+    device = TotpDevice.objects.create(user=user, secret_encrypted=pii.encrypt(secret), confirmed_at=clock.now())
+    audit_record(actor=actor, action="otp.enrol", target=user, data={"preset": True})
+    return device

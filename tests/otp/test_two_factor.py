@@ -212,7 +212,7 @@ def test_an_optional_user_may_turn_it_on_and_then_must_use_it(district):
     client, response = password_login("grid_worker_a")
     assert response["Location"] == "/"
     with time_machine.travel(START, tick=False):
-        secret, _ = enrol_through_the_page(client)
+        enrol_through_the_page(client)
     _, again = password_login("grid_worker_a")
     assert again["Location"].startswith("/account/2fa/")
 
@@ -288,7 +288,7 @@ def test_the_action_refuses_a_token_without_a_proof(district):
 
 def test_a_token_expires(district):
     with time_machine.travel(START, tick=False):
-        token, raw = api_token_issue(user=district["resident_a"], days=1)
+        _token, raw = api_token_issue(user=district["resident_a"], days=1)
         assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     with time_machine.travel(START + dt.timedelta(days=1, seconds=1), tick=False):
         assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
