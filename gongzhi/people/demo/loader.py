@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from gongzhi.accounts import otp, rules
 from gongzhi.accounts.actions import membership_grant, user_create
-from gongzhi.accounts.otp_actions import otp_enrol_known_secret
 from gongzhi.accounts.models import Membership, Role, User
+from gongzhi.accounts.otp_actions import otp_enrol_known_secret
 from gongzhi.areas.geometry import bump_boundary_version
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gongzhi.accounts import totp
 from gongzhi.core import clock
 
-DEMO_SECRET = "GONGZHIDEMOGONGZHIDEMOGONGZHI234"  # gongzhi.people.demo.logins.DEMO_TOTP_SECRET (people sits above)
+# gongzhi.people.demo.logins.DEMO_TOTP_SECRET (people sits above accounts, so it is repeated here)
+DEMO_SECRET = "GONGZHIDEMOGONGZHIDEMOGONGZHI234"  # noqa: S105 - published with the demo logins
 
 
 class Command(BaseCommand):
