@@ -345,3 +345,28 @@ def test_a_staff_session_ends_after_the_idle_time_and_a_residents_does_not(distr
         assert response.status_code == 302 and response["Location"].startswith("/login/")
         assert staff.get("/api/v1/auth/me").status_code == 401
         assert resident.get("/").status_code == 200
+
+
+# ------------------------------------------------------------------------------------------------ demo
+
+
+def test_totp_code_prints_the_current_code_of_the_demo_key():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gongzhi.people.demo.logins import DEMO_TOTP_SECRET
+
+    out = StringIO()
+    with time_machine.travel(START, tick=False):
+        call_command("totp_code", stdout=out)
+        assert out.getvalue().startswith(totp.code_at(DEMO_TOTP_SECRET, START.timestamp()))
+
+
+def test_a_preset_key_is_refused_in_production(district):
+    from gongzhi.accounts.otp_actions import otp_enrol_known_secret
+    from gongzhi.core.errors import PermissionDenied
+
+    with override_settings(PRODUCTION=True), pytest.raises(PermissionDenied):
+        otp_enrol_known_secret(actor=None, user=district["street_staff"], secret=totp.new_secret())
+    assert not TotpDevice.objects.exists()
