@@ -124,7 +124,7 @@ def sign_in(page, base: str, username: str, password: str) -> None:
         at = time.time() if totp.step_at(time.time()) > last else time.time() + totp.STEP_SECONDS
         _SECRETS[username] = (secret, totp.step_at(at))
         page.fill("input[name=code]", totp.code_at(secret, at))
-        page.click("button[type=submit]")
+        page.locator("form:has(input[name=code]) button[type=submit]").click()  # not the top bar's sign-out
         if enrolling:
             page.locator("[data-recovery-codes]").wait_for()
             page.click("[data-continue]")
