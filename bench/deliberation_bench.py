@@ -80,8 +80,12 @@ def seed(voters: int) -> tuple[int, list[str]]:
     users = User.objects.bulk_create([User(username=f"v{i}", password="!") for i in range(voters)])
     Membership.objects.bulk_create([Membership(user=u, role="resident", area=community) for u in users])
     raws = [ApiToken.new_raw() for _ in users]
+    ends = clock.now() + dt.timedelta(days=1)
     ApiToken.objects.bulk_create(
-        [ApiToken(user=u, digest=ApiToken.digest_of(raw), prefix=raw[:8]) for u, raw in zip(users, raws, strict=True)]
+        [
+            ApiToken(user=u, digest=ApiToken.digest_of(raw), prefix=raw[:8], expires_at=ends)
+            for u, raw in zip(users, raws, strict=True)
+        ]
     )
     now = clock.now()
     meeting = meetings.meeting_create(

@@ -209,6 +209,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff idle limit and the second sign-in step (accounts.middleware, docs/security.md).
+    "gongzhi.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Domain errors a page lets through become the one error page (core.pages.error_page).
     "gongzhi.core.middleware.DomainErrorMiddleware",
@@ -320,6 +322,31 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gongzhi@localhost")
 # Login throttling: this many failures per username or address within the window lock further tries.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+
+# Two-factor sign-in (docs/security.md): who must use an authenticator app — any role listed, any holder of a rule
+# listed (unmasking personal data, reading care records), any membership at an area of OTP_REQUIRED_REACH or above
+# (street-level reach; empty turns that test off); superusers always. Everyone else may turn it on.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "admin,street_staff,child_director")
+OTP_REQUIRED_RULES = env_list("OTP_REQUIRED_RULES", "people.unmask,care.view,care.children,care.manage")
+OTP_REQUIRED_REACH = env_str("OTP_REQUIRED_REACH", "street")
+if OTP_REQUIRED_REACH not in {"", "district", "street", "community", "grid", "microgrid"}:
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_REACH 只能是 district、street、community、grid、microgrid 或空，而不是 {OTP_REQUIRED_REACH!r} / "
+        f"OTP_REQUIRED_REACH must be district, street, community, grid, microgrid or empty, not {OTP_REQUIRED_REACH!r}"
+    )
+OTP_ISSUER = env_str("OTP_ISSUER", "共治 Gongzhi")
+# Wrong codes in a row that lock a user's second step, and for how long (a right code is refused meanwhile).
+OTP_MAX_FAILURES = env_int("OTP_MAX_FAILURES", 5)
+OTP_LOCK_SECONDS = env_int("OTP_LOCK_SECONDS", 900)
+# API tokens end after this many days at most (a client may ask for fewer).
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30)
+# Staff sessions end after this many minutes without a request (0: never); residents' sessions are not limited.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+if min(OTP_MAX_FAILURES, OTP_LOCK_SECONDS, API_TOKEN_TTL_DAYS) < 1 or SESSION_IDLE_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "OTP_MAX_FAILURES、OTP_LOCK_SECONDS、API_TOKEN_TTL_DAYS 须为正数，SESSION_IDLE_MINUTES 不能为负数 / "
+        "OTP_MAX_FAILURES, OTP_LOCK_SECONDS and API_TOKEN_TTL_DAYS must be positive, SESSION_IDLE_MINUTES not negative"
+    )
 
 # Every record carries the request id (`-` outside a request); LOG_FORMAT=json writes one JSON object per line for a
 # log collector, text is for reading in a terminal.

@@ -29,6 +29,7 @@ urlpatterns = [
     path("appeals/", include("gongzhi.appeals.urls")),
     path("board/", include("gongzhi.noticeboard.urls")),
     path("inspections/", include("gongzhi.inspections.urls")),
+    path("account/", include("gongzhi.accounts.urls")),
     path("", include("gongzhi.people.urls")),
     path("", include("gongzhi.web.urls")),
 ]

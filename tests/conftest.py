@@ -7,6 +7,7 @@ os.environ.setdefault("CACHE_BACKEND", "locmem")
 os.environ.setdefault("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 import pytest
+from django.test import Client
 
 from tests import factories
 
@@ -104,13 +105,38 @@ def resident_in_b(household_b):
     return factories.ResidentFactory(household=household_b, name="李四", phone="13987654321")
 
 
-def api_client_for(user):
-    """A Django test client that sends a fresh bearer token for `user`."""
-    from django.test import Client
+def _signed_in_fully(original):
+    """`Client.force_login` / `Client.login` sign in without the login page, so without its second step either: the
+    session they make has passed it, as a session that typed the code would have. Tests of the second step itself
+    (tests/otp/) sign in through `/login/` and see it owed."""
 
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        from gongzhi.accounts import otp
+
+        session = self.session
+        session[otp.SESSION_KEY] = otp.verified_state(session, user, method="test")
+        session.save()
+
+    return _login
+
+
+Client._login = _signed_in_fully(Client._login)
+
+
+def second_factor_proof(user):
+    """What a passed second step gives `api_token_issue` (tests that issue tokens as a signed-in client would)."""
+    from gongzhi.accounts.otp import Proof
+    from gongzhi.core import clock
+
+    return Proof(user_id=user.pk, method="test", at=clock.now())
+
+
+def api_client_for(user):
+    """A Django test client that sends a fresh bearer token for `user` (issued as after the second step)."""
     from gongzhi.accounts.actions import api_token_issue
 
-    _token, raw = api_token_issue(user=user)
+    _token, raw = api_token_issue(user=user, proof=second_factor_proof(user))
     return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 

@@ -9,3 +9,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; r
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Staff sessions do not time out in tests that move the clock far ahead: tests/otp/test_idle_timeout.py turns the
+# limit on where it is what the test is about.
+SESSION_IDLE_MINUTES = 0

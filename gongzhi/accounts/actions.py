@@ -1,6 +1,7 @@
 """Writes for accounts: users, memberships, tokens, throttled sign-in, resident self-registration (whose
 confirm/reject moves are the table `REGISTRATION` on the core state-machine helper)."""
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.accounts import rules
+from gongzhi.accounts import otp, otp_actions, rules
 from gongzhi.accounts.auth import forget_token
 from gongzhi.accounts.models import ApiToken, Membership, Registration, RegistrationStatus, Role, User
 from gongzhi.areas.models import Area, AreaLevel
@@ -118,10 +119,29 @@ def membership_grant(
 
 
 @transaction.atomic
-def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+def api_token_issue(
+    *, user: User, name: str = "", proof: otp.Proof | None = None, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """A bearer token ending after `days` (API_TOKEN_TTL_DAYS at most and by default).
+
+    A user who needs a second factor (the policy requires it, or they turned it on) gets one only with the proof of
+    a second-factor check just passed (`otp_actions.otp_verify`, or a session that passed it)."""
+    ttl = settings.API_TOKEN_TTL_DAYS
+    if days is None:
+        days = ttl
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= ttl:
+        raise ValidationFailed(_("有效期应为 1 到 %(n)d 天") % {"n": ttl}, field="expires_in_days")
+    if (proof is None or proof.user_id != user.pk) and (otp.required(user) or otp.enrolled(user)):
+        raise otp_actions.SecondFactorRequired(_("创建令牌前请先完成两步验证（提供身份验证器上的验证码）"), field="otp")
     raw = ApiToken.new_raw()
-    token = ApiToken.objects.create(user=user, name=name[:64], digest=ApiToken.digest_of(raw), prefix=raw[:8])
-    audit_record(actor=user, action="api_token.issue", target=token)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:64],
+        digest=ApiToken.digest_of(raw),
+        prefix=raw[:8],
+        expires_at=clock.now() + dt.timedelta(days=days),
+    )
+    audit_record(actor=user, action="api_token.issue", target=token, data={"days": days})
     return token, raw
 
 

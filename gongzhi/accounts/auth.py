@@ -2,7 +2,8 @@
 
 A token's check (token, user and the user's memberships, one statement) is kept in this process for at most
 TOKEN_CACHE_SECONDS: within that a client's next calls skip the database. So a revoked token, a deactivated user,
-a granted or removed membership reaches a call through the API within that time (tests/api/test_token_cache.py
+a granted or removed membership reaches a call through the API within that time; a token past its `expires_at`
+is refused at once (tests/api/test_token_cache.py
 moves the clock to check it); revoking a token in this process takes effect at once.
 """
 
@@ -33,6 +34,7 @@ class _Checked:
     user_values: tuple[Any, ...]
     token_id: int
     last_used_at: dt.datetime | None
+    expires_at: dt.datetime
     memberships: tuple[tuple[str, str], ...]
 
 
@@ -53,7 +55,7 @@ def _token_sql() -> str:
     """
     user_cols = ", ".join(f'u."{f.column}"' for f in User._meta.concrete_fields)
     return (
-        f"SELECT {user_cols}, t.id, t.last_used_at, m.role, a.code "  # noqa: S608 - table and column names come from the models
+        f"SELECT {user_cols}, t.id, t.last_used_at, t.expires_at, m.role, a.code "  # noqa: S608 - table and column names come from the models
         f"FROM {ApiToken._meta.db_table} t "
         f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
         f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
@@ -76,7 +78,8 @@ def _check(digest: str) -> _Checked | None:
         user_values=tuple(_converter(f)(v) for f, v in zip(user_fields, first[:n], strict=True)),
         token_id=first[n],
         last_used_at=_converter(ApiToken._meta.get_field("last_used_at"))(first[n + 1]),
-        memberships=tuple((r[n + 2], r[n + 3]) for r in rows if r[n + 2] is not None),
+        expires_at=_converter(ApiToken._meta.get_field("expires_at"))(first[n + 2]),
+        memberships=tuple((r[n + 3], r[n + 4]) for r in rows if r[n + 3] is not None),
     )
 
 
@@ -107,7 +110,8 @@ class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         now = clock.now()
         found = _checked.get(ApiToken.digest_of(token), _check)
-        if found is None:
+        # An expired token is refused at once, even from this process's recent checks.
+        if found is None or found.expires_at <= now:
             return None
         user = User.from_db(DEFAULT_DB_ALIAS, _user_attnames(), found.user_values)
         # rules._memberships reads this; one request sees one set of memberships.

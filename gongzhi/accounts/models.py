@@ -85,6 +85,8 @@ class ApiToken(models.Model):
     prefix = models.CharField(_("前缀"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("创建时间"), default=clock.now)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    # Every token ends (settings.API_TOKEN_TTL_DAYS at most); the check in accounts.auth refuses it after this.
+    expires_at = models.DateTimeField(_("到期时间"))
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
@@ -101,6 +103,47 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return _token_digest(raw)
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (TOTP, RFC 6238): the shared secret, encrypted under PII_KEY like ID numbers (so
+    `rotate_pii_key` re-encrypts it too). Unconfirmed until the user has typed one code from it.
+
+    `last_step` is the time step of the last code accepted: a code of that step or an earlier one is refused, so a
+    code cannot be used twice. `failures` wrong codes in a row lock the second step until `locked_until`.
+    """
+
+    user = models.OneToOneField(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="totp_device")
+    secret_encrypted = models.TextField(_("密钥（加密）"), editable=False)
+    confirmed_at = models.DateTimeField(_("启用时间"), null=True, blank=True)
+    last_step = models.BigIntegerField(_("最近使用的时间片"), null=True, blank=True, editable=False)
+    failures = models.PositiveSmallIntegerField(_("连续错误次数"), default=0)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("身份验证器")
+        verbose_name_plural = _("身份验证器")
+
+    def __str__(self) -> str:
+        return f"TOTP ({self.user})"
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code for a lost phone: only its SHA-256 digest is kept; shown once when made."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64, editable=False)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk} ({self.user})"
 
 
 class RegistrationStatus(models.TextChoices):

@@ -95,6 +95,8 @@ RULES: dict[str, frozenset[str]] = {
     "awards.configure": frozenset({R.STREET_STAFF, R.ADMIN}),
     "awards.confirm": frozenset({R.STREET_STAFF, R.ADMIN}),
     "awards.participate": frozenset({R.RESIDENT}),
+    # Two-factor sign-in: removing a user's lost authenticator (gongzhi.accounts.otp_actions.otp_reset, audited).
+    "accounts.otp_reset": frozenset({R.ADMIN}),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_stubs_ext import StrOrPromise
 
 from gongzhi.accounts import actions as account_actions
-from gongzhi.accounts import rules
+from gongzhi.accounts import otp, rules
 from gongzhi.accounts.models import Membership, Registration, Role
 from gongzhi.appeals.home_links import appeal_links
 from gongzhi.areas import selectors as area_selectors
@@ -73,7 +74,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = "web:home"
+                target = ""
+            if otp.start(request.session, user)["owed"]:  # the second step comes next (accounts.views)
+                return redirect(reverse("accounts:second_factor") + "?" + urlencode({"next": target or "/"}))
             return redirect(target or "web:home")
     context = {"error": error, "username": request.POST.get("username", "")}
     return render(request, "web/login.html", context, status=status)

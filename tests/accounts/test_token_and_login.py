@@ -7,6 +7,7 @@ from django.test import Client, override_settings
 
 from gongzhi.accounts.actions import user_create
 from gongzhi.core.models import AuditEvent
+from tests.conftest import second_factor_proof
 
 
 def post_token(client, username, password):
@@ -16,13 +17,14 @@ def post_token(client, username, password):
 
 
 def test_a_token_from_username_and_password_authenticates_api_calls(district):
+    # A grid worker needs no second factor (street staff do: tests/otp/test_tokens.py).
     client = Client()
-    response = post_token(client, "street_staff", "pass-1234")
+    response = post_token(client, "grid_worker_a", "pass-1234")
     assert response.status_code == 201
     token = response.json()["token"]
     me = client.get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert me.status_code == 200
-    assert me.json()["roles"][0] == {"role": "street_staff", "role_label": "街道工作人员", "area_code": "370211001"}
+    assert me.json()["roles"][0] == {"role": "grid_worker", "role_label": "网格员", "area_code": "370211001001001"}
 
 
 def test_login_by_phone_number(db):
@@ -67,7 +69,7 @@ def test_a_revoked_or_made_up_token_is_refused(district):
     from gongzhi.accounts.actions import api_token_issue, api_token_revoke
 
     user = district["street_staff"]
-    token, raw = api_token_issue(user=user)
+    token, raw = api_token_issue(user=user, proof=second_factor_proof(user))
     api_token_revoke(user=user, token=token)
     assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
     assert Client().get("/api/v1/auth/me", HTTP_AUTHORIZATION="Bearer gz_made_up").status_code == 401
@@ -77,7 +79,7 @@ def test_only_the_digest_of_a_token_is_stored(district):
     from gongzhi.accounts.actions import api_token_issue
     from gongzhi.accounts.models import ApiToken
 
-    _token, raw = api_token_issue(user=district["street_staff"])
+    _token, raw = api_token_issue(user=district["street_staff"], proof=second_factor_proof(district["street_staff"]))
     assert not ApiToken.objects.filter(digest=raw).exists()
     assert ApiToken.objects.filter(digest=ApiToken.digest_of(raw)).exists()
 

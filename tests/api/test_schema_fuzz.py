@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gongzhi.wsgi import application
+from tests.conftest import second_factor_proof
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -39,7 +40,7 @@ def staff_headers(district, resident_in_a, keep_test_connection):
     """A bearer token for the street officer, who sees the whole street (with a resident in it) of the test district."""
     from gongzhi.accounts.actions import api_token_issue
 
-    _token, raw = api_token_issue(user=district["street_staff"])
+    _token, raw = api_token_issue(user=district["street_staff"], proof=second_factor_proof(district["street_staff"]))
     return {"Authorization": f"Bearer {raw}"}
 
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from gongzhi.accounts import auth
 from gongzhi.accounts.actions import api_token_issue, api_token_revoke
 from gongzhi.accounts.models import ApiToken, Membership
-from tests.conftest import MICRO_A
+from tests.conftest import MICRO_A, second_factor_proof
 
 pytestmark = pytest.mark.django_db
 PING = "/api/v1/ping"
@@ -25,7 +25,7 @@ WITHIN = dt.timedelta(seconds=auth.TOKEN_CACHE_SECONDS)
 
 
 def caller_for(user):
-    token, raw = api_token_issue(user=user)
+    token, raw = api_token_issue(user=user, proof=second_factor_proof(user))
     return token, Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 

@@ -13,6 +13,7 @@ from gongzhi.appeals.models import Appeal, AppealEvent
 from tests import factories
 from tests.appeals.pages_helpers import image_file
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import GRID_A, MICRO_A
 from tests.factories import GridAssignmentFactory
 
@@ -23,11 +24,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "device_s
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    site_sign_in(page, base, username, "pass-1234")
 
 
 def fits_the_phone(page) -> None:

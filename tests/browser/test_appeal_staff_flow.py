@@ -14,6 +14,7 @@ from gongzhi.accounts.actions import membership_grant
 from gongzhi.appeals.models import Appeal
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import GRID_A, MICRO_A, STREET
 from tests.factories import CategoryFactory, DepartmentFactory, GridAssignmentFactory
 
@@ -26,11 +27,7 @@ START = timezone.make_aware(dt.datetime(2026, 3, 16, 9, 0))
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    site_sign_in(page, base, username, "pass-1234")
 
 
 def test_12345_case_dispatch_summons_report_in_and_rating(live_server, browser, transactional_db, areas):

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import COMMUNITY_A, GRID_A, MICRO_A
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -45,11 +46,7 @@ def test_a_grid_worker_records_a_visit_on_a_phone(live_server, browser, transact
         clock.move_to(NOW)  # red: due a week after opening, now 23 days overdue
         context = browser.new_context(**PHONE)
         page = context.new_page()
-        page.goto(f"{base}/login/")
-        page.fill("input[name=username]", "gw_li")
-        page.fill("input[name=password]", factories.PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
+        site_sign_in(page, base, "gw_li", factories.PASSWORD)
         page.goto(f"{base}/care/")
         card = page.locator(f"[data-archive='{archive.pk}']")
         assert "周奶奶" in card.inner_text() and "已超期" in card.inner_text()

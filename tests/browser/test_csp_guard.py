@@ -6,6 +6,7 @@ import os
 import pytest
 
 from tests.browser import conftest as browser_conftest
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.browser.test_points_redeem import PHONE
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -35,10 +36,9 @@ def test_a_blocked_inline_piece_is_reported(live_server, browser, transactional_
 def test_the_admin_and_the_api_docs_run_under_the_policy(live_server, browser, transactional_db, django_user_model):
     django_user_model.objects.create_superuser("csp_admin", password="csp-pass-123")
     page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("input[name=username]", "csp_admin")
-    page.fill("input[name=password]", "csp-pass-123")
-    page.click("input[type=submit]")
+    # Through the site's login and its second step (a superuser must use it); the enrolment pages run under the
+    # policy too.
+    site_sign_in(page, live_server.url, "csp_admin", "csp-pass-123")
     for path in ("/admin/", "/admin/appeals/appeal/", "/admin/accounts/user/add/", "/api/v1/docs"):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")

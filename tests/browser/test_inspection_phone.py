@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import GRID_A, MICRO_A
 from tests.inspections.conftest import jpeg_with_gps
 
@@ -49,11 +50,7 @@ def test_a_grid_worker_inspects_on_a_phone_offline_and_it_is_sent_once(live_serv
     errors: list[str] = []
     phone = context.new_page()
     phone.on("pageerror", lambda exc: errors.append(str(exc)))
-    phone.goto(f"{base}/login/")
-    phone.fill("input[name=username]", "gw_li")
-    phone.fill("input[name=password]", "pass-1234")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base}/")
+    site_sign_in(phone, base, "gw_li", "pass-1234")
 
     phone.goto(f"{base}/inspections/")
     assert "老王家常菜馆" in phone.inner_text(".insp") and "今天到期" in phone.inner_text(".insp")

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import COMMUNITY_A, GRID_A, MICRO_A
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls around it are still synchronous.
@@ -27,11 +28,7 @@ def community_a(transactional_db, areas):
 
 
 def sign_in(page, base_url):
-    page.goto(f"{base_url}/login/")
-    page.fill("input[name=username]", "cw_liu")
-    page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    site_sign_in(page, base_url, "cw_liu", "pass-1234")
 
 
 def test_login_map_and_search(live_server, browser, community_a):

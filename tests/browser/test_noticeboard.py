@@ -7,6 +7,7 @@ import pytest
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import COMMUNITY_A, STREET
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -42,11 +43,7 @@ def test_the_public_board_on_a_phone_and_a_withdrawal(live_server, browser, tran
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     phone.screenshot(path=str(ARTIFACTS / "noticeboard-1-public.png"), full_page=True)
 
-    phone.goto(f"{base}/login/")
-    phone.fill("input[name=username]", "cw_zhou")
-    phone.fill("input[name=password]", "pass-1234")
-    phone.click("button[type=submit]")
-    phone.wait_for_url(f"{base}/")
+    site_sign_in(phone, base, "cw_zhou", "pass-1234")
     phone.goto(f"{base}/board/{COMMUNITY_A}/")
     phone.click(f"#notice-{notice.pk} summary")
     phone.fill(f"#notice-{notice.pk} input[name=reason]", "信息有误，重新公示")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from gongzhi.core import ledger
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import COMMUNITY_A, GRID_A, MICRO_A, STREET
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -20,11 +21,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "zh-CN", "device_s
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    site_sign_in(page, base, username, "pass-1234")
 
 
 def test_a_resident_redeems_and_the_counter_hands_over(live_server, browser, transactional_db, areas):

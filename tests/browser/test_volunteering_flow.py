@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import sign_in as site_sign_in
 from tests.conftest import COMMUNITY_A
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -21,11 +22,7 @@ START = timezone.make_aware(dt.datetime(2026, 7, 4, 9, 0))
 
 
 def sign_in(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "pass-1234")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    site_sign_in(page, base, username, "pass-1234")
 
 
 def test_sign_up_check_in_confirm_certificate(live_server, browser, transactional_db, areas):

@@ -8,7 +8,8 @@ from tests.conftest import COMMUNITY_A
 
 def test_right_password_signs_in_and_goes_home(district):
     client = Client()
-    response = client.post("/login/", {"username": "community_worker_a", "password": "pass-1234"})
+    # A grid worker needs no second step (a community worker does: tests/otp/).
+    response = client.post("/login/", {"username": "grid_worker_a", "password": "pass-1234"})
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").status_code == 200
@@ -17,11 +18,11 @@ def test_right_password_signs_in_and_goes_home(district):
 def test_next_is_followed_only_inside_the_site(district):
     client = Client()
     response = client.post(
-        f"/login/?next=/areas/{COMMUNITY_A}/", {"username": "community_worker_a", "password": "pass-1234"}
+        f"/login/?next=/areas/{COMMUNITY_A}/", {"username": "grid_worker_a", "password": "pass-1234"}
     )
     assert response["Location"] == f"/areas/{COMMUNITY_A}/"
     response = Client().post(
-        "/login/?next=https://evil.example/", {"username": "community_worker_a", "password": "pass-1234"}
+        "/login/?next=https://evil.example/", {"username": "grid_worker_a", "password": "pass-1234"}
     )
     assert response["Location"] == "/"
 

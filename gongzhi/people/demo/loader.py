@@ -17,13 +17,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from tqdm import tqdm
 
+from gongzhi.accounts import otp, rules
 from gongzhi.accounts.actions import membership_grant, user_create
 from gongzhi.accounts.models import Membership, Role, User
+from gongzhi.accounts.otp_actions import otp_enrol_known_secret
 from gongzhi.areas.geometry import bump_boundary_version
 from gongzhi.areas.models import Area
 from gongzhi.core import clock, pii
@@ -32,7 +35,7 @@ from gongzhi.core.chinese import name_keys
 from gongzhi.people.demo import generator as G
 from gongzhi.people.demo import names as N
 from gongzhi.people.demo.fastpii import encrypt_many
-from gongzhi.people.demo.logins import DEMO_LOGINS, DEMO_PASSWORD
+from gongzhi.people.demo.logins import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TOTP_SECRET
 from gongzhi.people.models import (
     AssignmentKind,
     Building,
@@ -530,6 +533,11 @@ class _Loader:
                 extra["partner"] = Partner.objects.get(name=N.PARTNERS[0][0])
             membership_grant(actor=admin, user=made[login.username], role=login.role, area=areas[login.area_code],
                              **extra)  # fmt: skip
+        if not settings.PRODUCTION:  # two-factor sign-in with the published demo secret (README "Demo logins")
+            for user in made.values():
+                rules.forget_memberships(user)
+                if otp.required(user):
+                    otp_enrol_known_secret(actor=admin, user=user, secret=DEMO_TOTP_SECRET)
         ruicheng = Compound.objects.get(pk=self.compound_ids[G.RUICHENG_GRID])
         grid_area = areas[G.RUICHENG_GRID]
         grid_assignment_add(actor=admin, user=made["grid"], area=grid_area, kind=AssignmentKind.FULL_TIME,

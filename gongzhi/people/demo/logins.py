@@ -6,6 +6,9 @@ from gongzhi.accounts.models import Role
 
 # Shared by every demo account; the demo data is public, so is this.
 DEMO_PASSWORD = "gongzhi-demo"  # noqa: S105
+# The authenticator secret of every demo login that needs two-factor sign-in (development profile only; in
+# production demo staff enrol their own). Add it to any authenticator app, or run `manage.py totp_code`.
+DEMO_TOTP_SECRET = "GONGZHIDEMOGONGZHIDEMOGONGZHI234"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -32,13 +35,28 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
+# The demo logins the default policy (settings OTP_REQUIRED_*) asks a second factor of: roles that unmask or read
+# care records, and roles held at a street or the district.
+TWO_FACTOR_ROLES = frozenset(
+    {Role.ADMIN, Role.STREET_STAFF, Role.COMMUNITY_WORKER, Role.DEPARTMENT, Role.PARTNER, Role.CHILD_DIRECTOR}
+)
+
+
+def second_factor_line() -> str:
+    return (
+        f"Staff marked * also need a code (两步验证): add the key {DEMO_TOTP_SECRET} to an authenticator app, "
+        "or run `manage.py totp_code` for the current one."
+    )
+
+
 def login_lines() -> list[str]:
     """One line per login: Chinese role, English role, username, password, area."""
     lines = []
     for login in DEMO_LOGINS:
         role = Role(login.role)
         english = role.value.replace("_", " ")
+        mark = "*" if login.role in TWO_FACTOR_ROLES else " "
         lines.append(
-            f"{login.username:<10} {DEMO_PASSWORD}  {role.label}（{english}）  {login.area_name} {login.area_code}"
+            f"{mark}{login.username:<10} {DEMO_PASSWORD}  {role.label}（{english}）  {login.area_name} {login.area_code}"
         )
     return lines

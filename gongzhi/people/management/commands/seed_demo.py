@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gongzhi.people.demo.generator import SIZES
 from gongzhi.people.demo.loader import NotEmpty, database_has_areas, seed_demo
-from gongzhi.people.demo.logins import login_lines
+from gongzhi.people.demo.logins import login_lines, second_factor_line
 
 
 class Command(BaseCommand):
@@ -56,3 +56,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (角色 / role / username / password / area):")
         for line in login_lines():
             self.stdout.write("  " + line)
+        self.stdout.write(second_factor_line())
