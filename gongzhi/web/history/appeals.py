@@ -203,7 +203,7 @@ class AppealsHistory:
         with travel(when):
             return appeal_transition(actor=actor, appeal=appeal.pk, action=action, **kw)
 
-    def one(self, p: Planned) -> None:  # noqa: C901, PLR0912, PLR0915 - one appeal's life, read top to bottom
+    def one(self, p: Planned) -> None:
         rng = self.rng
         owner = self._owner(p.micro)
         worker = self.cast.on_duty.get(p.micro, owner)
@@ -291,9 +291,10 @@ class AppealsHistory:
         late = rng.random() < 0.08
         kind = SUMMONED.get(code)
         if kind and (rng.random() < 0.25 or appeal.handling_level == Level.STREET):
-            t = self._summons(appeal, owner, kind, t)
-            if t is None:
+            after = self._summons(appeal, owner, kind, t)
+            if after is None:
                 return
+            t = after
         if rng.random() < 0.03:
             t += rng.randint(1, 4) * HOUR
             suspended = self._move(t, owner, appeal, "suspend", note=rng.choice(texts.SUSPEND_NOTES))
@@ -409,11 +410,7 @@ class AppealsHistory:
         rater = closed.reporter or owner
         t += rng.randint(2, 30) * HOUR
         unsatisfied = rng.random() < 0.10 - 0.06 * p.month / 11
-        rating = (
-            Rating.UNSATISFIED
-            if unsatisfied
-            else (Rating.BASICALLY if rng.random() < 0.1 else Rating.SATISFIED)
-        )
+        rating = Rating.UNSATISFIED if unsatisfied else (Rating.BASICALLY if rng.random() < 0.1 else Rating.SATISFIED)
         rated = self._move(t, rater, closed, "rate", rating=rating)
         if rated is None:
             return closed

@@ -77,9 +77,7 @@ class Cast:
         return cast
 
 
-def login(
-    *, actor: User, username: str, display_name: str, role: str, area: Area, department: Any = None
-) -> User:
+def login(*, actor: User, username: str, display_name: str, role: str, area: Area, department: Any = None) -> User:
     """A demo account (no password: nobody signs in as it) with one membership, made once."""
     user = User.objects.filter(username=username).first()
     if user is None:

@@ -17,7 +17,7 @@ import random
 from collections import defaultdict
 
 from gongzhi.accounts.models import User
-from gongzhi.areas.models import Area, AreaLevel
+from gongzhi.areas.models import Area
 from gongzhi.people.demo.generator import RUICHENG_GRID
 from gongzhi.people.models import Household
 from gongzhi.points.actions.award_sweep import post_due_awards
@@ -34,11 +34,11 @@ CHANGJIANGLU = "370211002"
 CHANGJIANGLU_SCHEME = "长江路街道“和邻”积分"
 # The store's shelves: name, price, stock (德育超市 goods donated by the alliance's businesses).
 ITEMS = [
-    ("洗衣液", 5, 3000),
-    ("酱油", 4, 3000),
-    ("毛巾两条装", 3, 3000),
-    ("食用盐", 2, 3000),
-    ("理发服务一次", 5, 1000),
+    ("洗衣液", 5, 5000),
+    ("酱油", 4, 5000),
+    ("毛巾两条装", 3, 5000),
+    ("食用盐", 2, 5000),
+    ("理发服务一次", 5, 5000),
 ]
 # Half-yearly evaluations (10 points each) pay for two redemption days of at most 5 points.
 JIAONAN_RULES = [("env-courtyard", "美丽庭院评选"), ("rural-customs", "移风易俗")]
@@ -258,4 +258,3 @@ class PointsHistory:
 
 def seed_points(*, size: str, seed: int, now: dt.datetime) -> dict[str, int]:
     return PointsHistory(size=size, seed=seed, now=now).run()
-

@@ -107,7 +107,7 @@ class VolunteeringHistory:
         """Residents of the area who registered (the demo volunteer and resident logins first)."""
         count = count or VOLUNTEERS[self.size]
         found: list[Volunteer] = []
-        demo = [u for u in User.objects.filter(username__in=["volunteer", "resident"]).order_by("username")]
+        demo = list(User.objects.filter(username__in=["volunteer", "resident"]).order_by("username"))
         if area.code == COMMUNITY:
             for user in demo:
                 volunteer = Volunteer.objects.filter(user=user).first()
@@ -133,11 +133,15 @@ class VolunteeringHistory:
         for i, resident in enumerate(adults[:count]):
             username = f"{prefix}{resident.pk}"
             with travel(start + dt.timedelta(days=i % 30)):
-                user = User.objects.filter(username=username).first()
-                if user is None:
+                existing = User.objects.filter(username=username).first()
+                if existing is not None:
+                    user = existing
+                else:
                     from gongzhi.accounts.actions import user_create
 
-                    user = user_create(actor=self.cast.admin, username=username, password=None, display_name=resident.name)
+                    user = user_create(
+                        actor=self.cast.admin, username=username, password=None, display_name=resident.name
+                    )
                 volunteer = volunteer_register(
                     actor=self.cast.admin,
                     user=user,
