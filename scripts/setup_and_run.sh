@@ -49,6 +49,8 @@ manage seed_deliberation -v 0
 manage seed_matching -v 0
 manage seed_care -v 0
 manage seed_carelink -v 0
+# A year of appeals (7135 measures), points (four past redemption days, one open now) and volunteering.
+manage seed_history -v 0
 manage seed_awards -v 0
 say "Open311 演示密钥 / Open311 demo client key: $(manage open311_key --demo --print)"
 
