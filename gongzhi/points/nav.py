@@ -13,7 +13,25 @@ if TYPE_CHECKING:
 
 
 def _has_points(user: User) -> bool:
-    return bool(user.resident_id) or user.has_perm("points.view")
+    """A resident's own passbook; for staff, only where a points scheme runs within or above their reach (a street
+    without one has nothing to show them under this tab)."""
+    if user.resident_id:
+        return True
+    if not user.has_perm("points.view"):
+        return False
+    from django.db.models import Q
+
+    from gongzhi.accounts import rules
+    from gongzhi.areas.codes import ancestor_codes
+    from gongzhi.points.models import PointsScheme
+
+    codes = rules.scope_codes(user, "points.view")
+    if "" in codes:
+        return PointsScheme.objects.exists()
+    within = Q()
+    for code in codes:
+        within |= Q(area_code__startswith=code) | Q(area_code__in=ancestor_codes(code))
+    return bool(codes) and PointsScheme.objects.filter(within).exists()
 
 
 register(NavEntry("points", pgettext_lazy("nav", "积分"), "points:me", "✚", order=50, shows=_has_points))

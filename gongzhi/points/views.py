@@ -80,6 +80,9 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 @require_GET
 def my_points(request: UserRequest) -> HttpResponse:
     account = selectors.own_account(request.user)
+    if account is None and request.user.has_perm("points.view"):
+        # Staff hold no household account: the 积分 tab opens the area's rankings, where their points work starts.
+        return redirect("points:rankings")
     if account is None:
         return _render(request, "points/my_points.html", {"account": None})
     return _passbook_page(request, account, mine=True)

@@ -23,7 +23,8 @@ BARS = {
     "superuser": OFFICE_BAR,
     "admin": OFFICE_BAR,
     "street_staff": OFFICE_BAR,
-    "other_street_staff": OFFICE_BAR,
+    # The other street runs no points scheme in these tests: no 积分 tab there.
+    "other_street_staff": (OFFICE_BAR[0], [k for k in OFFICE_BAR[1] if k != "points"]),
     "community_worker_a": OFFICE_BAR,
     "community_worker_b": OFFICE_BAR,
     "grid_worker_a": STAFF_BAR,
@@ -52,6 +53,24 @@ def label_width(text: str) -> float:
 
 def keys(entries):
     return [entry.key for entry in entries]
+
+
+@pytest.fixture(autouse=True)
+def points_scheme(request):
+    """The street of the personas runs a points scheme: staff get 积分 only where one runs (gongzhi/points/nav.py)."""
+    if "district" not in request.fixturenames and "resident_users" not in request.fixturenames:
+        return None
+    from gongzhi.points.actions.schemes import scheme_create
+    from tests.conftest import STREET
+
+    district = request.getfixturevalue("district")
+    return scheme_create(actor=district["street_staff"], area=district.areas[STREET], name="积分", opening_balance=0)
+
+
+def test_staff_of_a_street_without_a_points_scheme_get_no_points_tab(district):
+    assert "points" in [e.key for e in bar_for(district["street_staff"]).tabs + bar_for(district["street_staff"]).more]
+    other = bar_for(district["other_street_staff"])
+    assert "points" not in [e.key for e in other.tabs + other.more]
 
 
 @pytest.fixture

@@ -71,6 +71,9 @@ SUMMONED = {
 }
 MICROGRID_LOGIN = next(d.area_code for d in DEMO_LOGINS if d.role == Role.MICROGRID_WORKER)
 RESIDENT_LOGIN = next(d for d in DEMO_LOGINS if d.role == Role.RESIDENT)
+# The demo logins given work in hand today (open_now), and those who only report and so see their own appeals.
+OPEN_FOR = ("microgrid", "grid", "community", "street", "admin")
+REPORTING = ("party", "volunteer", "partner", "children")
 
 
 @dataclass
@@ -90,6 +93,7 @@ class AppealsHistory:
         self.cast = Cast.load()
         self.counts = {
             "appeals": 0,
+            "open_now": 0,
             "escalated": 0,
             "summons": 0,
             "rated": 0,
@@ -194,7 +198,69 @@ class AppealsHistory:
     def run(self) -> dict[str, int]:
         for item in self.plan():
             self.one(item)
+        self.open_now()
         return self.counts
+
+    def open_now(self) -> None:
+        """Work in hand this morning for every demo login, so each lands on its own: two appeals assigned to each
+        staff login that handles appeals (one still to accept, one accepted), a summons the department has not
+        reported in to yet, and an appeal each of the logins that report rather than handle has sent."""
+        micros = list(Area.objects.filter(level=AreaLevel.MICROGRID).order_by("code").values_list("code", flat=True))
+        category = (
+            Category.objects.filter(code="sanitation-garbage").first()
+            or Category.objects.filter(parent__isnull=False, is_active=True).order_by("sort_order", "code").first()
+        )
+        if category is None or not micros:
+            return
+        for n, demo in enumerate(d for d in DEMO_LOGINS if d.username in OPEN_FOR):
+            user = User.objects.get(username=demo.username)
+            micro = (
+                MICROGRID_LOGIN
+                if MICROGRID_LOGIN.startswith(demo.area_code)
+                else next((c for c in micros if c.startswith(demo.area_code)), micros[0])
+            )
+            for k in range(2):
+                at = self.now - (n * 2 + k + 2) * HOUR
+                with travel(at):
+                    appeal = appeal_submit(
+                        actor=self.cast.admin,
+                        description=texts.description(self.rng, category.code, category.name, ""),
+                        channel=Channel.API,
+                        category=category.code,
+                        area_code=micro,
+                    ).appeal
+                appeal = self._move(at + 5 * MINUTE, self.cast.admin, appeal, "dispatch", assignee_id=user.pk) or appeal
+                self.counts["open_now"] += 1
+                if k == 1:
+                    appeal = self._move(at + 9 * MINUTE, user, appeal, "accept") or appeal
+                    if demo.username == "microgrid":
+                        kind = next(iter(SUMMONED.values()))
+                        found = self._department(micro, kind)
+                        if found is not None:
+                            with travel(at + 30 * MINUTE):
+                                summons_create(
+                                    actor=self._owner(micro),
+                                    appeal_id=appeal.pk,
+                                    departments=[found[0].code],
+                                    reason=texts.SUMMONS_REASONS[kind],
+                                )
+                            self.counts["summons"] += 1
+        for n, demo in enumerate(d for d in DEMO_LOGINS if d.username in REPORTING):
+            user = User.objects.get(username=demo.username)
+            micro = (
+                MICROGRID_LOGIN
+                if MICROGRID_LOGIN.startswith(demo.area_code)
+                else next((c for c in micros if c.startswith(demo.area_code)), micros[0])
+            )
+            with travel(self.now - (n + 1) * 3 * HOUR):
+                appeal_submit(
+                    actor=user,
+                    description=texts.description(self.rng, category.code, category.name, ""),
+                    channel=Channel.RESIDENT_WEB,
+                    category=category.code,
+                    area_code=micro,
+                )
+            self.counts["open_now"] += 1
 
     def _move(self, when: dt.datetime, actor: User | None, appeal: Appeal, action: str, **kw: Any) -> Appeal | None:
         """Make the move at `when`, or nothing when `when` has not come yet (the appeal stays where it is)."""

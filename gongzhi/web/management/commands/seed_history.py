@@ -66,7 +66,7 @@ class Command(BaseCommand):
             try:
                 counts = run_part(part, size=size, seed=options["seed"])
             except DomainError as exc:
-                raise CommandError(f"{part}: {exc.message}") from None
+                raise CommandError(f"{part}: {exc.message}") from exc
             seconds = time.monotonic() - started
             if counts is None:
                 self.stdout.write(f"{part}: already seeded, left as it was")
