@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import TYPE_CHECKING
 
 from django.utils.translation import pgettext_lazy
@@ -28,10 +30,10 @@ def _has_points(user: User) -> bool:
     codes = rules.scope_codes(user, "points.view")
     if "" in codes:
         return PointsScheme.objects.exists()
-    within = Q()
-    for code in codes:
-        within |= Q(area_code__startswith=code) | Q(area_code__in=ancestor_codes(code))
-    return bool(codes) and PointsScheme.objects.filter(within).exists()
+    if not codes:
+        return False
+    within = [Q(area_code__startswith=code) | Q(area_code__in=ancestor_codes(code)) for code in codes]
+    return PointsScheme.objects.filter(functools.reduce(operator.or_, within)).exists()
 
 
 register(NavEntry("points", pgettext_lazy("nav", "积分"), "points:me", "✚", order=50, shows=_has_points))

@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from tests import factories
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.conftest import COMMUNITY_A, MICRO_A
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -50,10 +50,7 @@ def test_propose_deliberate_decide_act_evaluate_on_phones(live_server, browser, 
         def phone(username):
             if username not in pages:
                 page = browser.new_context(**PHONE).new_page()
-                page.goto(f"{base}/login/")
-                page.fill("input[name=username]", username)
-                page.fill("input[name=password]", factories.PASSWORD)
-                page.click("button[type=submit]")
+                sign_in(page, base, username, factories.PASSWORD)  # staff enrol their second factor on the way
                 page.wait_for_url(f"{base}/")
                 pages[username] = page
             return pages[username]

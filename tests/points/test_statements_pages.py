@@ -234,7 +234,7 @@ def test_store_management_page(district, scheme):
     assert browser_for(district["grid_worker_a"]).get("/points/manage/").status_code == 403
 
 
-def test_the_points_link_is_in_the_navigation_of_residents_and_staff(district, owner):
+def test_the_points_link_is_in_the_navigation_of_residents_and_staff(district, owner, scheme):
     assert 'href="/points/"' in browser_for(owner).get("/").content.decode()
     assert 'href="/points/"' in browser_for(district["grid_worker_a"]).get("/").content.decode()
     assert 'href="/points/"' not in browser_for(district["volunteer_a"]).get("/").content.decode()
